@@ -1,0 +1,200 @@
+package dev.mailpipe.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The SMTP envelope of one message as it travels in the {@code mailpipe-envelope} record header.
+ *
+ * <p>It is kept as the JSON tree it was read from, so that fields a stage does not know (added by a
+ * newer stage) pass through unchanged, as the contract asks. Instances are immutable: every
+ * {@code with...} method returns a copy.
+ */
+public final class Envelope {
+    public static final int VERSION = 1;
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private final ObjectNode node;
+
+    Envelope(ObjectNode node) {
+        this.node = node;
+    }
+
+    /** A new envelope as the ingress makes it, before any routing. */
+    public static Envelope received(String id, Instant receivedAt, Client client, String mailFrom,
+            List<Recipient> recipients, long size) {
+        ObjectNode n = JSON.objectNode();
+        n.put("v", VERSION);
+        n.put("id", id);
+        n.put("receivedAt", receivedAt.toString());
+        n.set("client", client.toJson());
+        n.put("mailFrom", mailFrom);
+        n.set("rcptTo", toArray(recipients));
+        n.put("size", size);
+        n.put("attempt", 0);
+        return new Envelope(n);
+    }
+
+    public String id() {
+        return node.path("id").asText();
+    }
+
+    public Instant receivedAt() {
+        return instant("receivedAt").orElse(Instant.EPOCH);
+    }
+
+    public Client client() {
+        return Client.fromJson(node.path("client"));
+    }
+
+    /** The reverse path; {@code ""} for the null sender {@code <>}. */
+    public String mailFrom() {
+        return node.path("mailFrom").asText("");
+    }
+
+    public boolean hasNullSender() {
+        return mailFrom().isEmpty();
+    }
+
+    public List<Recipient> recipients() {
+        List<Recipient> out = new ArrayList<>();
+        for (JsonNode r : node.path("rcptTo")) {
+            if (r instanceof ObjectNode o) {
+                out.add(new Recipient(o.deepCopy()));
+            }
+        }
+        return out;
+    }
+
+    public long size() {
+        return node.path("size").asLong();
+    }
+
+    /** The route the routing stage resolved, if it did. */
+    public Optional<Route> route() {
+        JsonNode r = node.get("route");
+        return r == null || r.isNull() ? Optional.empty() : Optional.of(Route.fromJson(r));
+    }
+
+    /** How many delivery attempts were made so far. */
+    public int attempt() {
+        return node.path("attempt").asInt(0);
+    }
+
+    public Optional<Instant> firstAttemptAt() {
+        return instant("firstAttemptAt");
+    }
+
+    /** Not to be tried again before this instant. */
+    public Optional<Instant> notBefore() {
+        return instant("notBefore");
+    }
+
+    /** A string field this class has no accessor for, as it was received. */
+    public Optional<String> text(String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? Optional.empty() : Optional.of(v.asText());
+    }
+
+    public Envelope withRecipients(List<Recipient> recipients) {
+        ObjectNode copy = node.deepCopy();
+        copy.set("rcptTo", toArray(recipients));
+        return new Envelope(copy);
+    }
+
+    public Envelope withRoute(Route route) {
+        ObjectNode copy = node.deepCopy();
+        if (route == null) {
+            copy.remove("route");
+        } else {
+            copy.set("route", route.toJson());
+        }
+        return new Envelope(copy);
+    }
+
+    /** The envelope after one more failed attempt, due again at {@code notBefore}. */
+    public Envelope withAttempt(int attempt, Instant firstAttemptAt, Instant notBefore) {
+        ObjectNode copy = node.deepCopy();
+        copy.put("attempt", attempt);
+        copy.put("firstAttemptAt", firstAttemptAt.toString());
+        if (notBefore == null) {
+            copy.remove("notBefore");
+        } else {
+            copy.put("notBefore", notBefore.toString());
+        }
+        return new Envelope(copy);
+    }
+
+    /** Sets a string field this class does not model (a stage's own addition). */
+    public Envelope withText(String field, String value) {
+        ObjectNode copy = node.deepCopy();
+        copy.put(field, value);
+        return new Envelope(copy);
+    }
+
+    ObjectNode json() {
+        return node;
+    }
+
+    private Optional<Instant> instant(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull() || v.asText().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(v.asText()));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new MalformedEnvelopeException("envelope field " + field + " is not an ISO-8601 instant");
+        }
+    }
+
+    private static ArrayNode toArray(List<Recipient> recipients) {
+        ArrayNode a = JSON.arrayNode();
+        recipients.forEach(r -> a.add(r.json().deepCopy()));
+        return a;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        // By the JSON text: a parsed 42 is an IntNode where a built one may be a LongNode.
+        return o instanceof Envelope e && e.node.toString().equals(node.toString());
+    }
+
+    @Override
+    public int hashCode() {
+        return node.toString().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return node.toString();
+    }
+
+    /** Who handed the message to the ingress. */
+    public record Client(String ip, String helo, boolean tls, String auth) {
+        ObjectNode toJson() {
+            ObjectNode c = JSON.objectNode();
+            c.put("ip", ip);
+            c.put("helo", helo);
+            c.put("tls", tls);
+            if (auth == null) {
+                c.putNull("auth");
+            } else {
+                c.put("auth", auth);
+            }
+            return c;
+        }
+
+        static Client fromJson(JsonNode c) {
+            JsonNode auth = c.path("auth");
+            return new Client(c.path("ip").asText(""), c.path("helo").asText(""), c.path("tls").asBoolean(false),
+                    auth.isTextual() ? auth.asText() : null);
+        }
+    }
+}

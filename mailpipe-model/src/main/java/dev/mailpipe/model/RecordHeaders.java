@@ -1,0 +1,16 @@
+package dev.mailpipe.model;
+
+/** Names of the Kafka record headers the stages exchange. */
+public final class RecordHeaders {
+    /** The envelope, versioned JSON (see {@link EnvelopeCodec}). */
+    public static final String ENVELOPE = "mailpipe-envelope";
+    /** On a dead letter: why the record could not be handled. */
+    public static final String DEAD_LETTER_REASON = "mailpipe-dead-letter-reason";
+    /** On a dead letter: the stage that gave up on it. */
+    public static final String DEAD_LETTER_STAGE = "mailpipe-dead-letter-stage";
+    /** On a dead letter: the topic the record was read from. */
+    public static final String DEAD_LETTER_TOPIC = "mailpipe-dead-letter-topic";
+
+    private RecordHeaders() {
+    }
+}
