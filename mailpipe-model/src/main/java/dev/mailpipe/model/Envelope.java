@@ -138,6 +138,18 @@ public final class Envelope {
         return new Envelope(copy);
     }
 
+    /** A boolean field this class has no accessor for; false when absent. */
+    public boolean flag(String field) {
+        return node.path(field).asBoolean(false);
+    }
+
+    /** Sets a boolean field this class does not model. */
+    public Envelope withFlag(String field, boolean value) {
+        ObjectNode copy = node.deepCopy();
+        copy.put(field, value);
+        return new Envelope(copy);
+    }
+
     ObjectNode json() {
         return node;
     }

@@ -1,0 +1,76 @@
+package dev.mailpipe.ingress;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+
+/** Settings of the SMTP listener ({@code mailpipe.ingress.*}, or {@code MAILPIPE_INGRESS_*}). */
+@ConfigMapping(prefix = "mailpipe.ingress")
+public interface IngressConfig {
+    /** Address the SMTP listener binds to. */
+    @WithDefault("127.0.0.1")
+    String host();
+
+    /** Port of the SMTP (MX) listener. */
+    @WithDefault("2525")
+    int port();
+
+    /** Name this server gives in its greeting, its EHLO reply and its Received: headers. */
+    @WithDefault("mailpipe.localhost")
+    String hostname();
+
+    /** Largest message accepted, in octets, advertised as SIZE (RFC 1870). */
+    @WithDefault("26214400")
+    long maxMessageSize();
+
+    /** Recipients per message; past it RCPT gets 452 4.5.3 (RFC 5321 4.5.3.1.8 asks for at least 100). */
+    @WithDefault("100")
+    int maxRecipients();
+
+    /**
+     * Longest command line in octets, CRLF included. RFC 5321 4.5.3.1.4 sets 512 and lets extensions
+     * raise it; DSN's ORCPT and ENVID (RFC 3461) add up to 600, so the default leaves room for them.
+     */
+    @WithDefault("1024")
+    int maxCommandLine();
+
+    /** Longest text line in DATA in octets, CRLF excluded (RFC 5322 2.1.1 caps it at 998). */
+    @WithDefault("998")
+    int maxTextLine();
+
+    /** Clients in these networks may relay to any domain (CIDR notation). */
+    @WithDefault("127.0.0.0/8,::1/128")
+    List<String> relayNetworks();
+
+    /** How long end-of-data waits for Kafka's acknowledgement before answering 451 4.3.0. */
+    @WithDefault("10s")
+    Duration publishTimeout();
+
+    /** Silence from the client after which the session ends with 421 (RFC 5321 4.5.3.2.7: 5 minutes). */
+    @WithDefault("5m")
+    Duration idleTimeout();
+
+    /** Longest a whole session may last, however busy. */
+    @WithDefault("30m")
+    Duration sessionTimeout();
+
+    /** Sessions open at once, over all clients; past it new ones get 421 4.7.0. */
+    @WithDefault("1000")
+    int maxConnections();
+
+    /** Sessions open at once from one client address. */
+    @WithDefault("50")
+    int maxConnectionsPerClient();
+
+    /** Error replies in one session before it is closed with 421 4.7.0. */
+    @WithDefault("20")
+    int maxErrors();
+
+    /**
+     * Pause before the greeting. A client that talks during it is an early talker (it does not wait
+     * for the server, as spam engines do) and is refused. Zero turns the check off.
+     */
+    @WithDefault("0s")
+    Duration greetingDelay();
+}

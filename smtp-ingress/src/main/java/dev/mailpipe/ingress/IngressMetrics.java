@@ -1,0 +1,54 @@
+package dev.mailpipe.ingress;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What the ingress counts: sessions, commands, messages accepted and refused (by reason), sizes. */
+@ApplicationScoped
+public class IngressMetrics {
+    private final MeterRegistry registry;
+    private final AtomicInteger open = new AtomicInteger();
+    private final Counter connections;
+    private final Counter accepted;
+    private final DistributionSummary sizes;
+    private final Timer publish;
+
+    IngressMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        registry.gauge("mailpipe.ingress.sessions.open", open);
+        connections = registry.counter("mailpipe.ingress.connections");
+        accepted = registry.counter("mailpipe.ingress.messages.accepted");
+        sizes = DistributionSummary.builder("mailpipe.ingress.message.size").baseUnit("bytes")
+                .publishPercentileHistogram().register(registry);
+        publish = Timer.builder("mailpipe.ingress.publish.latency").publishPercentileHistogram().register(registry);
+    }
+
+    void sessionOpened() {
+        connections.increment();
+        open.incrementAndGet();
+    }
+
+    void sessionClosed() {
+        open.decrementAndGet();
+    }
+
+    void command(Verb verb) {
+        registry.counter("mailpipe.ingress.commands", "verb", verb == null ? "unknown" : verb.name()).increment();
+    }
+
+    void accepted(long size, long publishNanos) {
+        accepted.increment();
+        sizes.record(size);
+        publish.record(publishNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** A refusal, tagged by the reply's enhanced status code (5.1.1 unknown user, 5.7.1 relay, ...). */
+    void rejected(Reply reply) {
+        registry.counter("mailpipe.ingress.rejected", "code", String.valueOf(reply.code()),
+                "status", reply.status() == null ? "none" : reply.status()).increment();
+    }
+}

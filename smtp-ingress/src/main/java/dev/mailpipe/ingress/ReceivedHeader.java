@@ -1,0 +1,44 @@
+package dev.mailpipe.ingress;
+
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/** The trace header of RFC 5321 4.4, with the protocol names of RFC 3848. */
+final class ReceivedHeader {
+    private static final DateTimeFormatter RFC5322 =
+            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+
+    private ReceivedHeader() {
+    }
+
+    /**
+     * @param forRecipient named in a {@code for} clause only when the message has one recipient, so
+     *     that Bcc recipients are not disclosed to each other
+     */
+    static String build(String helo, String clientIp, String byHost, boolean esmtp, boolean tls, boolean auth,
+            boolean utf8, String id, String forRecipient, ZonedDateTime when) {
+        String protocol = (utf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + (tls ? "S" : "") + (auth ? "A" : "");
+        if (!esmtp && !utf8 && (tls || auth)) {
+            protocol = "ESMTP" + (tls ? "S" : "") + (auth ? "A" : "");
+        }
+        StringBuilder h = new StringBuilder("Received: from ").append(clean(helo))
+                .append(" ([").append(clientIp).append("])\r\n")
+                .append("\tby ").append(byHost).append(" (mailpipe) with ").append(protocol)
+                .append(" id ").append(id);
+        if (forRecipient != null) {
+            h.append("\r\n\tfor <").append(clean(forRecipient)).append('>');
+        }
+        return h.append("; ").append(RFC5322.format(when)).append("\r\n").toString();
+    }
+
+    /** Keeps what the client said from breaking the header: no controls, no bare parentheses. */
+    private static String clean(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            out.append(c < 32 || c == 127 || c == '(' || c == ')' ? '?' : c);
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.mailpipe.ingress;
+
+import dev.mailpipe.model.LocalMailboxes;
+import dev.mailpipe.model.MailAddress;
+
+/**
+ * The RCPT TO hook of the policy at the door (pipeline contract): local mail only for mailboxes
+ * that exist, decided now so that nothing is accepted that would later bounce (no backscatter);
+ * mail for other domains only from trusted networks or authenticated sessions. Never an open relay.
+ */
+final class RecipientPolicy {
+    private final LocalMailboxes mailboxes;
+    private final ClientNetworks relayNetworks;
+
+    RecipientPolicy(LocalMailboxes mailboxes, ClientNetworks relayNetworks) {
+        this.mailboxes = mailboxes;
+        this.relayNetworks = relayNetworks;
+    }
+
+    /** Null to accept, else the refusal. */
+    Reply check(MailAddress recipient, String clientIp, boolean authenticated) {
+        if (mailboxes.isLocalDomain(recipient)) {
+            if (mailboxes.resolve(recipient).isPresent()) {
+                return null;
+            }
+            return Reply.of(550, "5.1.1", "<" + recipient + ">: Recipient address rejected: User unknown");
+        }
+        if (authenticated || relayNetworks.contains(clientIp)) {
+            return null;
+        }
+        return Reply.of(554, "5.7.1", "<" + recipient + ">: Relay access denied");
+    }
+}

@@ -1,0 +1,239 @@
+package dev.mailpipe.ingress;
+
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Cuts the client's byte stream into what the session acts on: command lines, a DATA message that
+ * ends only at {@code CRLF.CRLF}, or a BDAT chunk of a counted length.
+ *
+ * <p>Why it is strict: SMTP smuggling (CVE-2023-51764 and its kin) hides a second message behind an
+ * end-of-data that one server sees and the next does not ({@code LF.LF}, {@code CR.CR},
+ * {@code CRLF.LF}, {@code LF.CRLF}). Here only CRLF "." CRLF ends DATA, and a message with any bare
+ * CR or LF is refused as a whole (as Postfix does with {@code smtpd_forbid_bare_newline}), so no
+ * reading of its end can disagree with ours.
+ */
+final class SmtpInput {
+
+    /** What one step of reading produced. */
+    sealed interface Event permits CommandLine, Message, Chunk {
+    }
+
+    /** A command line, CRLF (or a lone LF) removed; {@code tooLong} when it passed the limit. */
+    record CommandLine(String text, boolean tooLong) implements Event {
+    }
+
+    /** A whole DATA message, dot-unstuffed, with the first rule it broke (or {@code NONE}). */
+    record Message(Buffer data, Violation violation) implements Event {
+    }
+
+    /** A BDAT chunk has been read in full. */
+    record Chunk(Violation violation) implements Event {
+    }
+
+    enum Violation { NONE, TOO_BIG, LINE_TOO_LONG, BARE_NEWLINE }
+
+    private enum Mode { COMMAND, DATA, CHUNK }
+
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+
+    private final int maxCommandLine;
+    private final int maxTextLine;
+
+    private byte[] buf = new byte[4096];
+    private int start;
+    private int end;
+
+    private Mode mode = Mode.COMMAND;
+    private boolean discardingCommand;
+    private long maxSize;
+    private Buffer message;
+    private long size;
+    private Violation violation;
+    private boolean atLineStart;
+    private long chunkRemaining;
+
+    SmtpInput(int maxCommandLine, int maxTextLine) {
+        this.maxCommandLine = maxCommandLine;
+        this.maxTextLine = maxTextLine;
+    }
+
+    void append(Buffer data) {
+        int n = data.length();
+        if (end + n > buf.length) {
+            compact(n);
+        }
+        data.getBytes(0, n, buf, end);
+        end += n;
+    }
+
+    /** Octets received but not yet consumed: lets the session stop reading from a flooding client. */
+    int buffered() {
+        return end - start;
+    }
+
+    /** After a DATA command was accepted: what follows is message text up to CRLF.CRLF. */
+    void startData(long maxMessageSize) {
+        mode = Mode.DATA;
+        maxSize = maxMessageSize;
+        message = Buffer.buffer();
+        size = 0;
+        violation = Violation.NONE;
+        atLineStart = true;
+    }
+
+    /**
+     * After a BDAT command: the next {@code length} octets belong to the message, whatever they are.
+     * {@code into} accumulates the chunks of one message and {@code sizeSoFar} counts them, stored
+     * or not (once a message is too big, later chunks are read and dropped).
+     */
+    void startChunk(long length, Buffer into, long sizeSoFar, long maxMessageSize) {
+        mode = Mode.CHUNK;
+        chunkRemaining = length;
+        message = into;
+        size = sizeSoFar;
+        maxSize = maxMessageSize;
+        violation = sizeSoFar > maxMessageSize ? Violation.TOO_BIG : Violation.NONE;
+    }
+
+    /** Octets of the current message so far, counting any dropped past the size limit. */
+    long size() {
+        return size;
+    }
+
+    /** Drops what the client sent ahead (used after STARTTLS: nothing sent in clear may count). */
+    void discardBuffered() {
+        start = end;
+    }
+
+    /** The next complete event, or null when more input is needed. */
+    Event next() {
+        return switch (mode) {
+            case COMMAND -> nextCommand();
+            case DATA -> nextDataEnd();
+            case CHUNK -> nextChunkEnd();
+        };
+    }
+
+    private Event nextCommand() {
+        int lf = indexOf(LF, start, end);
+        if (lf < 0) {
+            if (end - start > maxCommandLine) {
+                discardingCommand = true;
+                // Keep one octet: it may be the CR of the CRLF still to come.
+                start = end - 1;
+            }
+            return null;
+        }
+        int lineEnd = lf > start && buf[lf - 1] == CR ? lf - 1 : lf;
+        boolean tooLong = discardingCommand || lf + 1 - start > maxCommandLine;
+        String text = tooLong ? "" : new String(buf, start, lineEnd - start, StandardCharsets.UTF_8);
+        start = lf + 1;
+        discardingCommand = false;
+        return new CommandLine(text, tooLong);
+    }
+
+    private Event nextDataEnd() {
+        while (true) {
+            int lf = indexOf(LF, start, end);
+            if (lf < 0) {
+                if (end - start > maxTextLine + 2) {
+                    flag(Violation.LINE_TOO_LONG);
+                    // The rest of this overlong line is dropped: the message is refused anyway.
+                    start = end - 1;
+                    atLineStart = false;
+                }
+                return null;
+            }
+            boolean crlf = lf > start && buf[lf - 1] == CR;
+            int contentEnd = crlf ? lf - 1 : lf;
+            int len = contentEnd - start;
+            boolean wasLineStart = atLineStart;
+            if (!crlf) {
+                flag(Violation.BARE_NEWLINE);
+            }
+            if (indexOf(CR, start, contentEnd) >= 0) {
+                flag(Violation.BARE_NEWLINE);
+            }
+            if (crlf && wasLineStart && len == 1 && buf[start] == '.') {
+                start = lf + 1;
+                mode = Mode.COMMAND;
+                Buffer done = message;
+                message = null;
+                return new Message(done, violation);
+            }
+            if (len > maxTextLine) {
+                flag(Violation.LINE_TOO_LONG);
+            }
+            int from = start;
+            if (wasLineStart && len > 0 && buf[start] == '.') {
+                from++; // dot-unstuffing, RFC 5321 4.5.2
+            }
+            keep(from, contentEnd);
+            keepCrlf();
+            atLineStart = crlf;
+            start = lf + 1;
+        }
+    }
+
+    private Event nextChunkEnd() {
+        int take = (int) Math.min(chunkRemaining, end - start);
+        if (take > 0) {
+            keep(start, start + take);
+            start += take;
+            chunkRemaining -= take;
+        }
+        if (chunkRemaining > 0) {
+            return null;
+        }
+        mode = Mode.COMMAND;
+        message = null;
+        return new Chunk(violation);
+    }
+
+    private void keep(int from, int to) {
+        int n = to - from;
+        if (violation == Violation.TOO_BIG || size + n > maxSize) {
+            flag(Violation.TOO_BIG);
+            size += n;
+            return;
+        }
+        message.appendBytes(buf, from, n);
+        size += n;
+    }
+
+    private void keepCrlf() {
+        if (violation != Violation.TOO_BIG && size + 2 <= maxSize) {
+            message.appendByte(CR).appendByte(LF);
+        } else {
+            flag(Violation.TOO_BIG);
+        }
+        size += 2;
+    }
+
+    /** The first violation is the one reported; a size overrun wins, since it also stops storing. */
+    private void flag(Violation v) {
+        if (violation == Violation.NONE || v == Violation.TOO_BIG) {
+            violation = v;
+        }
+    }
+
+    private int indexOf(byte b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (buf[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void compact(int incoming) {
+        int live = end - start;
+        byte[] target = live + incoming > buf.length ? new byte[Math.max(buf.length * 2, live + incoming)] : buf;
+        System.arraycopy(buf, start, target, 0, live);
+        buf = target;
+        start = 0;
+        end = live;
+    }
+}
