@@ -19,6 +19,13 @@ public record MailEvent(String messageId, String stage, String type, String reci
         return new MailEvent(messageId, stage, type, recipient, detail, Instant.now());
     }
 
+    /** This event as a record for {@code mail.events}, keyed by message id. */
+    public org.eclipse.microprofile.reactive.messaging.Message<byte[]> toMessage() {
+        var metadata = io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata.<String>builder()
+                .withTopic(Topics.EVENTS).withKey(messageId).build();
+        return org.eclipse.microprofile.reactive.messaging.Message.of(toJson()).addMetadata(metadata);
+    }
+
     public byte[] toJson() {
         ObjectNode n = MAPPER.createObjectNode();
         n.put("id", messageId);

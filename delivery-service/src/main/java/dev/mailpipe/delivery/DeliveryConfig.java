@@ -1,0 +1,25 @@
+package dev.mailpipe.delivery;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Settings of Maildir delivery ({@code mailpipe.delivery.*}, or {@code MAILPIPE_DELIVERY_*}). */
+@ConfigMapping(prefix = "mailpipe.delivery")
+public interface DeliveryConfig {
+    /** Root of the mail store: mailboxes live at {@code <root>/<domain>/<local-part>/Maildir/}. */
+    @WithDefault("data/mail")
+    String root();
+
+    /** fsync each file and its directory before the offset is committed. Off only for benchmarks. */
+    @WithDefault("true")
+    boolean fsync();
+
+    /** First wait before retrying a delivery that failed on the file system (disk full, permissions). */
+    @WithDefault("1s")
+    Duration retryInitialDelay();
+
+    /** Longest wait between such retries; the record is retried until it succeeds, never dropped. */
+    @WithDefault("60s")
+    Duration retryMaxDelay();
+}

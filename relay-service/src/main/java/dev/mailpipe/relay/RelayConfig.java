@@ -1,0 +1,29 @@
+package dev.mailpipe.relay;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Settings of the outbound SMTP client ({@code mailpipe.relay.*}, or {@code MAILPIPE_RELAY_*}). */
+@ConfigMapping(prefix = "mailpipe.relay")
+public interface RelayConfig {
+    /** TCP port of remote MX hosts. 25 in production; tests point it at a local sink. */
+    @WithDefault("25")
+    int port();
+
+    /** Name this client gives in EHLO, and reports in bounces. */
+    @WithDefault("mailpipe.localhost")
+    String hostname();
+
+    /** How long to wait for a TCP connection before trying the next address. */
+    @WithDefault("10s")
+    Duration connectTimeout();
+
+    /** How long to wait for any one reply (RFC 5321 4.5.3.2 suggests minutes; the sum stays bounded). */
+    @WithDefault("2m")
+    Duration replyTimeout();
+
+    /** After this long in the queue, mail still undelivered bounces (RFC 5321 4.5.4.1: 4-5 days). */
+    @WithDefault("5d")
+    Duration maxQueueLifetime();
+}

@@ -1,0 +1,137 @@
+package dev.mailpipe.relay;
+
+import dev.mailpipe.model.Bounce;
+import dev.mailpipe.model.DeadLetters;
+import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.EnvelopeCodec;
+import dev.mailpipe.model.MailEvent;
+import dev.mailpipe.model.MalformedEnvelopeException;
+import dev.mailpipe.model.Recipient;
+import dev.mailpipe.model.RecordHeaders;
+import dev.mailpipe.model.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * relay-service: the outbound SMTP client. Faces the network: it connects to remote MX hosts.
+ * Reads {@code mail.relay} (keyed by destination domain, with the ranked route). Writes the outcome
+ * of each recipient: sent (an event), deferred (the next retry tier), bounced (a DSN into
+ * {@code mail.inbound}). The offset is acknowledged only once those records are acknowledged.
+ */
+@ApplicationScoped
+public class RelayService {
+    static final String STAGE = "relay-service";
+    private static final Logger LOG = Logger.getLogger(RelayService.class);
+    private static final List<Duration> TIER_DELAYS = List.of(Duration.ofMinutes(1), Duration.ofMinutes(5),
+            Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(6));
+
+    private final RelayConfig config;
+    private final MxWalker walker;
+    private final MeterRegistry registry;
+
+    @Inject
+    @Channel("outcomes")
+    MutinyEmitter<byte[]> outcomes;
+
+    RelayService(Vertx vertx, RelayConfig config, MeterRegistry registry) {
+        this.config = config;
+        this.registry = registry;
+        this.walker = new MxWalker(vertx, config);
+    }
+
+    @Incoming("relay")
+    public Uni<Void> relay(ConsumerRecord<String, byte[]> record) {
+        Envelope envelope;
+        try {
+            Header h = record.headers().lastHeader(RecordHeaders.ENVELOPE);
+            envelope = EnvelopeCodec.decode(h == null ? null : h.value());
+        } catch (MalformedEnvelopeException e) {
+            LOG.errorf("dead-lettering %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
+            return outcomes.sendMessage(DeadLetters.message(STAGE, record.topic(), record.key(), record.value(),
+                    record.headers(), e.getMessage()));
+        }
+        Envelope env = envelope;
+        return Uni.createFrom().completionStage(() -> walker.deliver(env, record.value()).toCompletionStage())
+                .chain(results -> record(env, record.key(), record.value(), results));
+    }
+
+    /** Makes every outcome durable (events, retry records, the DSN) before the offset may move. */
+    private Uni<Void> record(Envelope envelope, String domain, byte[] message, List<Outcome> results) {
+        Instant now = Instant.now();
+        List<Message<byte[]>> out = new ArrayList<>();
+        List<Recipient> deferred = new ArrayList<>();
+        List<Bounce.Failure> failures = new ArrayList<>();
+        Instant first = envelope.firstAttemptAt().orElse(now);
+        boolean expired = Duration.between(envelope.receivedAt(), now).compareTo(config.maxQueueLifetime()) > 0;
+        for (Outcome o : results) {
+            String rcpt = o.recipient().address();
+            switch (o.kind()) {
+                case SENT -> {
+                    out.add(MailEvent.of(envelope.id(), STAGE, "sent", rcpt, o.detail()).toMessage());
+                    LOG.infof("sent %s to <%s> via %s: %s", envelope.id(), rcpt, o.remoteMta(), o.detail());
+                }
+                case BOUNCED -> failures.add(new Bounce.Failure(o.recipient(), o.status(), o.detail(), o.remoteMta()));
+                case DEFERRED -> {
+                    if (expired) {
+                        failures.add(new Bounce.Failure(o.recipient(), "4.4.7",
+                                o.detail() + " (gave up after " + config.maxQueueLifetime() + ")", o.remoteMta()));
+                    } else {
+                        deferred.add(o.recipient());
+                    }
+                }
+            }
+            registry.counter("mailpipe.relay.recipients", "outcome", o.kind().name().toLowerCase()).increment();
+        }
+        if (!deferred.isEmpty()) {
+            int attempt = envelope.attempt() + 1;
+            int tier = Math.min(attempt - 1, Topics.RETRY_TIERS.size() - 1);
+            Instant due = now.plus(TIER_DELAYS.get(tier));
+            Envelope later = envelope.withRecipients(deferred).withAttempt(attempt, first, due);
+            out.add(record(Topics.RETRY_PREFIX + Topics.RETRY_TIERS.get(tier), domain, later, message));
+            String why = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED).findFirst()
+                    .map(Outcome::detail).orElse("");
+            for (Recipient r : deferred) {
+                out.add(MailEvent.of(envelope.id(), STAGE, "deferred", r.address(), why + "; next attempt " + due)
+                        .toMessage());
+            }
+            LOG.infof("deferred %s to %d recipient(s) until %s: %s", envelope.id(), deferred.size(), due, why);
+        }
+        if (!failures.isEmpty()) {
+            for (Bounce.Failure f : failures) {
+                out.add(MailEvent.of(envelope.id(), STAGE, "bounced", f.recipient().address(), f.diagnostic())
+                        .toMessage());
+                LOG.infof("bounced %s to <%s>: %s", envelope.id(), f.recipient().address(), f.diagnostic());
+            }
+            Bounce.of(envelope, message, failures, config.hostname(), now).ifPresent(
+                    n -> out.add(record(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
+        }
+        if (out.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<Void>> sends = out.stream().map(outcomes::sendMessage).toList();
+        return Uni.join().all(sends).andFailFast().replaceWithVoid();
+    }
+
+    private static Message<byte[]> record(String topic, String key, Envelope envelope, byte[] value) {
+        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withTopic(topic).withKey(key)
+                .withHeaders(List.of(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope))))
+                .build();
+        return Message.of(value).addMetadata(metadata);
+    }
+}

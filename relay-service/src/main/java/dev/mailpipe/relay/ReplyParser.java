@@ -1,0 +1,39 @@
+package dev.mailpipe.relay;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Gathers the lines of multi-line replies ({@code 250-first}, {@code 250 last}) into {@link SmtpReply}s.
+ * Fed one line at a time, CRLF removed.
+ */
+final class ReplyParser {
+    private final List<String> lines = new ArrayList<>();
+    private int code = -1;
+
+    /** The complete reply this line ends, or null if more lines follow. */
+    SmtpReply feed(String line) {
+        if (line.length() < 3 || !Character.isDigit(line.charAt(0)) || !Character.isDigit(line.charAt(1))
+                || !Character.isDigit(line.charAt(2))) {
+            throw new IllegalArgumentException("not an SMTP reply line: " + abbreviate(line));
+        }
+        int c = Integer.parseInt(line.substring(0, 3));
+        if (code >= 0 && c != code) {
+            throw new IllegalArgumentException("reply code changed inside a multi-line reply");
+        }
+        code = c;
+        boolean more = line.length() > 3 && line.charAt(3) == '-';
+        lines.add(line.length() > 4 ? line.substring(4) : "");
+        if (more) {
+            return null;
+        }
+        SmtpReply reply = new SmtpReply(code, List.copyOf(lines));
+        lines.clear();
+        code = -1;
+        return reply;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+    }
+}

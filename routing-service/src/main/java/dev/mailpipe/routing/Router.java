@@ -1,0 +1,138 @@
+package dev.mailpipe.routing;
+
+import dev.mailpipe.model.Bounce;
+import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.LocalMailboxes;
+import dev.mailpipe.model.MailAddress;
+import dev.mailpipe.model.Recipient;
+import dev.mailpipe.model.Route;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Splits one message by where each recipient goes. A plain function of envelope, message and DNS
+ * answers, so every routing rule is tested without Kafka or a network.
+ *
+ * <ul>
+ *   <li>local domain, mailbox exists: one delivery per mailbox (aliases and plus-addresses resolved);
+ *   <li>local domain, no such mailbox: bounce 5.1.1 (only if it vanished after the ingress checked);
+ *   <li>remote domain: one relay per domain, carrying the ranked route; DNS trouble defers it, a
+ *       permanent DNS answer (no domain, null MX, no address) bounces it;
+ *   <li>more Received: headers than allowed: the whole message bounces 5.4.6 (a loop).
+ * </ul>
+ */
+final class Router {
+    private final LocalMailboxes mailboxes;
+    private final int maxReceivedHeaders;
+
+    Router(LocalMailboxes mailboxes, int maxReceivedHeaders) {
+        this.mailboxes = mailboxes;
+        this.maxReceivedHeaders = maxReceivedHeaders;
+    }
+
+    record Delivery(String mailbox, Envelope envelope) {
+    }
+
+    record Relay(String domain, Envelope envelope) {
+    }
+
+    record Deferral(String domain, Envelope envelope, String reason) {
+    }
+
+    record Plan(List<Delivery> deliveries, List<Relay> relays, List<Deferral> deferrals,
+            List<Bounce.Failure> failures) {
+    }
+
+    /** The remote domains (lower-cased) whose routes the plan will need. */
+    Set<String> remoteDomains(Envelope envelope) {
+        Set<String> domains = new LinkedHashSet<>();
+        for (Recipient r : envelope.recipients()) {
+            parse(r).filter(a -> !mailboxes.isLocalDomain(a)).ifPresent(a -> domains.add(a.domainKey()));
+        }
+        return domains;
+    }
+
+    Plan plan(Envelope envelope, byte[] message, Function<String, Resolution> routes) {
+        List<Delivery> deliveries = new ArrayList<>();
+        List<Relay> relays = new ArrayList<>();
+        List<Deferral> deferrals = new ArrayList<>();
+        List<Bounce.Failure> failures = new ArrayList<>();
+
+        if (receivedHeaders(message) > maxReceivedHeaders) {
+            for (Recipient r : envelope.recipients()) {
+                failures.add(new Bounce.Failure(r, "5.4.6", "x-mailpipe; mail loop: more than "
+                        + maxReceivedHeaders + " Received: headers", null));
+            }
+            return new Plan(deliveries, relays, deferrals, failures);
+        }
+
+        Map<String, List<Recipient>> byDomain = new LinkedHashMap<>();
+        Set<String> mailboxesSeen = new LinkedHashSet<>();
+        for (Recipient r : envelope.recipients()) {
+            Optional<MailAddress> parsed = parse(r);
+            if (parsed.isEmpty()) {
+                failures.add(new Bounce.Failure(r, "5.1.3", "x-mailpipe; bad recipient address syntax", null));
+                continue;
+            }
+            MailAddress a = parsed.get();
+            if (mailboxes.isLocalDomain(a)) {
+                Optional<String> mailbox = mailboxes.resolve(a);
+                if (mailbox.isEmpty()) {
+                    failures.add(new Bounce.Failure(r, "5.1.1", "x-mailpipe; no such mailbox " + a, null));
+                } else if (mailboxesSeen.add(mailbox.get())) {
+                    // Two addresses reaching one mailbox (alias, plus-address) deliver one copy.
+                    deliveries.add(new Delivery(mailbox.get(), envelope.withRecipients(List.of(r))));
+                }
+            } else {
+                byDomain.computeIfAbsent(a.domainKey(), d -> new ArrayList<>()).add(r);
+            }
+        }
+        for (var e : byDomain.entrySet()) {
+            Envelope part = envelope.withRecipients(e.getValue());
+            Resolution resolution = routes.apply(e.getKey());
+            if (resolution instanceof Resolution.Routed routed) {
+                relays.add(new Relay(e.getKey(), part.withRoute(routed.route())));
+            } else if (resolution instanceof Resolution.Deferred deferred) {
+                deferrals.add(new Deferral(e.getKey(), part.withRoute((Route) null), deferred.reason()));
+            } else if (resolution instanceof Resolution.Failed failed) {
+                for (Recipient r : e.getValue()) {
+                    failures.add(new Bounce.Failure(r, failed.status(), "x-mailpipe; " + failed.reason(), null));
+                }
+            }
+        }
+        return new Plan(deliveries, relays, deferrals, failures);
+    }
+
+    private static Optional<MailAddress> parse(Recipient r) {
+        try {
+            return Optional.of(MailAddress.parse(r.address(), true));
+        } catch (MailAddress.InvalidAddressException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Received: fields in the header section (up to the first empty line). */
+    static int receivedHeaders(byte[] message) {
+        String head = new String(Bounce.headerSection(message), StandardCharsets.ISO_8859_1);
+        int count = 0;
+        int lineStart = 0;
+        while (lineStart < head.length()) {
+            if (head.regionMatches(true, lineStart, "Received:", 0, 9)) {
+                count++;
+            }
+            int next = head.indexOf('\n', lineStart);
+            if (next < 0) {
+                break;
+            }
+            lineStart = next + 1;
+        }
+        return count;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.mailpipe.routing;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Settings of the routing stage ({@code mailpipe.routing.*}, or {@code MAILPIPE_ROUTING_*}). */
+@ConfigMapping(prefix = "mailpipe.routing")
+public interface RoutingConfig {
+    /** Name this MTA reports in the bounces it writes (Reporting-MTA). */
+    @WithDefault("mailpipe.localhost")
+    String hostname();
+
+    /** More Received: headers than this means a mail loop (RFC 5321 6.3); the message bounces 5.4.6. */
+    @WithDefault("100")
+    int maxReceivedHeaders();
+
+    Dns dns();
+
+    interface Dns {
+        /** Recursive resolvers as host:port, e.g. 127.0.0.1:5353; empty means the system's (resolv.conf). */
+        Optional<List<String>> servers();
+
+        /** How long one DNS query may take before it counts as a temporary failure. */
+        @WithDefault("5s")
+        Duration timeout();
+
+        /** Domains whose resolved route is cached (each for the shortest TTL of its answers). */
+        @WithDefault("10000")
+        long cacheSize();
+
+        /** How long "no such domain" and "no address" answers are cached. */
+        @WithDefault("5m")
+        Duration negativeTtl();
+    }
+}

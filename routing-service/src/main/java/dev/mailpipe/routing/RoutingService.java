@@ -1,0 +1,169 @@
+package dev.mailpipe.routing;
+
+import dev.mailpipe.model.Bounce;
+import dev.mailpipe.model.DeadLetters;
+import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.EnvelopeCodec;
+import dev.mailpipe.model.LocalDomainsConfig;
+import dev.mailpipe.model.LocalMailboxes;
+import dev.mailpipe.model.MailEvent;
+import dev.mailpipe.model.MalformedEnvelopeException;
+import dev.mailpipe.model.RecordHeaders;
+import dev.mailpipe.model.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * routing-service: decides where each recipient's copy goes. Talks to DNS servers and Kafka, to no
+ * SMTP peer. Reads {@code mail.inbound}; writes {@code mail.delivery} (per local mailbox),
+ * {@code mail.relay} (per remote domain, with its ranked MX route), the first retry tier (DNS not
+ * answering), bounces back into {@code mail.inbound}, {@code mail.events} and {@code mail.dead-letter}.
+ *
+ * <p>Exactly once: a batch of input records, everything it produces and its consumer offsets are
+ * committed in one Kafka transaction. A crash mid-batch aborts it; the batch is read again.
+ */
+@ApplicationScoped
+public class RoutingService {
+    static final String STAGE = "routing-service";
+    private static final Logger LOG = Logger.getLogger(RoutingService.class);
+
+    private final Router router;
+    private final MxResolver resolver;
+    private final RoutingConfig config;
+    private final MeterRegistry registry;
+    private final Timer dnsTimer;
+
+    @Inject
+    @Channel("routed")
+    KafkaTransactions<byte[]> transactions;
+
+    RoutingService(RoutingConfig config, LocalDomainsConfig local, MeterRegistry registry) {
+        this.config = config;
+        this.registry = registry;
+        this.router = new Router(LocalMailboxes.from(local), config.maxReceivedHeaders());
+        this.resolver = new MxResolver(config.dns().servers().orElse(List.of()), config.dns().timeout(),
+                config.dns().cacheSize(), config.dns().negativeTtl());
+        this.dnsTimer = Timer.builder("mailpipe.routing.dns.latency").publishPercentileHistogram().register(registry);
+        registry.gauge("mailpipe.routing.dns.cache.hit.ratio", resolver, MxResolver::hitRate);
+    }
+
+    @Incoming("inbound")
+    public Uni<Void> route(KafkaRecordBatch<String, byte[]> batch) {
+        List<Parsed> parsed = new ArrayList<>();
+        Map<String, CompletableFuture<Resolution>> lookups = new HashMap<>();
+        for (KafkaRecord<String, byte[]> record : batch.getRecords()) {
+            try {
+                Envelope envelope = EnvelopeCodec.decode(header(record, RecordHeaders.ENVELOPE));
+                parsed.add(new Parsed(record, envelope, null));
+                for (String domain : router.remoteDomains(envelope)) {
+                    lookups.computeIfAbsent(domain, this::timedLookup);
+                }
+            } catch (MalformedEnvelopeException e) {
+                parsed.add(new Parsed(record, null, e.getMessage()));
+            }
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(lookups.values().toArray(CompletableFuture[]::new));
+        return Uni.createFrom().completionStage(all)
+                .chain(() -> transactions.withTransactionAndAck(batch, tx -> {
+                    for (Parsed p : parsed) {
+                        emit(tx, p, domain -> lookups.get(domain).join());
+                    }
+                    return Uni.createFrom().voidItem();
+                }))
+                .onFailure().invoke(e -> LOG.warnf("routing transaction aborted, the batch will be read again: %s", e))
+                .onFailure().recoverWithNull();
+    }
+
+    private record Parsed(KafkaRecord<String, byte[]> record, Envelope envelope, String error) {
+    }
+
+    private void emit(io.smallrye.reactive.messaging.kafka.transactions.TransactionalEmitter<byte[]> tx, Parsed p,
+            java.util.function.Function<String, Resolution> routes) {
+        KafkaRecord<String, byte[]> record = p.record();
+        if (p.envelope() == null) {
+            LOG.errorf("dead-lettering %s-%d (key %s): %s", record.getTopic(), record.getPartition(), record.getKey(),
+                    p.error());
+            count("dead-letter");
+            tx.send(DeadLetters.message(STAGE, record.getTopic(), record.getKey(), record.getPayload(),
+                    record.getHeaders(), p.error()));
+            return;
+        }
+        Envelope envelope = p.envelope();
+        byte[] message = record.getPayload();
+        Router.Plan plan = router.plan(envelope, message, routes);
+        for (Router.Delivery d : plan.deliveries()) {
+            tx.send(out(Topics.DELIVERY, d.mailbox(), d.envelope(), message));
+            tx.send(event(envelope, "routed", d.mailbox(), "local delivery"));
+            count("local");
+        }
+        for (Router.Relay r : plan.relays()) {
+            tx.send(out(Topics.RELAY, r.domain(), r.envelope(), message));
+            tx.send(event(envelope, "routed", r.domain(), "relay via " + r.envelope().route().orElseThrow().mx()
+                    .stream().map(h -> h.host()).toList()));
+            count("relay");
+        }
+        Instant now = Instant.now();
+        for (Router.Deferral d : plan.deferrals()) {
+            Envelope later = d.envelope().withAttempt(1, now, now.plus(Duration.ofMinutes(1)));
+            tx.send(out(Topics.RETRY_PREFIX + Topics.RETRY_TIERS.get(0), d.domain(), later, message));
+            tx.send(event(envelope, "deferred", d.domain(), d.reason()));
+            LOG.infof("deferred %s for %s: %s", envelope.id(), d.domain(), d.reason());
+            count("deferred");
+        }
+        if (!plan.failures().isEmpty()) {
+            for (var f : plan.failures()) {
+                tx.send(event(envelope, "bounced", f.recipient().address(), f.status() + " " + f.diagnostic()));
+                LOG.infof("bouncing %s to <%s>: %s %s", envelope.id(), f.recipient().address(), f.status(),
+                        f.diagnostic());
+                count("bounced");
+            }
+            Bounce.of(envelope, message, plan.failures(), config.hostname(), now).ifPresent(notice ->
+                    tx.send(out(Topics.INBOUND, notice.envelope().id(), notice.envelope(), notice.message())));
+        }
+    }
+
+    private CompletableFuture<Resolution> timedLookup(String domain) {
+        long started = System.nanoTime();
+        return resolver.resolve(domain).whenComplete((r, e) -> dnsTimer.record(Duration.ofNanos(System.nanoTime() - started)));
+    }
+
+    private void count(String outcome) {
+        registry.counter("mailpipe.routing.routed", "outcome", outcome).increment();
+    }
+
+    private static Message<byte[]> out(String topic, String key, Envelope envelope, byte[] value) {
+        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withTopic(topic).withKey(key)
+                .withHeaders(List.of(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope))))
+                .build();
+        return Message.of(value).addMetadata(metadata);
+    }
+
+    private static Message<byte[]> event(Envelope envelope, String type, String recipient, String detail) {
+        return MailEvent.of(envelope.id(), STAGE, type, recipient, detail).toMessage();
+    }
+
+    private static byte[] header(KafkaRecord<String, byte[]> record, String name) {
+        Header h = record.getHeaders().lastHeader(name);
+        return h == null ? null : h.value();
+    }
+}
