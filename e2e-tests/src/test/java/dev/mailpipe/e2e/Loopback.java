@@ -1,0 +1,62 @@
+package dev.mailpipe.e2e;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+
+/** Loopback-only helpers: every peer of the tests listens on 127.0.0.0/8. */
+final class Loopback {
+    private Loopback() {
+    }
+
+    /** A TCP port free on every one of the given loopback addresses. */
+    static int freePort(String... addresses) throws IOException {
+        for (int tries = 0; tries < 50; tries++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+                port = s.getLocalPort();
+            }
+            if (freeOnAll(port, addresses)) {
+                return port;
+            }
+        }
+        throw new IOException("no common free port");
+    }
+
+    /** A run of {@code n} consecutive ports free on 127.0.0.1 (for the launcher's port base). */
+    static int freeRange(int n) throws IOException {
+        for (int tries = 0; tries < 50; tries++) {
+            int base = freePort();
+            boolean all = true;
+            for (int i = 1; i <= n && all; i++) {
+                all = freeOnAll(base + i, "127.0.0.1");
+            }
+            if (all && base + n < 65535) {
+                return base;
+            }
+        }
+        throw new IOException("no free port range");
+    }
+
+    private static boolean freeOnAll(int port, String... addresses) {
+        for (String a : addresses) {
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress(InetAddress.getByName(a), port));
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The repository's top directory (tests run with the module as working directory). */
+    static Path repoRoot() {
+        return Path.of(System.getProperty("mailpipe.root", "..")).toAbsolutePath().normalize();
+    }
+
+    static Path testResource(String relative) {
+        return repoRoot().resolve("e2e-tests/src/test/resources").resolve(relative);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.mailpipe.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole pipeline, started exactly as a user starts it: {@code ./mailpipe up}, with settings
+ * passed through the environment. Broker and services get free ports; data goes to a temporary
+ * directory.
+ */
+final class Pipeline implements AutoCloseable {
+    private final ChildProcess launcher;
+    private final Path data;
+    private final Map<String, String> env;
+    final int smtpPort;
+    final int kafkaPort;
+    final int httpBase;
+
+    private Pipeline(ChildProcess launcher, Path data, Map<String, String> env, int smtpPort, int kafkaPort,
+            int httpBase) {
+        this.launcher = launcher;
+        this.data = data;
+        this.env = env;
+        this.smtpPort = smtpPort;
+        this.kafkaPort = kafkaPort;
+        this.httpBase = httpBase;
+    }
+
+    static Pipeline start(Path data, Map<String, String> settings) throws IOException, InterruptedException {
+        Files.createDirectories(data);
+        int kafka = Loopback.freeRange(1);
+        int http = Loopback.freeRange(4);
+        int smtp = Loopback.freePort();
+        Map<String, String> env = new HashMap<>(settings);
+        env.put("MAILPIPE_DATA", data.toString());
+        env.put("MAILPIPE_KAFKA_PORT", String.valueOf(kafka));
+        env.put("MAILPIPE_HTTP_PORT_BASE", String.valueOf(http));
+        env.put("MAILPIPE_INGRESS_PORT", String.valueOf(smtp));
+        env.put("MAILPIPE_PARTITIONS", "2");
+        ChildProcess p = ChildProcess.start("mailpipe up", List.of("./mailpipe", "up"), Loopback.repoRoot(), env,
+                data.resolve("launcher.log"));
+        try {
+            p.awaitOutput("mailpipe is up", Duration.ofMinutes(3));
+        } catch (RuntimeException e) {
+            stopQuietly(p, data, env);
+            throw e;
+        }
+        return new Pipeline(p, data, env, smtp, kafka, http);
+    }
+
+    Path mailRoot() {
+        return data.resolve("mail");
+    }
+
+    Path maildir(String domain, String local) {
+        return mailRoot().resolve(domain).resolve(local).resolve("Maildir");
+    }
+
+    String bootstrapServers() {
+        return "127.0.0.1:" + kafkaPort;
+    }
+
+    String log(String service) throws IOException {
+        Path f = data.resolve("logs").resolve(service + ".log");
+        return Files.exists(f) ? Files.readString(f) : "";
+    }
+
+    @Override
+    public void close() throws Exception {
+        stopQuietly(launcher, data, env);
+    }
+
+    private static void stopQuietly(ChildProcess launcher, Path data, Map<String, String> env)
+            throws InterruptedException {
+        launcher.stop(Duration.ofSeconds(60));
+        try {
+            // Belt and braces: whatever the launcher left running stops too.
+            ProcessBuilder pb = new ProcessBuilder("./mailpipe", "down").directory(Loopback.repoRoot().toFile())
+                    .redirectErrorStream(true).redirectOutput(data.resolve("down.log").toFile());
+            pb.environment().putAll(env);
+            pb.start().waitFor();
+        } catch (IOException e) {
+            // Nothing more can be done from here.
+        }
+    }
+}
