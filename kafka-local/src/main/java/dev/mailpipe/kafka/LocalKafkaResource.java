@@ -1,0 +1,47 @@
+package dev.mailpipe.kafka;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * For {@code @QuarkusTestResource}: a real broker ({@link KafkaBroker}, a child JVM) for one test
+ * class's Quarkus application, with every pipeline topic created. Dev Services stay off: there is no
+ * Docker engine to run one.
+ */
+public class LocalKafkaResource implements QuarkusTestResourceLifecycleManager {
+    private KafkaBroker broker;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            Path dir = Files.createTempDirectory("mailpipe-kafka-");
+            broker = KafkaBroker.start(dir, freePort(), freePort(), 2);
+            return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the local Kafka broker", e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (broker != null) {
+            try {
+                broker.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A TCP port free on 127.0.0.1 right now. */
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+}
