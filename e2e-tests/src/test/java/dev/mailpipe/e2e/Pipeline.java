@@ -2,6 +2,8 @@ package dev.mailpipe.e2e;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import dev.mailpipe.peers.ChildProcess;
+import dev.mailpipe.peers.Loopback;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

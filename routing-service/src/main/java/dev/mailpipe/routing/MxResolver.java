@@ -134,6 +134,10 @@ final class MxResolver {
             return new Resolution.Failed("5.1.10",
                     "domain " + domain + " does not accept mail (null MX, RFC 7505)", Duration.ofSeconds(ttl));
         }
+        if (hosts.isEmpty() && !nullMx) {
+            // An empty answer is "no MX" as much as NoSuchRRSet is: the implicit MX applies.
+            return new Ranked(List.of(new Candidate(domain, 0)), Long.MAX_VALUE, true);
+        }
         return new Ranked(rank(hosts), ttl, false);
     }
 

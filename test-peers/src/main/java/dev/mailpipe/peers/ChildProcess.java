@@ -1,4 +1,4 @@
-package dev.mailpipe.e2e;
+package dev.mailpipe.peers;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** A program the tests start (a real peer, or the pipeline itself), its output kept in a log file. */
-final class ChildProcess implements AutoCloseable {
+/** A program a test starts (a real peer, or the pipeline itself), its output kept in a log file. */
+public final class ChildProcess implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path log;
@@ -21,7 +21,7 @@ final class ChildProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static ChildProcess start(String name, List<String> command, Path workDir, Map<String, String> env, Path log)
+    public static ChildProcess start(String name, List<String> command, Path workDir, Map<String, String> env, Path log)
             throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
@@ -30,7 +30,7 @@ final class ChildProcess implements AutoCloseable {
     }
 
     /** Waits until the log shows {@code text}; fails early if the process dies. */
-    ChildProcess awaitOutput(String text, Duration timeout) throws IOException, InterruptedException {
+    public ChildProcess awaitOutput(String text, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             String out = output();
@@ -45,16 +45,16 @@ final class ChildProcess implements AutoCloseable {
         throw new IllegalStateException(name + " did not print '" + text + "' within " + timeout + ":\n" + tail(output()));
     }
 
-    String output() throws IOException {
+    public String output() throws IOException {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** SIGTERM, then SIGKILL if it does not end within the grace period. */
-    void stop(Duration grace) throws InterruptedException {
+    public void stop(Duration grace) throws InterruptedException {
         process.destroy();
         if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly().waitFor();

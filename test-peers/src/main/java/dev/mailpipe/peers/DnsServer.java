@@ -1,4 +1,4 @@
-package dev.mailpipe.e2e;
+package dev.mailpipe.peers;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,17 +7,20 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** NSD (Debian's nsd), authoritative for the test zones, on 127.0.0.1 at a free port. */
-final class DnsServer implements AutoCloseable {
+/**
+ * NSD (Debian's nsd), authoritative for test zones, on 127.0.0.1 at a free port. Zones are
+ * resources of this module named {@code <zone>.zone}; every address in them is on loopback.
+ */
+public final class DnsServer implements AutoCloseable {
     private final ChildProcess process;
-    final int port;
+    public final int port;
 
     private DnsServer(ChildProcess process, int port) {
         this.process = process;
         this.port = port;
     }
 
-    static DnsServer start(Path dir, String... zones) throws IOException, InterruptedException {
+    public static DnsServer start(Path dir, String... zones) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         int port = Loopback.freePort();
         StringBuilder conf = new StringBuilder();
@@ -38,7 +41,7 @@ final class DnsServer implements AutoCloseable {
                 .append("remote-control:\n  control-enable: no\n");
         for (String zone : zones) {
             conf.append("zone:\n  name: ").append(zone).append("\n  zonefile: ")
-                    .append(Loopback.testResource("dns/" + zone + ".zone")).append('\n');
+                    .append(Loopback.resource(zone + ".zone", dir)).append('\n');
         }
         Path confFile = dir.resolve("nsd.conf");
         Files.writeString(confFile, conf);
@@ -48,7 +51,8 @@ final class DnsServer implements AutoCloseable {
         return new DnsServer(p, port);
     }
 
-    String address() {
+    /** host:port, as mailpipe.routing.dns.servers takes it. */
+    public String address() {
         return "127.0.0.1:" + port;
     }
 

@@ -1,18 +1,19 @@
-package dev.mailpipe.e2e;
+package dev.mailpipe.peers;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Loopback-only helpers: every peer of the tests listens on 127.0.0.0/8. */
-final class Loopback {
+public final class Loopback {
     private Loopback() {
     }
 
     /** A TCP port free on every one of the given loopback addresses. */
-    static int freePort(String... addresses) throws IOException {
+    public static int freePort(String... addresses) throws IOException {
         for (int tries = 0; tries < 50; tries++) {
             int port;
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
@@ -26,7 +27,7 @@ final class Loopback {
     }
 
     /** A run of {@code n} consecutive ports free on 127.0.0.1 (for the launcher's port base). */
-    static int freeRange(int n) throws IOException {
+    public static int freeRange(int n) throws IOException {
         for (int tries = 0; tries < 50; tries++) {
             int base = freePort();
             boolean all = true;
@@ -51,12 +52,21 @@ final class Loopback {
         return true;
     }
 
-    /** The repository's top directory (tests run with the module as working directory). */
-    static Path repoRoot() {
+    /** The repository's top directory (tests run with their module as working directory). */
+    public static Path repoRoot() {
         return Path.of(System.getProperty("mailpipe.root", "..")).toAbsolutePath().normalize();
     }
 
-    static Path testResource(String relative) {
-        return repoRoot().resolve("e2e-tests/src/test/resources").resolve(relative);
+    /** Copies one of this module's resources (a zone, the sink script) to {@code dir}; returns the copy. */
+    static Path resource(String name, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path target = dir.resolve(name);
+        try (var in = Loopback.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("no resource " + name);
+            }
+            Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return target;
     }
 }
