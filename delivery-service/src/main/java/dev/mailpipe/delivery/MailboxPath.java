@@ -30,6 +30,9 @@ final class MailboxPath {
         String domain = address.domainKey();
         checkSegment(local, "local part");
         checkSegment(domain, "domain");
+        if (address.isDomainLiteral()) {
+            throw new UnsafeAddressException("an address literal is never a local mail domain");
+        }
         Path base = root.toAbsolutePath().normalize();
         Path maildir = base.resolve(domain).resolve(local).resolve("Maildir").normalize();
         if (!maildir.startsWith(base) || maildir.getNameCount() != base.getNameCount() + 3) {

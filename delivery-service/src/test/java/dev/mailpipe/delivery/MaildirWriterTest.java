@@ -1,0 +1,50 @@
+package dev.mailpipe.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MaildirWriterTest {
+    @TempDir
+    Path root;
+
+    private final byte[] head = "Return-Path: <s@y.test>\r\n".getBytes(StandardCharsets.UTF_8);
+    private final byte[] body = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8);
+
+    @Test
+    void writesThroughTmpIntoNewWithTheSizeInTheName() throws Exception {
+        Path maildir = root.resolve("example.test/alice/Maildir");
+        MaildirWriter.Result r = new MaildirWriter(true).deliver(maildir, "m1", "alice@example.test", 1700000000, head, body);
+        assertFalse(r.duplicate());
+        assertEquals(maildir.resolve("new"), r.file().getParent());
+        assertTrue(r.file().getFileName().toString().matches("1700000000\\.M[0-9a-f]{24}\\.mailpipe,S=" + (head.length + body.length)));
+        byte[] all = Files.readAllBytes(r.file());
+        assertArrayEquals((new String(head, StandardCharsets.UTF_8) + new String(body, StandardCharsets.UTF_8))
+                .getBytes(StandardCharsets.UTF_8), all);
+        try (Stream<Path> tmp = Files.list(maildir.resolve("tmp"))) {
+            assertEquals(0, tmp.count());
+        }
+        assertTrue(Files.isDirectory(maildir.resolve("cur")));
+    }
+
+    @Test
+    void theSameRecordTwiceMakesOneFileEvenAfterTheReaderMovedIt() throws Exception {
+        Path maildir = root.resolve("example.test/bob/Maildir");
+        MaildirWriter w = new MaildirWriter(false);
+        MaildirWriter.Result first = w.deliver(maildir, "m2", "bob@example.test", 1, head, body);
+        assertTrue(w.deliver(maildir, "m2", "bob@example.test", 1, head, body).duplicate());
+        // A reader (Dovecot) marks it seen: new/<name> becomes cur/<name>:2,S.
+        Files.move(first.file(), maildir.resolve("cur").resolve(first.file().getFileName() + ":2,S"));
+        assertTrue(w.deliver(maildir, "m2", "bob@example.test", 1, head, body).duplicate());
+        assertFalse(w.deliver(maildir, "m3", "bob@example.test", 1, head, body).duplicate(), "another message");
+        assertFalse(w.deliver(maildir, "m2", "bob+x@example.test", 1, head, body).duplicate(), "another recipient");
+    }
+}

@@ -1,0 +1,127 @@
+package dev.mailpipe.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.Recipient;
+import dev.mailpipe.model.Route;
+import dev.mailpipe.peers.Loopback;
+import dev.mailpipe.peers.SmtpSink;
+import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The outbound client against real aiosmtpd servers on loopback addresses. */
+class MxWalkerTest {
+    @TempDir
+    static Path tmp;
+    static Vertx vertx;
+    static int port;
+    static SmtpSink accepting;
+    static SmtpSink tempfailing;
+    static SmtpSink rejecting;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        port = Loopback.freePort("127.0.0.21", "127.0.0.22", "127.0.0.23", "127.0.0.24");
+        accepting = SmtpSink.start("127.0.0.21", port, tmp.resolve("accept"), "accept");
+        tempfailing = SmtpSink.start("127.0.0.22", port, tmp.resolve("tempfail"), "tempfail");
+        rejecting = SmtpSink.start("127.0.0.23", port, tmp.resolve("reject"), "reject");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        accepting.close();
+        tempfailing.close();
+        rejecting.close();
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private static RelayConfig config() {
+        return new RelayConfig() {
+            public int port() {
+                return port;
+            }
+
+            public String hostname() {
+                return "relay.test";
+            }
+
+            public Duration connectTimeout() {
+                return Duration.ofSeconds(2);
+            }
+
+            public Duration replyTimeout() {
+                return Duration.ofSeconds(10);
+            }
+
+            public Duration maxQueueLifetime() {
+                return Duration.ofDays(5);
+            }
+        };
+    }
+
+    private static Envelope envelope(List<String> rcpts, String... hostsAndAddresses) {
+        List<Route.MxHost> mx = new java.util.ArrayList<>();
+        for (int i = 0; i < hostsAndAddresses.length; i++) {
+            mx.add(new Route.MxHost("mx" + i + ".test", 10 * (i + 1), List.of(hostsAndAddresses[i])));
+        }
+        return Envelope.received("m-" + System.nanoTime(), Instant.now(),
+                new Envelope.Client("127.0.0.1", "c", false, null), "sender@y.test",
+                rcpts.stream().map(Recipient::of).toList(), 10).withRoute(new Route("dest.test", mx, null));
+    }
+
+    private static List<Outcome> deliver(Envelope e, String message) throws Exception {
+        return new MxWalker(vertx, config()).deliver(e, message.getBytes(StandardCharsets.UTF_8))
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void deliversToTheFirstReachableMxInRankOrder() throws Exception {
+        int before = accepting.messages().size();
+        List<Outcome> out = deliver(envelope(List.of("a@dest.test"), "127.0.0.24", "127.0.0.21"),
+                "Subject: rank\r\n\r\nbare\nline\r\n.dot\r\n");
+        assertEquals(Outcome.Kind.SENT, out.get(0).kind());
+        assertEquals("mx1.test", out.get(0).remoteMta());
+        assertEquals(before + 1, accepting.messages().size());
+        String got = Files.readString(accepting.messages().get(before));
+        assertEquals("Subject: rank\r\n\r\nbare\r\nline\r\n.dot\r\n", got, "CRLF-normalised, unstuffed by the peer");
+    }
+
+    @Test
+    void aTemporaryFailureDefersAndAPermanentOneBounces() throws Exception {
+        assertEquals(Outcome.Kind.DEFERRED, deliver(envelope(List.of("a@dest.test"), "127.0.0.22"), "x").get(0).kind());
+        Outcome bounced = deliver(envelope(List.of("a@dest.test"), "127.0.0.23"), "x").get(0);
+        assertEquals(Outcome.Kind.BOUNCED, bounced.kind());
+        assertEquals("5.1.1", bounced.status());
+        assertTrue(bounced.detail().startsWith("smtp; 550 5.1.1"), bounced.detail());
+    }
+
+    @Test
+    void eachRecipientTakesItsOwnPath() throws Exception {
+        List<Outcome> out = deliver(envelope(List.of("ok@dest.test", "reject-me@dest.test"), "127.0.0.21"),
+                "Subject: mixed\r\n\r\nx\r\n");
+        assertEquals(Outcome.Kind.SENT, out.stream().filter(o -> o.recipient().address().equals("ok@dest.test"))
+                .findFirst().orElseThrow().kind());
+        assertEquals(Outcome.Kind.BOUNCED, out.stream().filter(o -> o.recipient().address().startsWith("reject"))
+                .findFirst().orElseThrow().kind());
+    }
+
+    @Test
+    void noReachableHostDefersEveryRecipient() throws Exception {
+        List<Outcome> out = deliver(envelope(List.of("a@dest.test", "b@dest.test"), "127.0.0.24"), "x");
+        assertEquals(2, out.size());
+        assertTrue(out.stream().allMatch(o -> o.kind() == Outcome.Kind.DEFERRED && o.status().equals("4.4.1")));
+    }
+}
