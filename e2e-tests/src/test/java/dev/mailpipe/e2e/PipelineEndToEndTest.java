@@ -4,19 +4,17 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mailpipe.peers.DnsServer;
-import dev.mailpipe.peers.Loopback;
 import dev.mailpipe.peers.SmtpSink;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,34 +22,27 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ./mailpipe up} runs it, NSD answers the MX queries, aiosmtpd sinks receive relayed mail,
  * and the Maildir on disk is what the user would read.
  */
+@ExtendWith(SharedPipeline.class)
 class PipelineEndToEndTest {
     @TempDir
     static Path tmp;
 
-    static DnsServer dns;
     static SmtpSink mx1;
     static SmtpSink backup;
     static Pipeline pipeline;
 
     @BeforeAll
     static void start() throws Exception {
-        dns = DnsServer.start(tmp.resolve("dns"), "remote.test");
-        int smtpPort = Loopback.freePort("127.0.0.2", "127.0.0.3", "127.0.0.66");
-        mx1 = SmtpSink.start("127.0.0.2", smtpPort, tmp.resolve("mx1"), "accept");
-        backup = SmtpSink.start("127.0.0.3", smtpPort, tmp.resolve("backup"), "accept");
-        pipeline = Pipeline.start(tmp.resolve("pipeline"), Map.of(
-                "MAILPIPE_ROUTING_DNS_SERVERS", dns.address(),
-                "MAILPIPE_RELAY_PORT", String.valueOf(smtpPort),
-                "MAILPIPE_RELAY_CONNECT_TIMEOUT", "3s"));
+        SharedPipeline shared = SharedPipeline.get();
+        pipeline = shared.pipeline;
+        mx1 = SmtpSink.start("127.0.0.2", shared.smtpPort, tmp.resolve("mx1"), "accept");
+        backup = SmtpSink.start("127.0.0.3", shared.smtpPort, tmp.resolve("backup"), "accept");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {pipeline, backup, mx1, dns}) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        mx1.close();
+        backup.close();
     }
 
     @Test

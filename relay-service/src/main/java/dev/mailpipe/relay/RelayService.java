@@ -8,6 +8,7 @@ import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.RecordHeaders;
+import dev.mailpipe.model.RetryScheduleConfig;
 import dev.mailpipe.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -38,8 +39,6 @@ import org.jboss.logging.Logger;
 public class RelayService {
     static final String STAGE = "relay-service";
     private static final Logger LOG = Logger.getLogger(RelayService.class);
-    private static final List<Duration> TIER_DELAYS = List.of(Duration.ofMinutes(1), Duration.ofMinutes(5),
-            Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(6));
 
     private final RelayConfig config;
     private final MxWalker walker;
@@ -49,8 +48,11 @@ public class RelayService {
     @Channel("outcomes")
     MutinyEmitter<byte[]> outcomes;
 
-    RelayService(Vertx vertx, RelayConfig config, MeterRegistry registry) {
+    private final RetryScheduleConfig retry;
+
+    RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry) {
         this.config = config;
+        this.retry = retry;
         this.registry = registry;
         this.walker = new MxWalker(vertx, config);
     }
@@ -100,10 +102,9 @@ public class RelayService {
         }
         if (!deferred.isEmpty()) {
             int attempt = envelope.attempt() + 1;
-            int tier = Math.min(attempt - 1, Topics.RETRY_TIERS.size() - 1);
-            Instant due = now.plus(TIER_DELAYS.get(tier));
+            Instant due = now.plus(retry.delayAfter(attempt));
             Envelope later = envelope.withRecipients(deferred).withAttempt(attempt, first, due);
-            out.add(record(Topics.RETRY_PREFIX + Topics.RETRY_TIERS.get(tier), domain, later, message));
+            out.add(record(retry.topicAfter(attempt), domain, later, message));
             String why = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED).findFirst()
                     .map(Outcome::detail).orElse("");
             for (Recipient r : deferred) {

@@ -9,6 +9,7 @@ import dev.mailpipe.model.LocalMailboxes;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.RecordHeaders;
+import dev.mailpipe.model.RetryScheduleConfig;
 import dev.mailpipe.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -57,8 +58,11 @@ public class RoutingService {
     @Channel("routed")
     KafkaTransactions<byte[]> transactions;
 
-    RoutingService(RoutingConfig config, LocalDomainsConfig local, MeterRegistry registry) {
+    private final RetryScheduleConfig retry;
+
+    RoutingService(RoutingConfig config, LocalDomainsConfig local, RetryScheduleConfig retry, MeterRegistry registry) {
         this.config = config;
+        this.retry = retry;
         this.registry = registry;
         this.router = new Router(LocalMailboxes.from(local), config.maxReceivedHeaders());
         this.resolver = new MxResolver(config.dns().servers().orElse(List.of()), config.dns().timeout(),
@@ -124,8 +128,10 @@ public class RoutingService {
         }
         Instant now = Instant.now();
         for (Router.Deferral d : plan.deferrals()) {
-            Envelope later = d.envelope().withAttempt(1, now, now.plus(Duration.ofMinutes(1)));
-            tx.send(out(Topics.RETRY_PREFIX + Topics.RETRY_TIERS.get(0), d.domain(), later, message));
+            int attempts = d.envelope().attempt() + 1;
+            Envelope later = d.envelope().withAttempt(attempts, d.envelope().firstAttemptAt().orElse(now),
+                    now.plus(retry.delayAfter(attempts)));
+            tx.send(out(retry.topicAfter(attempts), d.domain(), later, message));
             tx.send(event(envelope, "deferred", d.domain(), d.reason()));
             LOG.infof("deferred %s for %s: %s", envelope.id(), d.domain(), d.reason());
             count("deferred");

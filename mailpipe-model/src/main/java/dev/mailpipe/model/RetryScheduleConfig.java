@@ -1,0 +1,30 @@
+package dev.mailpipe.model;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The retry schedule shared by routing (DNS not answering) and relay (4xx, nobody reachable):
+ * attempt n waits in tier min(n, tiers) - 1, whose topic is {@code mail.relay.retry.<tier name>}.
+ */
+@ConfigMapping(prefix = "mailpipe.retry")
+public interface RetryScheduleConfig {
+    /** Delay of each tier, in the order of {@link Topics#RETRY_TIERS} (1m, 5m, 30m, 2h, 6h). */
+    @WithDefault("1m,5m,30m,2h,6h")
+    List<Duration> delays();
+
+    /** The tier topic for the attempt that just failed (1 for the first failure). */
+    default String topicAfter(int failedAttempts) {
+        return Topics.RETRY_PREFIX + Topics.RETRY_TIERS.get(tierIndex(failedAttempts));
+    }
+
+    default Duration delayAfter(int failedAttempts) {
+        return delays().get(tierIndex(failedAttempts));
+    }
+
+    private int tierIndex(int failedAttempts) {
+        return Math.max(0, Math.min(failedAttempts, Topics.RETRY_TIERS.size()) - 1);
+    }
+}
