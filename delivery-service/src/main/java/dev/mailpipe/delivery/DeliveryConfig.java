@@ -11,6 +11,10 @@ public interface DeliveryConfig {
     @WithDefault("data/mail")
     String root();
 
+    /** Name this MTA reports in the bounces it writes. */
+    @WithDefault("${mailpipe.hostname}")
+    String hostname();
+
     /** fsync each file and its directory before the offset is committed. Off only for benchmarks. */
     @WithDefault("true")
     boolean fsync();

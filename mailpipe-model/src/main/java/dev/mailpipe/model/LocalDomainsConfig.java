@@ -21,12 +21,12 @@ public interface LocalDomainsConfig {
     @WithDefault("alice@example.test,bob@example.test")
     List<String> mailboxes();
 
+    /** The mailbox that receives postmaster@ of every local domain (RFC 5321 4.5.1 requires one). */
+    @WithDefault("alice@example.test")
+    String postmaster();
+
     default Set<String> domainKeys() {
         return domains().stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
-    }
-
-    default boolean isLocal(MailAddress address) {
-        return domainKeys().contains(address.domainKey());
     }
 
     default Set<String> mailboxKeys() {

@@ -1,53 +1,50 @@
 package dev.mailpipe.model;
 
-import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/**
- * Answers "which local mailbox does this address reach?" the same way at every stage: exact match,
- * then plus-addressing ({@code user+tag@domain} reaches {@code user@domain}). Never parses the local
- * part as another address, so {@code %}, {@code !} or quoted {@code @} cannot lead elsewhere.
- */
-public final class LocalMailboxes {
+/** A fixed directory: the given domains and mailboxes, no aliases. For tests and tools. */
+public final class LocalMailboxes implements MailboxDirectory {
     private final Set<String> domains;
     private final Set<String> mailboxes;
+    private final Map<String, Account.Alias> aliases;
+    private final Map<String, String> catchAlls;
 
     public LocalMailboxes(Set<String> domainKeys, Set<String> mailboxKeys) {
+        this(domainKeys, mailboxKeys, Map.of(), Map.of());
+    }
+
+    public LocalMailboxes(Set<String> domainKeys, Set<String> mailboxKeys, Map<String, Account.Alias> aliases,
+            Map<String, String> catchAlls) {
         this.domains = Set.copyOf(domainKeys);
         this.mailboxes = Set.copyOf(mailboxKeys);
+        this.aliases = Map.copyOf(aliases);
+        this.catchAlls = Map.copyOf(catchAlls);
     }
 
-    public static LocalMailboxes from(LocalDomainsConfig config) {
-        return new LocalMailboxes(config.domainKeys(), config.mailboxKeys());
+    @Override
+    public boolean isLocalDomain(String domainKey) {
+        return domains.contains(domainKey);
     }
 
-    public boolean isLocalDomain(MailAddress address) {
-        return domains.contains(address.domainKey());
+    @Override
+    public Optional<Account.Mailbox> mailbox(String key) {
+        return mailboxes.contains(key) ? Optional.of(new Account.Mailbox(key, null, 0)) : Optional.empty();
     }
 
-    /** The first local domain: where a bare {@code Postmaster} recipient goes. */
+    @Override
+    public Optional<Account.Alias> alias(String key) {
+        return Optional.ofNullable(aliases.get(key));
+    }
+
+    @Override
+    public Optional<String> catchAll(String domainKey) {
+        return Optional.ofNullable(catchAlls.get(domainKey));
+    }
+
+    @Override
     public String primaryDomain() {
         return domains.stream().sorted().findFirst().orElse("localhost");
-    }
-
-    /** The mailbox key (lower-cased address) this local address is delivered to, if any. */
-    public Optional<String> resolve(MailAddress address) {
-        if (!isLocalDomain(address)) {
-            return Optional.empty();
-        }
-        String key = address.mailboxKey();
-        if (mailboxes.contains(key)) {
-            return Optional.of(key);
-        }
-        String local = address.localPart().toLowerCase(Locale.ROOT);
-        int plus = local.indexOf('+');
-        if (plus > 0) {
-            String base = local.substring(0, plus) + "@" + address.domainKey();
-            if (mailboxes.contains(base)) {
-                return Optional.of(base);
-            }
-        }
-        return Optional.empty();
     }
 }

@@ -15,6 +15,15 @@ public interface RetryScheduleConfig {
     @WithDefault("1m,5m,30m,2h,6h")
     List<Duration> delays();
 
+    /** After this long in the queue, mail still undelivered bounces (RFC 5321 4.5.4.1: 4-5 days). */
+    @WithDefault("5d")
+    Duration maxLifetime();
+
+    /** Whether mail received at {@code receivedAt} has outlived the queue lifetime at {@code now}. */
+    default boolean expired(java.time.Instant receivedAt, java.time.Instant now) {
+        return Duration.between(receivedAt, now).compareTo(maxLifetime()) > 0;
+    }
+
     /** The tier topic for the attempt that just failed (1 for the first failure). */
     default String topicAfter(int failedAttempts) {
         return Topics.RETRY_PREFIX + Topics.RETRY_TIERS.get(tierIndex(failedAttempts));

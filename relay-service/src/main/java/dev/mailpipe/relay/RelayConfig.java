@@ -12,7 +12,7 @@ public interface RelayConfig {
     int port();
 
     /** Name this client gives in EHLO, and reports in bounces. */
-    @WithDefault("mailpipe.localhost")
+    @WithDefault("${mailpipe.hostname}")
     String hostname();
 
     /** How long to wait for a TCP connection before trying the next address. */
@@ -22,8 +22,4 @@ public interface RelayConfig {
     /** How long to wait for any one reply (RFC 5321 4.5.3.2 suggests minutes; the sum stays bounded). */
     @WithDefault("2m")
     Duration replyTimeout();
-
-    /** After this long in the queue, mail still undelivered bounces (RFC 5321 4.5.4.1: 4-5 days). */
-    @WithDefault("5d")
-    Duration maxQueueLifetime();
 }

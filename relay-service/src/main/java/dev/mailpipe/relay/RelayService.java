@@ -80,7 +80,7 @@ public class RelayService {
         List<Recipient> deferred = new ArrayList<>();
         List<Bounce.Failure> failures = new ArrayList<>();
         Instant first = envelope.firstAttemptAt().orElse(now);
-        boolean expired = Duration.between(envelope.receivedAt(), now).compareTo(config.maxQueueLifetime()) > 0;
+        boolean expired = retry.expired(envelope.receivedAt(), now);
         for (Outcome o : results) {
             String rcpt = o.recipient().address();
             switch (o.kind()) {
@@ -92,7 +92,7 @@ public class RelayService {
                 case DEFERRED -> {
                     if (expired) {
                         failures.add(new Bounce.Failure(o.recipient(), "4.4.7",
-                                o.detail() + " (gave up after " + config.maxQueueLifetime() + ")", o.remoteMta()));
+                                o.detail() + " (gave up after " + retry.maxLifetime() + ")", o.remoteMta()));
                     } else {
                         deferred.add(o.recipient());
                     }

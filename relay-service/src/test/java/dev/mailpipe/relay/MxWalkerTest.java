@@ -65,10 +65,6 @@ class MxWalkerTest {
             public Duration replyTimeout() {
                 return Duration.ofSeconds(10);
             }
-
-            public Duration maxQueueLifetime() {
-                return Duration.ofDays(5);
-            }
         };
     }
 

@@ -2,7 +2,7 @@ package dev.mailpipe.routing;
 
 import dev.mailpipe.model.Bounce;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.LocalMailboxes;
+import dev.mailpipe.model.MailboxDirectory;
 import dev.mailpipe.model.MailAddress;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
@@ -21,7 +21,8 @@ import java.util.function.Function;
  * answers, so every routing rule is tested without Kafka or a network.
  *
  * <ul>
- *   <li>local domain, mailbox exists: one delivery per mailbox (aliases and plus-addresses resolved);
+ *   <li>local domain, mailbox exists: one delivery per mailbox (aliases, plus-addresses and
+ *       catch-alls resolved; an alias may also point to remote addresses, which are relayed);
  *   <li>local domain, no such mailbox: bounce 5.1.1 (only if it vanished after the ingress checked);
  *   <li>remote domain: one relay per domain, carrying the ranked route; DNS trouble defers it, a
  *       permanent DNS answer (no domain, null MX, no address) bounces it;
@@ -29,10 +30,10 @@ import java.util.function.Function;
  * </ul>
  */
 final class Router {
-    private final LocalMailboxes mailboxes;
+    private final MailboxDirectory mailboxes;
     private final int maxReceivedHeaders;
 
-    Router(LocalMailboxes mailboxes, int maxReceivedHeaders) {
+    Router(MailboxDirectory mailboxes, int maxReceivedHeaders) {
         this.mailboxes = mailboxes;
         this.maxReceivedHeaders = maxReceivedHeaders;
     }
@@ -54,9 +55,34 @@ final class Router {
     Set<String> remoteDomains(Envelope envelope) {
         Set<String> domains = new LinkedHashSet<>();
         for (Recipient r : envelope.recipients()) {
-            parse(r).filter(a -> !mailboxes.isLocalDomain(a)).ifPresent(a -> domains.add(a.domainKey()));
+            for (Target t : targets(r)) {
+                if (!t.local()) {
+                    domains.add(t.address().domainKey());
+                }
+            }
         }
         return domains;
+    }
+
+    /** Where one recipient's copies go: local mailboxes and remote addresses. */
+    private record Target(MailAddress address, boolean local) {
+    }
+
+    private List<Target> targets(Recipient r) {
+        Optional<MailAddress> parsed = parse(r);
+        if (parsed.isEmpty()) {
+            return List.of();
+        }
+        MailAddress a = parsed.get();
+        if (!mailboxes.isLocalDomain(a)) {
+            return List.of(new Target(a, false));
+        }
+        List<Target> out = new ArrayList<>();
+        for (String key : mailboxes.resolve(a)) {
+            MailAddress t = MailAddress.parse(key, true);
+            out.add(new Target(t, mailboxes.isLocalDomain(t)));
+        }
+        return out;
     }
 
     Plan plan(Envelope envelope, byte[] message, Function<String, Resolution> routes) {
@@ -76,22 +102,27 @@ final class Router {
         Map<String, List<Recipient>> byDomain = new LinkedHashMap<>();
         Set<String> mailboxesSeen = new LinkedHashSet<>();
         for (Recipient r : envelope.recipients()) {
-            Optional<MailAddress> parsed = parse(r);
-            if (parsed.isEmpty()) {
+            if (parse(r).isEmpty()) {
                 failures.add(new Bounce.Failure(r, "5.1.3", "x-mailpipe; bad recipient address syntax", null));
                 continue;
             }
-            MailAddress a = parsed.get();
-            if (mailboxes.isLocalDomain(a)) {
-                Optional<String> mailbox = mailboxes.resolve(a);
-                if (mailbox.isEmpty()) {
-                    failures.add(new Bounce.Failure(r, "5.1.1", "x-mailpipe; no such mailbox " + a, null));
-                } else if (mailboxesSeen.add(mailbox.get())) {
+            List<Target> targets = targets(r);
+            if (targets.isEmpty()) {
+                failures.add(new Bounce.Failure(r, "5.1.1", "x-mailpipe; no such mailbox " + r.address(), null));
+                continue;
+            }
+            boolean expanded = targets.size() != 1 || !targets.get(0).address().mailboxKey()
+                    .equals(parse(r).get().mailboxKey());
+            for (Target t : targets) {
+                if (t.local()) {
                     // Two addresses reaching one mailbox (alias, plus-address) deliver one copy.
-                    deliveries.add(new Delivery(mailbox.get(), envelope.withRecipients(List.of(r))));
+                    if (mailboxesSeen.add(t.address().mailboxKey())) {
+                        deliveries.add(new Delivery(t.address().mailboxKey(), envelope.withRecipients(List.of(r))));
+                    }
+                } else {
+                    Recipient remote = expanded ? r.withAddress(t.address().toString()) : r;
+                    byDomain.computeIfAbsent(t.address().domainKey(), d -> new ArrayList<>()).add(remote);
                 }
-            } else {
-                byDomain.computeIfAbsent(a.domainKey(), d -> new ArrayList<>()).add(r);
             }
         }
         for (var e : byDomain.entrySet()) {

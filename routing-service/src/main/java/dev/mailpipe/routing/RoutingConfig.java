@@ -10,7 +10,7 @@ import java.util.Optional;
 @ConfigMapping(prefix = "mailpipe.routing")
 public interface RoutingConfig {
     /** Name this MTA reports in the bounces it writes (Reporting-MTA). */
-    @WithDefault("mailpipe.localhost")
+    @WithDefault("${mailpipe.hostname}")
     String hostname();
 
     /** More Received: headers than this means a mail loop (RFC 5321 6.3); the message bounces 5.4.6. */

@@ -4,8 +4,7 @@ import dev.mailpipe.model.Bounce;
 import dev.mailpipe.model.DeadLetters;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.EnvelopeCodec;
-import dev.mailpipe.model.LocalDomainsConfig;
-import dev.mailpipe.model.LocalMailboxes;
+import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.RecordHeaders;
@@ -60,11 +59,16 @@ public class RoutingService {
 
     private final RetryScheduleConfig retry;
 
-    RoutingService(RoutingConfig config, LocalDomainsConfig local, RetryScheduleConfig retry, MeterRegistry registry) {
+    RoutingService(RoutingConfig config, MailboxRegistry mailboxes, RetryScheduleConfig retry, MeterRegistry registry)
+            throws InterruptedException {
         this.config = config;
         this.retry = retry;
         this.registry = registry;
-        this.router = new Router(LocalMailboxes.from(local), config.maxReceivedHeaders());
+        // Routing before the registry is loaded would bounce mail for mailboxes it has not seen yet.
+        if (!mailboxes.awaitCaughtUp(Duration.ofSeconds(60))) {
+            throw new IllegalStateException("mailbox registry (mail.accounts) not loaded within 60 s");
+        }
+        this.router = new Router(mailboxes, config.maxReceivedHeaders());
         this.resolver = new MxResolver(config.dns().servers().orElse(List.of()), config.dns().timeout(),
                 config.dns().cacheSize(), config.dns().negativeTtl());
         this.dnsTimer = Timer.builder("mailpipe.routing.dns.latency").publishPercentileHistogram().register(registry);

@@ -17,7 +17,7 @@ public interface IngressConfig {
     int port();
 
     /** Name this server gives in its greeting, its EHLO reply and its Received: headers. */
-    @WithDefault("mailpipe.localhost")
+    @WithDefault("${mailpipe.hostname}")
     String hostname();
 
     /** Largest message accepted, in octets, advertised as SIZE (RFC 1870). */

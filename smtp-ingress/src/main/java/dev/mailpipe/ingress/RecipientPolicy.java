@@ -1,6 +1,6 @@
 package dev.mailpipe.ingress;
 
-import dev.mailpipe.model.LocalMailboxes;
+import dev.mailpipe.model.MailboxDirectory;
 import dev.mailpipe.model.MailAddress;
 
 /**
@@ -9,10 +9,10 @@ import dev.mailpipe.model.MailAddress;
  * mail for other domains only from trusted networks or authenticated sessions. Never an open relay.
  */
 final class RecipientPolicy {
-    private final LocalMailboxes mailboxes;
+    private final MailboxDirectory mailboxes;
     private final ClientNetworks relayNetworks;
 
-    RecipientPolicy(LocalMailboxes mailboxes, ClientNetworks relayNetworks) {
+    RecipientPolicy(MailboxDirectory mailboxes, ClientNetworks relayNetworks) {
         this.mailboxes = mailboxes;
         this.relayNetworks = relayNetworks;
     }
@@ -20,7 +20,7 @@ final class RecipientPolicy {
     /** Null to accept, else the refusal. */
     Reply check(MailAddress recipient, String clientIp, boolean authenticated) {
         if (mailboxes.isLocalDomain(recipient)) {
-            if (mailboxes.resolve(recipient).isPresent()) {
+            if (!mailboxes.resolve(recipient).isEmpty()) {
                 return null;
             }
             return Reply.of(550, "5.1.1", "<" + recipient + ">: Recipient address rejected: User unknown");

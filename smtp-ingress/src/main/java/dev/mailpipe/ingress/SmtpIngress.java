@@ -1,7 +1,6 @@
 package dev.mailpipe.ingress;
 
-import dev.mailpipe.model.LocalDomainsConfig;
-import dev.mailpipe.model.LocalMailboxes;
+import dev.mailpipe.model.MailboxRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -30,24 +29,28 @@ public class SmtpIngress {
     private final IngressConfig config;
     private final InboundPublisher publisher;
     private final IngressMetrics metrics;
-    private final LocalMailboxes mailboxes;
+    private final MailboxRegistry mailboxes;
     private final RecipientPolicy recipientPolicy;
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final AtomicLong sessionIds = new AtomicLong();
     private NetServer server;
 
-    SmtpIngress(Vertx vertx, IngressConfig config, LocalDomainsConfig local, InboundPublisher publisher,
+    SmtpIngress(Vertx vertx, IngressConfig config, MailboxRegistry mailboxes, InboundPublisher publisher,
             IngressMetrics metrics) {
         this.vertx = vertx;
         this.config = config;
         this.publisher = publisher;
         this.metrics = metrics;
-        this.mailboxes = LocalMailboxes.from(local);
+        this.mailboxes = mailboxes;
         this.recipientPolicy = new RecipientPolicy(mailboxes, new ClientNetworks(config.relayNetworks()));
     }
 
     void start(@Observes StartupEvent event) throws Exception {
+        // Answering RCPT before the registry is loaded would refuse mailboxes that exist.
+        if (!mailboxes.awaitCaughtUp(java.time.Duration.ofSeconds(60))) {
+            throw new IllegalStateException("mailbox registry (mail.accounts) not loaded within 60 s");
+        }
         server = vertx.createNetServer(new NetServerOptions().setHost(config.host()).setPort(config.port())
                 .setTcpNoDelay(true));
         server.connectHandler(this::connected);
@@ -103,7 +106,7 @@ public class SmtpIngress {
         return metrics;
     }
 
-    LocalMailboxes mailboxes() {
+    MailboxRegistry mailboxes() {
         return mailboxes;
     }
 

@@ -1,0 +1,179 @@
+package dev.mailpipe.delivery;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailpipe.kafka.LocalKafkaResource;
+import dev.mailpipe.model.RecordHeaders;
+import dev.mailpipe.model.Topics;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Delivery and the registry API against a real broker, through the service's Kafka and HTTP faces. */
+@QuarkusTest
+@QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
+class DeliveryServiceTest {
+    private static final Path ROOT = Path.of("target/test-mail");
+
+    @org.junit.jupiter.api.BeforeAll
+    static void emptyTheMailRoot() throws Exception {
+        if (Files.isDirectory(ROOT)) {
+            try (Stream<Path> all = Files.walk(ROOT)) {
+                all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static String id() {
+        return "t-" + UUID.randomUUID();
+    }
+
+    private static long files(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void deliversOnceAndServesTheMessageBack() throws Exception {
+        String id = id();
+        String msg = "From: sender@y.test\r\nSubject: =?UTF-8?Q?gr=C3=BC=C3=9Fe?= " + id + "\r\n\r\nhello\r\n";
+        Topics4Test.send(Topics.DELIVERY, "bob@example.test", Topics4Test.envelope(id, "Bob@example.test"), msg);
+        Topics4Test.send(Topics.DELIVERY, "bob@example.test", Topics4Test.envelope(id, "Bob@example.test"), msg);
+        Path fresh = ROOT.resolve("example.test/bob/Maildir/new");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.EVENTS).stream()
+                .filter(r -> Topics4Test.text(r).contains(id)).count() == 2);
+        try (Stream<Path> s = Files.list(fresh)) {
+            assertEquals(1, s.filter(p -> read(p).contains(id)).count(), "a redelivered record makes no second file");
+        }
+        String fileId = given().get("/api/mailboxes/bob@example.test/messages").then().statusCode(200)
+                .body("subject", hasItem("grüße " + id)).extract().path("find { it.subject == 'grüße " + id + "' }.id");
+        String raw = given().get("/api/mailboxes/bob@example.test/messages/" + fileId).then().statusCode(200)
+                .contentType("message/rfc822").extract().asString();
+        assertEquals("Return-Path: <sender@y.test>\r\nDelivered-To: bob@example.test\r\n" + msg, raw);
+        given().get("/api/mailboxes/bob@example.test/messages/..%2F..%2Fetc").then().statusCode(404);
+    }
+
+    @Test
+    void addressesThatWouldEscapeTheRootAreDeadLettered() throws Exception {
+        String id = id();
+        Topics4Test.send(Topics.DELIVERY, "../../escape@example.test", Topics4Test.envelope(id, "x@example.test"), "x " + id);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.DEAD_LETTER).stream()
+                .anyMatch(r -> Topics4Test.text(r).contains(id)));
+        var dead = Topics4Test.read(Topics.DEAD_LETTER).stream().filter(r -> Topics4Test.text(r).contains(id)).findFirst().orElseThrow();
+        assertEquals("delivery-service", Topics4Test.header(dead, RecordHeaders.DEAD_LETTER_STAGE));
+        assertEquals(Topics.DELIVERY, Topics4Test.header(dead, RecordHeaders.DEAD_LETTER_TOPIC));
+        assertFalse(Files.exists(Path.of("target/escape@example.test")));
+        assertFalse(Files.exists(ROOT.getParent().resolve("escape")));
+    }
+
+    @Test
+    void recordsWithoutEnvelopeAreDeadLetteredAndTheStageGoesOn() throws Exception {
+        String id = id();
+        Topics4Test.send(Topics.DELIVERY, "alice@example.test", null, "no envelope " + id);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.DEAD_LETTER).stream()
+                .anyMatch(r -> Topics4Test.text(r).contains(id)
+                        && Topics4Test.header(r, RecordHeaders.DEAD_LETTER_REASON).contains("no mailpipe-envelope")));
+        String next = id();
+        Topics4Test.send(Topics.DELIVERY, "alice@example.test", Topics4Test.envelope(next, "alice@example.test"), "Subject: " + next + "\r\n\r\nx\r\n");
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            try (Stream<Path> s = Files.list(ROOT.resolve("example.test/alice/Maildir/new"))) {
+                return s.anyMatch(p -> read(p).contains(next));
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    void anUnknownMailboxBouncesToTheSender() throws Exception {
+        String id = id();
+        Topics4Test.send(Topics.DELIVERY, "ghost@example.test", Topics4Test.envelope(id, "ghost@example.test"), "Subject: " + id + "\r\n\r\nx\r\n");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.INBOUND).stream()
+                .anyMatch(r -> Topics4Test.text(r).contains(id) && Topics4Test.text(r).contains("Status: 5.1.1")));
+    }
+
+    @Test
+    void aFileSystemFaultIsRetriedUntilItClears() throws Exception {
+        given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/carol@example.test").then().statusCode(201);
+        Path maildir = ROOT.resolve("example.test/carol/Maildir");
+        Files.createDirectories(maildir);
+        Path blocker = maildir.resolve("tmp");
+        Files.writeString(blocker, "not a directory");
+        String id = id();
+        Topics4Test.send(Topics.DELIVERY, "carol@example.test", Topics4Test.envelope(id, "carol@example.test"), "Subject: " + id + "\r\n\r\nx\r\n");
+        Thread.sleep(1500);
+        assertEquals(0, files(maildir.resolve("new")), "nothing delivered while tmp/ is unusable");
+        Files.delete(blocker);
+        await().atMost(Duration.ofSeconds(30)).until(() -> files(maildir.resolve("new")) == 1);
+    }
+
+    @Test
+    void overQuotaMailWaitsInTheRetrySchedule() throws Exception {
+        given().contentType(ContentType.JSON).body("{\"quotaBytes\": 10}").put("/api/mailboxes/dave@example.test")
+                .then().statusCode(201).body("quotaBytes", equalTo(10));
+        String id = id();
+        Topics4Test.send(Topics.DELIVERY, "dave@example.test", Topics4Test.envelope(id, "dave@example.test"), "Subject: " + id + "\r\n\r\ntoo big\r\n");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.RETRY_PREFIX + "1m").stream()
+                .anyMatch(r -> Topics4Test.text(r).contains(id)));
+        assertEquals(0, files(ROOT.resolve("example.test/dave/Maildir/new")));
+    }
+
+    @Test
+    void theRegistryApiStoresOnlyAPasswordHash() {
+        given().contentType(ContentType.JSON).body("{\"password\": \"s3cret-Passw0rd\"}")
+                .put("/api/mailboxes/Erin@Example.test").then().statusCode(201)
+                .body("address", equalTo("erin@example.test")).body("canAuthenticate", equalTo(true))
+                .body(not(containsString("s3cret")));
+        given().get("/api/mailboxes").then().statusCode(200).body("address", hasItem("erin@example.test"))
+                .body(not(containsString("pbkdf2")));
+        var stored = Topics4Test.read(Topics.ACCOUNTS).stream().filter(r -> "erin@example.test".equals(r.key()))
+                .reduce((a, b) -> b).orElseThrow();
+        assertTrue(Topics4Test.text(stored).contains("pbkdf2-sha256$600000$"), Topics4Test.text(stored));
+        assertFalse(Topics4Test.text(stored).contains("s3cret"));
+        given().contentType(ContentType.JSON).body("{\"password\": \"x\"}").put("/api/mailboxes/..%2Fevil@example.test")
+                .then().statusCode(400);
+        given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/not-an-address").then().statusCode(400);
+        given().delete("/api/mailboxes/nobody@example.test").then().statusCode(404);
+        given().delete("/api/mailboxes/erin@example.test").then().statusCode(204);
+        given().get("/api/mailboxes/erin@example.test").then().statusCode(404);
+    }
+
+    @Test
+    void aliasesAndCatchAllsAreRegistryEntries() {
+        given().contentType(ContentType.JSON).body("{\"targets\": [\"alice@example.test\", \"ext@remote.test\"]}")
+                .put("/api/aliases/team@example.test").then().statusCode(201);
+        given().get("/api/aliases").then().body("address", hasItem("team@example.test"));
+        given().contentType(ContentType.JSON).body("{\"targets\": [\"alice@example.test\"]}")
+                .put("/api/aliases/alice@example.test").then().statusCode(400);
+        given().contentType(ContentType.JSON).body("{\"target\": \"alice@example.test\"}")
+                .put("/api/domains/example.test/catch-all").then().statusCode(200).body("target", equalTo("alice@example.test"));
+        given().delete("/api/domains/example.test/catch-all").then().statusCode(204);
+        given().delete("/api/aliases/team@example.test").then().statusCode(204);
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+}

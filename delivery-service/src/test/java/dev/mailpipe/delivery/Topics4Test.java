@@ -1,0 +1,77 @@
+package dev.mailpipe.delivery;
+
+import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.EnvelopeCodec;
+import dev.mailpipe.model.Recipient;
+import dev.mailpipe.model.RecordHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/** Writes records the way routing does, and reads what delivery wrote, against the test broker. */
+final class Topics4Test {
+    private Topics4Test() {
+    }
+
+    static String bootstrap() {
+        return ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
+    }
+
+    static Envelope envelope(String id, String rcpt) {
+        return Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null),
+                "sender@y.test", List.of(Recipient.of(rcpt)), 10);
+    }
+
+    static void send(String topic, String key, Envelope envelope, String message) throws Exception {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, key, message.getBytes(StandardCharsets.UTF_8));
+            if (envelope != null) {
+                r.headers().add(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope)));
+            }
+            p.send(r).get();
+        }
+    }
+
+    static List<ConsumerRecord<String, byte[]>> read(String topic) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (System.nanoTime() < deadline && parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    static String text(ConsumerRecord<String, byte[]> r) {
+        return r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
+    }
+
+    static String header(ConsumerRecord<String, byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.mailpipe.model;
+
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+/**
+ * Password storage for submission AUTH: PBKDF2-HMAC-SHA256 with a random salt and a high iteration
+ * count (OWASP's 2023 figure), stored as {@code pbkdf2-sha256$<iterations>$<salt>$<hash>}. The JDK
+ * has it built in; no plain password is ever stored or logged.
+ */
+public final class PasswordHash {
+    private static final String PREFIX = "pbkdf2-sha256";
+    private static final int ITERATIONS = 600_000;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private PasswordHash() {
+    }
+
+    public static String hash(char[] password) {
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        return PREFIX + "$" + ITERATIONS + "$" + b64(salt) + "$" + b64(derive(password, salt, ITERATIONS));
+    }
+
+    /** Constant-time check of a password against a stored hash; false for any malformed hash. */
+    public static boolean verify(char[] password, String stored) {
+        if (stored == null) {
+            return false;
+        }
+        String[] parts = stored.split("\\$");
+        if (parts.length != 4 || !parts[0].equals(PREFIX)) {
+            return false;
+        }
+        try {
+            int iterations = Integer.parseInt(parts[1]);
+            byte[] salt = Base64.getDecoder().decode(parts[2]);
+            byte[] expected = Base64.getDecoder().decode(parts[3]);
+            return MessageDigest.isEqual(expected, derive(password, salt, iterations));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static byte[] derive(char[] password, byte[] salt, int iterations) {
+        try {
+            PBEKeySpec spec = new PBEKeySpec(password, salt, iterations, 256);
+            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA256 is part of every JDK", e);
+        }
+    }
+
+    private static String b64(byte[] b) {
+        return Base64.getEncoder().withoutPadding().encodeToString(b);
+    }
+}
