@@ -1,0 +1,73 @@
+package dev.mailpipe.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailpipe.peers.Dovecot;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The user's side: a mailbox created through the registry API receives mail, and Dovecot serves the
+ * delivered Maildir file over IMAP and POP3 byte for byte, as the read API does.
+ */
+@ExtendWith(SharedPipeline.class)
+class MailboxReadingTest {
+    @TempDir
+    Path tmp;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void dovecotServesWhatWasDeliveredByteForByte() throws Exception {
+        Pipeline pipeline = SharedPipeline.get().pipeline;
+        String api = "http://127.0.0.1:" + (pipeline.httpBase + 4) + "/api";
+        HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(api + "/mailboxes/dora@example.test"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"password\":\"dora-pw-123\"}"))
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode(), created.body());
+
+        Path msg = Swaks.message(tmp, "dora.eml", "From: sender@y.test", "To: dora@example.test",
+                "Subject: read me over IMAP", "", "line one", "..starts with a dot", "résumé in UTF-8");
+        assertTrue(Swaks.send(pipeline.smtpPort, "sender@y.test", List.of("dora@example.test"), msg)
+                .contains("250 2.0.0 Ok: queued as"));
+        Path fresh = pipeline.maildir("example.test", "dora").resolve("new");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.isDirectory(fresh) && count(fresh) == 1);
+        byte[] onDisk;
+        try (Stream<Path> s = Files.list(fresh)) {
+            onDisk = Files.readAllBytes(s.findFirst().orElseThrow());
+        }
+
+        try (Dovecot dovecot = Dovecot.start(tmp.resolve("dovecot"), pipeline.mailRoot(),
+                Map.of("dora@example.test", "dora-pw-123"))) {
+            List<byte[]> imap = dovecot.read("imap", "dora@example.test", "dora-pw-123");
+            assertEquals(1, imap.size(), dovecot.log());
+            assertArrayEquals(onDisk, imap.get(0), "IMAP returns the file as delivered");
+            List<byte[]> pop3 = dovecot.read("pop3", "dora@example.test", "dora-pw-123");
+            assertArrayEquals(onDisk, pop3.get(0), "POP3 returns the file as delivered");
+        }
+
+        HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create(api + "/mailboxes/dora@example.test/messages"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(list.body().contains("\"subject\":\"read me over IMAP\""), list.body());
+    }
+
+    private static long count(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+}

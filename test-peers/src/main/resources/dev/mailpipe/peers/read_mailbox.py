@@ -1,0 +1,28 @@
+#!/usr/bin/python3
+"""Reads every message of a mailbox with a real client (Python's imaplib or poplib), without
+changing it, and prints each one base64-encoded on its own line."""
+import base64
+import imaplib
+import poplib
+import sys
+
+protocol, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+if protocol == "imap":
+    m = imaplib.IMAP4("127.0.0.1", port)
+    m.login(user, password)
+    m.select("INBOX", readonly=True)
+    _, data = m.search(None, "ALL")
+    for num in data[0].split():
+        _, msg = m.fetch(num, "(BODY.PEEK[])")
+        print(base64.b64encode(msg[0][1]).decode())
+    m.logout()
+else:
+    p = poplib.POP3("127.0.0.1", port)
+    p.user(user)
+    p.pass_(password)
+    count, _ = p.stat()
+    for i in range(1, count + 1):
+        _, lines, _ = p.retr(i)
+        print(base64.b64encode(b"\r\n".join(lines) + b"\r\n").decode())
+    p.rset()
+    p.quit()
