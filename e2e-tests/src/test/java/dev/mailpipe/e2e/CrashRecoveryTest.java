@@ -1,0 +1,152 @@
+package dev.mailpipe.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailpipe.kafka.KafkaBroker;
+import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.EnvelopeCodec;
+import dev.mailpipe.model.Recipient;
+import dev.mailpipe.model.RecordHeaders;
+import dev.mailpipe.model.Topics;
+import dev.mailpipe.peers.Loopback;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 in the middle of a batch, restart, and count: routing must have routed every message
+ * exactly once (transactions), delivery must have written exactly one file per message (idempotent
+ * names, offsets committed after fsync).
+ */
+class CrashRecoveryTest {
+    private static final int MESSAGES = 300;
+    /**
+     * The killed consumer's partitions move to its successor only when its session expires; the
+     * broker's minimum (6 s) keeps the test short. Production keeps Kafka's default.
+     */
+    private static final String FAST_REJOIN = "6000";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void routingKilledMidBatchRoutesEveryMessageExactlyOnce() throws Exception {
+        try (KafkaBroker broker = KafkaBroker.start(tmp.resolve("kafka"), Loopback.freePort(), Loopback.freePort(), 2)) {
+            List<String> ids = produce(broker.bootstrapServers(), Topics.INBOUND, null);
+            Map<String, String> env = Map.of("MP_MESSAGING_INCOMING_INBOUND_MAX_POLL_RECORDS", "5",
+                    "KAFKA_SESSION_TIMEOUT_MS", FAST_REJOIN);
+            ServiceProcess routing = ServiceProcess.start("routing-service", broker.bootstrapServers(), env, tmp.resolve("routing-1.log"));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> committed(broker.bootstrapServers(), Topics.DELIVERY).size() >= 20);
+            routing.kill();
+            int before = committed(broker.bootstrapServers(), Topics.DELIVERY).size();
+            assertTrue(before < MESSAGES, "killed mid-way (" + before + " routed)");
+            try (ServiceProcess again = ServiceProcess.start("routing-service", broker.bootstrapServers(),
+                    Map.of("KAFKA_SESSION_TIMEOUT_MS", FAST_REJOIN),
+                    tmp.resolve("routing-2.log"))) {
+                await().atMost(Duration.ofSeconds(90))
+                        .until(() -> committed(broker.bootstrapServers(), Topics.DELIVERY).size() >= MESSAGES);
+                Thread.sleep(2000);
+                List<ConsumerRecord<String, byte[]>> out = committed(broker.bootstrapServers(), Topics.DELIVERY);
+                assertEquals(MESSAGES, out.size(), "no message lost or doubled");
+                Set<String> routed = new HashSet<>();
+                for (ConsumerRecord<String, byte[]> r : out) {
+                    routed.add(EnvelopeCodec.decode(r.headers().lastHeader(RecordHeaders.ENVELOPE).value()).id());
+                }
+                assertEquals(new HashSet<>(ids), routed);
+            }
+        }
+    }
+
+    @Test
+    void deliveryKilledMidBatchWritesOneFilePerMessage() throws Exception {
+        Path root = tmp.resolve("mail");
+        try (KafkaBroker broker = KafkaBroker.start(tmp.resolve("kafka"), Loopback.freePort(), Loopback.freePort(), 2)) {
+            produce(broker.bootstrapServers(), Topics.DELIVERY, "alice@example.test");
+            Map<String, String> env = Map.of("MAILPIPE_DELIVERY_ROOT", root.toString(), "KAFKA_SESSION_TIMEOUT_MS", FAST_REJOIN);
+            Path fresh = root.resolve("example.test/alice/Maildir/new");
+            ServiceProcess delivery = ServiceProcess.start("delivery-service", broker.bootstrapServers(), env, tmp.resolve("delivery-1.log"));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).until(() -> files(fresh) >= 20);
+            delivery.kill();
+            long before = files(fresh);
+            assertTrue(before < MESSAGES, "killed mid-way (" + before + " files)");
+            try (ServiceProcess again = ServiceProcess.start("delivery-service", broker.bootstrapServers(), env,
+                    tmp.resolve("delivery-2.log"))) {
+                await().atMost(Duration.ofSeconds(90)).until(() -> files(fresh) >= MESSAGES);
+                Thread.sleep(2000);
+                assertEquals(MESSAGES, files(fresh), "one file per message, none lost, none doubled");
+                assertEquals(0, files(root.resolve("example.test/alice/Maildir/tmp")));
+            }
+        }
+    }
+
+    /** MESSAGES records, each its own message; keyed as the topic wants. Returns the message ids. */
+    private static List<String> produce(String bootstrap, String topic, String mailbox) throws Exception {
+        List<String> ids = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all"),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < MESSAGES; i++) {
+                String id = "crash-" + i;
+                ids.add(id);
+                Envelope e = Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null),
+                        "s@y.test", List.of(Recipient.of("alice@example.test")), 40);
+                byte[] msg = ("Subject: crash test " + i + "\r\n\r\nbody " + i + "\r\n").getBytes(StandardCharsets.UTF_8);
+                ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, mailbox == null ? id : mailbox, msg);
+                r.headers().add(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(e)));
+                p.send(r);
+            }
+            p.flush();
+        }
+        return ids;
+    }
+
+    /** Every committed record of a topic, as a read_committed consumer sees them. */
+    private static List<ConsumerRecord<String, byte[]>> committed(String bootstrap, String topic) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (System.nanoTime() < deadline && parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
+                c.poll(Duration.ofMillis(100)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    private static long files(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.mailpipe.e2e;
+
+import dev.mailpipe.peers.ChildProcess;
+import dev.mailpipe.peers.Loopback;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One service JVM started from its built quarkus-app, as ./mailpipe up starts it; for crash tests. */
+final class ServiceProcess implements AutoCloseable {
+    private final ChildProcess process;
+
+    private ServiceProcess(ChildProcess process) {
+        this.process = process;
+    }
+
+    static ServiceProcess start(String module, String bootstrap, Map<String, String> settings, Path log)
+            throws IOException, InterruptedException {
+        Map<String, String> env = new HashMap<>(settings);
+        env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(Loopback.freePort()));
+        Path jar = Loopback.repoRoot().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+        ChildProcess p = ChildProcess.start(module, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()), Loopback.repoRoot(), env, log);
+        p.awaitOutput("started in", Duration.ofSeconds(90));
+        return new ServiceProcess(p);
+    }
+
+    /** kill -9: no shutdown hook runs, nothing is flushed or committed. */
+    void kill() throws InterruptedException {
+        ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        process.stop(Duration.ofSeconds(10));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.stop(Duration.ofSeconds(20));
+    }
+}
