@@ -72,6 +72,27 @@ class RouterTest {
     }
 
     @Test
+    void aliasesExpandToLocalAndRemoteTargetsAndCatchAllsTakeTheRest() {
+        Router withAliases = new Router(new LocalMailboxes(Set.of("example.test"), Set.of("alice@example.test", "bob@example.test"),
+                Map.of("team@example.test", new dev.mailpipe.model.Account.Alias("team@example.test",
+                        List.of("alice@example.test", "bob@example.test", "ext@partner.test")),
+                        "loop@example.test", new dev.mailpipe.model.Account.Alias("loop@example.test", List.of("loop@example.test"))),
+                Map.of()), 50);
+        Router.Plan p = withAliases.plan(envelope("Team@example.test", "alice@example.test"), MESSAGE, RouterTest::routed);
+        assertEquals(List.of("alice@example.test", "bob@example.test"),
+                p.deliveries().stream().map(Router.Delivery::mailbox).toList(), "alice gets one copy, not two");
+        assertEquals("partner.test", p.relays().get(0).domain());
+        assertEquals("ext@partner.test", p.relays().get(0).envelope().recipients().get(0).address());
+        assertEquals("5.1.1", withAliases.plan(envelope("loop@example.test"), MESSAGE, d -> null).failures().get(0).status(),
+                "an alias loop ends as an unknown recipient");
+
+        Router catchAll = new Router(new LocalMailboxes(Set.of("example.test"), Set.of("alice@example.test"), Map.of(),
+                Map.of("example.test", "alice@example.test")), 50);
+        assertEquals("alice@example.test", catchAll.plan(envelope("anything@example.test"), MESSAGE, d -> null)
+                .deliveries().get(0).mailbox());
+    }
+
+    @Test
     void tooManyReceivedHeadersIsALoop() {
         String head = "Received: from a\r\n".repeat(6);
         byte[] looping = (head + "Subject: x\r\n\r\nReceived: in the body does not count\r\n").getBytes(StandardCharsets.UTF_8);
