@@ -11,6 +11,7 @@ import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
 import dev.mailpipe.peers.Loopback;
+import dev.mailpipe.peers.ServiceProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,5 @@
-package dev.mailpipe.e2e;
+package dev.mailpipe.peers;
 
-import dev.mailpipe.peers.ChildProcess;
-import dev.mailpipe.peers.Loopback;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,14 +8,14 @@ import java.util.List;
 import java.util.Map;
 
 /** One service JVM started from its built quarkus-app, as ./mailpipe up starts it; for crash tests. */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
     private final ChildProcess process;
 
     private ServiceProcess(ChildProcess process) {
         this.process = process;
     }
 
-    static ServiceProcess start(String module, String bootstrap, Map<String, String> settings, Path log)
+    public static ServiceProcess start(String module, String bootstrap, Map<String, String> settings, Path log)
             throws IOException, InterruptedException {
         Map<String, String> env = new HashMap<>(settings);
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
@@ -29,8 +27,26 @@ final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(p);
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Peak resident memory of the JVM so far, in KiB (Linux VmHWM), or -1. */
+    public long peakRssKib() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     /** kill -9: no shutdown hook runs, nothing is flushed or committed. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroyForcibly);
         process.stop(Duration.ofSeconds(10));
     }
