@@ -14,13 +14,20 @@ import java.util.Map;
  * Docker engine to run one.
  */
 public class LocalKafkaResource implements QuarkusTestResourceLifecycleManager {
+    private static volatile KafkaBroker lastStarted;
     private KafkaBroker broker;
+
+    /** The broker this resource started most recently: a test may stop it to see Kafka go away. */
+    public static KafkaBroker lastStarted() {
+        return lastStarted;
+    }
 
     @Override
     public Map<String, String> start() {
         try {
             Path dir = Files.createTempDirectory("mailpipe-kafka-");
             broker = KafkaBroker.start(dir, freePort(), freePort(), 2);
+            lastStarted = broker;
             return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the local Kafka broker", e);

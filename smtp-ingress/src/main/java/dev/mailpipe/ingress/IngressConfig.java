@@ -16,6 +16,32 @@ public interface IngressConfig {
     @WithDefault("2525")
     int port();
 
+    /**
+     * Port of the submission listener (RFC 6409): clients must authenticate (AUTH after STARTTLS)
+     * before MAIL, and may then relay anywhere. -1 turns it off (0 picks a free port).
+     */
+    @WithDefault("2587")
+    int submissionPort();
+
+    /**
+     * Port of a listener that expects a PROXY protocol header (v1 or v2) first, for a load balancer
+     * in front of the ingress; the client address in it is the one policy sees. 0 turns it off.
+     * Only the load balancer may reach this port: the header is believed. -1 (the default) turns it off.
+     */
+    @WithDefault("-1")
+    int proxyPort();
+
+    /** STARTTLS (RFC 3207). */
+    Tls tls();
+
+    interface Tls {
+        /** PKCS#12 keystore holding the server's certificate and key; STARTTLS is offered only if set. */
+        java.util.Optional<String> keystore();
+
+        /** Password of the keystore. */
+        java.util.Optional<String> keystorePassword();
+    }
+
     /** Name this server gives in its greeting, its EHLO reply and its Received: headers. */
     @WithDefault("${mailpipe.hostname}")
     String hostname();

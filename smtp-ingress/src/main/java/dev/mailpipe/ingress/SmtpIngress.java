@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PfxOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +18,8 @@ import org.jboss.logging.Logger;
 
 /**
  * smtp-ingress: the ESMTP server. Faces the network: it talks to SMTP clients, and to nothing else
- * but Kafka. Reads SMTP sessions; writes each accepted message to {@code mail.inbound} and answers
+ * but Kafka. Listens as an MX (port 25 in production), for submission (RFC 6409: AUTH after
+ * STARTTLS, then relaying is allowed) and, opt-in, behind a load balancer speaking PROXY protocol. Reads SMTP sessions; writes each accepted message to {@code mail.inbound} and answers
  * 250 only once the broker has acknowledged it. Decides at RCPT time what it accepts (see
  * {@link RecipientPolicy}), so it never becomes an open relay and never has to bounce what it took.
  */
@@ -35,6 +37,8 @@ public class SmtpIngress {
     private final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final AtomicLong sessionIds = new AtomicLong();
     private NetServer server;
+    private NetServer submission;
+    private NetServer proxied;
 
     SmtpIngress(Vertx vertx, IngressConfig config, MailboxRegistry mailboxes, InboundPublisher publisher,
             IngressMetrics metrics) {
@@ -51,20 +55,46 @@ public class SmtpIngress {
         if (!mailboxes.awaitCaughtUp(java.time.Duration.ofSeconds(60))) {
             throw new IllegalStateException("mailbox registry (mail.accounts) not loaded within 60 s");
         }
-        server = vertx.createNetServer(new NetServerOptions().setHost(config.host()).setPort(config.port())
-                .setTcpNoDelay(true));
-        server.connectHandler(this::connected);
-        server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.infof("SMTP listening on %s:%d as %s", config.host(), server.actualPort(), config.hostname());
-    }
-
-    void stop(@Observes ShutdownEvent event) throws Exception {
-        if (server != null) {
-            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        server = listen(config.port(), false, false);
+        LOG.infof("SMTP listening on %s:%d as %s%s", config.host(), server.actualPort(), config.hostname(),
+                tlsAvailable() ? " (STARTTLS offered)" : " (no TLS keystore: STARTTLS not offered)");
+        if (config.submissionPort() >= 0) {
+            submission = listen(config.submissionPort(), true, false);
+            LOG.infof("submission listening on %s:%d (AUTH after STARTTLS required)", config.host(), submission.actualPort());
+        }
+        if (config.proxyPort() >= 0) {
+            proxied = listen(config.proxyPort(), false, true);
+            LOG.infof("SMTP behind PROXY protocol listening on %s:%d", config.host(), proxied.actualPort());
         }
     }
 
-    private void connected(NetSocket socket) {
+    private NetServer listen(int port, boolean isSubmission, boolean proxy) throws Exception {
+        NetServerOptions options = new NetServerOptions().setHost(config.host()).setPort(port).setTcpNoDelay(true);
+        // The key is loaded up front but TLS starts only when a client says STARTTLS.
+        config.tls().keystore().ifPresent(ks -> options.setKeyCertOptions(
+                new PfxOptions().setPath(ks).setPassword(config.tls().keystorePassword().orElse(""))));
+        if (proxy) {
+            options.setUseProxyProtocol(true).setProxyProtocolTimeout(10).setProxyProtocolTimeoutUnit(TimeUnit.SECONDS);
+        }
+        NetServer s = vertx.createNetServer(options);
+        s.connectHandler(socket -> connected(socket, isSubmission));
+        s.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return s;
+    }
+
+    boolean tlsAvailable() {
+        return config.tls().keystore().isPresent();
+    }
+
+    void stop(@Observes ShutdownEvent event) throws Exception {
+        for (NetServer s : new NetServer[] {server, submission, proxied}) {
+            if (s != null) {
+                s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private void connected(NetSocket socket, boolean isSubmission) {
         String ip = socket.remoteAddress().hostAddress();
         metrics.sessionOpened();
         int total = open.incrementAndGet();
@@ -76,7 +106,7 @@ public class SmtpIngress {
             refusal = Reply.of(421, "4.7.0", config.hostname() + " Error: too many connections from " + ip);
         }
         String id = Long.toString(sessionIds.incrementAndGet(), 36);
-        new SmtpSession(this, socket, vertx.getOrCreateContext(), id).start(refusal);
+        new SmtpSession(this, socket, vertx.getOrCreateContext(), id, isSubmission).start(refusal);
     }
 
     void sessionEnded(String ip) {
@@ -88,6 +118,14 @@ public class SmtpIngress {
     /** The port actually bound (differs from the configured one when that is 0). */
     public int port() {
         return server.actualPort();
+    }
+
+    public int submissionPort() {
+        return submission == null ? -1 : submission.actualPort();
+    }
+
+    public int proxyPort() {
+        return proxied == null ? -1 : proxied.actualPort();
     }
 
     Vertx vertx() {

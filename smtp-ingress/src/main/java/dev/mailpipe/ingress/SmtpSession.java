@@ -55,6 +55,10 @@ final class SmtpSession {
     private String helo = "";
     private boolean esmtp;
     private Transaction tx;
+    private final boolean submission;
+    private boolean tls;
+    private String authenticated;
+    private SaslExchange sasl;
 
     /** What one mail transaction (MAIL ... end of data) has gathered. */
     private static final class Transaction {
@@ -70,7 +74,8 @@ final class SmtpSession {
         Reply afterDiscardedChunk;
     }
 
-    SmtpSession(SmtpIngress server, NetSocket socket, Context context, String sessionId) {
+    SmtpSession(SmtpIngress server, NetSocket socket, Context context, String sessionId, boolean submission) {
+        this.submission = submission;
         this.server = server;
         this.config = server.config();
         this.socket = socket;
@@ -91,8 +96,8 @@ final class SmtpSession {
         handlers.put(Verb.EXPN, arg -> reply(Reply.of(502, "5.5.1", "EXPN is not available")));
         handlers.put(Verb.HELP, arg -> reply(Reply.of(214, "2.0.0",
                 "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY; see RFC 5321")));
-        handlers.put(Verb.STARTTLS, arg -> reply(Reply.of(502, "5.5.1", "STARTTLS is not offered here")));
-        handlers.put(Verb.AUTH, arg -> reply(Reply.of(502, "5.5.1", "AUTH is not offered here")));
+        handlers.put(Verb.STARTTLS, this::starttls);
+        handlers.put(Verb.AUTH, this::auth);
     }
 
     // ---- connection ---------------------------------------------------------------------------
@@ -167,6 +172,11 @@ final class SmtpSession {
     }
 
     private void command(SmtpInput.CommandLine line) {
+        if (sasl != null) {
+            authStep(line.tooLong() ? new SaslExchange.Failed(Reply.of(500, "5.5.2", "Error: line too long"))
+                    : sasl.next(line.text()));
+            return;
+        }
         if (line.tooLong()) {
             reply(Reply.of(500, "5.5.2", "Error: line too long"));
             return;
@@ -217,10 +227,20 @@ final class SmtpSession {
         lines.add("ENHANCEDSTATUSCODES");
         lines.add("CHUNKING");
         lines.add("DSN");
+        if (server.tlsAvailable() && !tls) {
+            lines.add("STARTTLS");
+        }
+        if (submission && tls && authenticated == null) {
+            lines.add("AUTH PLAIN LOGIN");
+        }
         reply(new Reply(250, null, lines));
     }
 
     private void mail(String arg) {
+        if (submission && authenticated == null) {
+            reply(Reply.of(530, "5.7.0", "Authentication required"));
+            return;
+        }
         PathArgument path;
         try {
             path = PathArgument.parse(arg, "FROM");
@@ -348,7 +368,7 @@ final class SmtpSession {
                     : Reply.of(501, "5.1.3", "Bad recipient address syntax: " + e.getMessage()));
             return;
         }
-        Reply verdict = server.recipientPolicy().check(address, clientIp, false);
+        Reply verdict = server.recipientPolicy().check(address, clientIp, authenticated != null);
         if (verdict != null) {
             reply(verdict);
             return;
@@ -438,6 +458,93 @@ final class SmtpSession {
         accept(tx.chunks);
     }
 
+    /** RFC 3207: after 220, TLS starts; whatever the client sent after STARTTLS in clear is dropped. */
+    private void starttls(String arg) {
+        if (!server.tlsAvailable()) {
+            reply(Reply.of(502, "5.5.1", "STARTTLS is not offered here"));
+            return;
+        }
+        if (tls) {
+            reply(Reply.of(503, "5.5.1", "Error: TLS already active"));
+            return;
+        }
+        if (!arg.isBlank()) {
+            reply(Reply.of(501, "5.5.4", "Syntax: STARTTLS"));
+            return;
+        }
+        write(Reply.of(220, "2.0.0", "Ready to start TLS"));
+        // The CVE-2011-0411 class: commands pipelined after STARTTLS must not run inside TLS.
+        input.discardBuffered();
+        busy = true;
+        socket.upgradeToSsl().onComplete(r -> {
+            busy = false;
+            if (r.failed()) {
+                LOG.infof("[%s] TLS handshake with %s failed: %s", sessionId, clientIp, r.cause().getMessage());
+                close();
+                return;
+            }
+            tls = true;
+            // RFC 3207 4.2: the client starts over, with EHLO, and nothing from before counts.
+            state = SessionState.CONNECTED;
+            tx = null;
+            helo = "";
+            input.discardBuffered();
+            pump();
+        });
+    }
+
+    /** RFC 4954: AUTH PLAIN or LOGIN, on the submission port, only inside TLS. */
+    private void auth(String arg) {
+        if (!submission) {
+            reply(Reply.of(502, "5.5.1", "AUTH is not offered on this port"));
+            return;
+        }
+        if (authenticated != null) {
+            reply(Reply.of(503, "5.5.1", "Error: already authenticated"));
+            return;
+        }
+        if (!tls) {
+            reply(Reply.of(538, "5.7.11", "Encryption required for requested authentication mechanism"));
+            return;
+        }
+        if (arg.isBlank()) {
+            reply(Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
+            return;
+        }
+        authStep(SaslExchange.start(arg, x -> sasl = x));
+    }
+
+    private void authStep(SaslExchange.Step step) {
+        if (step instanceof SaslExchange.Challenge c) {
+            write(Reply.plain(334, c.challenge()));
+            return;
+        }
+        sasl = null;
+        if (step instanceof SaslExchange.Failed f) {
+            reply(f.reply());
+            return;
+        }
+        SaslExchange.Credentials creds = (SaslExchange.Credentials) step;
+        busy = true;
+        String user = creds.username().toLowerCase(Locale.ROOT);
+        // PBKDF2 is deliberately slow: never on the event loop.
+        server.vertx().<Boolean>executeBlocking(() -> server.mailboxes().mailbox(user)
+                        .map(m -> dev.mailpipe.model.PasswordHash.verify(creds.password(), m.passwordHash())).orElse(false))
+                .onComplete(r -> {
+                    java.util.Arrays.fill(creds.password(), '\0');
+                    busy = false;
+                    if (r.succeeded() && r.result()) {
+                        authenticated = user;
+                        LOG.infof("[%s] %s authenticated as %s", sessionId, clientIp, user);
+                        reply(Reply.of(235, "2.7.0", "Authentication successful"));
+                    } else {
+                        LOG.infof("[%s] %s failed to authenticate as %s", sessionId, clientIp, user);
+                        reply(Reply.of(535, "5.7.8", "Authentication credentials invalid"));
+                    }
+                    pump();
+                });
+    }
+
     private void rset(String arg) {
         if (!arg.isBlank()) {
             reply(Reply.of(501, "5.5.4", "Syntax: RSET"));
@@ -461,14 +568,19 @@ final class SmtpSession {
     private void accept(Buffer data) {
         Transaction t = tx;
         String id = MessageIds.next();
-        String received = ReceivedHeader.build(helo, clientIp, config.hostname(), esmtp, false, false, t.smtputf8, id,
-                t.recipients.size() == 1 ? t.recipients.get(0).address() : null, ZonedDateTime.now(ZoneOffset.UTC));
+        ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+        String received = ReceivedHeader.build(helo, clientIp, config.hostname(), esmtp, tls, authenticated != null,
+                t.smtputf8, id, t.recipients.size() == 1 ? t.recipients.get(0).address() : null, now);
+        if (submission) {
+            byte[] body = data.getBytes();
+            received += SubmissionHeaders.missing(body, id, config.hostname(), now);
+        }
         byte[] head = received.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         byte[] message = new byte[head.length + data.length()];
         System.arraycopy(head, 0, message, 0, head.length);
         data.getBytes(0, data.length(), message, head.length);
 
-        Envelope envelope = Envelope.received(id, Instant.now(), new Envelope.Client(clientIp, helo, false, null),
+        Envelope envelope = Envelope.received(id, Instant.now(), new Envelope.Client(clientIp, helo, tls, authenticated),
                 t.mailFrom, List.copyOf(t.recipients), message.length);
         if (t.smtputf8) {
             envelope = envelope.withFlag("smtputf8", true);

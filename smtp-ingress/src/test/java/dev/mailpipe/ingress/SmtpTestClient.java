@@ -10,9 +10,9 @@ import java.nio.charset.StandardCharsets;
 
 /** A raw-socket SMTP client for conformance tests: what is sent is exactly what the test writes. */
 final class SmtpTestClient implements AutoCloseable {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     private SmtpTestClient(Socket socket) throws IOException {
         this.socket = socket;
@@ -48,6 +48,28 @@ final class SmtpTestClient implements AutoCloseable {
     void write(byte[] raw) throws IOException {
         out.write(raw);
         out.flush();
+    }
+
+    /** Turns the connection into TLS (after the server's 220), trusting any certificate: a test. */
+    void startTls() throws Exception {
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
+            }
+
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+            }
+
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+                .createSocket(socket, "127.0.0.1", socket.getPort(), true);
+        tls.startHandshake();
+        socket = tls;
+        in = tls.getInputStream();
+        out = tls.getOutputStream();
     }
 
     /** One whole reply, all its lines joined by "\n", CRLFs removed. */

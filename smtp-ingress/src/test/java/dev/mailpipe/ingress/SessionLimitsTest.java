@@ -1,0 +1,119 @@
+package dev.mailpipe.ingress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailpipe.kafka.LocalKafkaResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Early talkers, connection limits, idle timeout, error limit, and the PROXY protocol listener. */
+@QuarkusTest
+@TestProfile(LimitsProfile.class)
+@QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
+class SessionLimitsTest {
+    @Inject
+    SmtpIngress ingress;
+
+    @Test
+    void aClientThatTalksBeforeTheGreetingIsRefused() throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
+            c.write("EHLO hasty.test\r\n");
+            assertEquals("554 5.5.1 Error: talked before the greeting; SMTP protocol synchronization", c.reply());
+            assertTrue(c.closedByServer());
+        }
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
+            assertTrue(c.reply().startsWith("220 "), "a patient client is greeted");
+        }
+    }
+
+    @Test
+    void tooManyConnectionsFromOneClientGet421() throws Exception {
+        List<SmtpTestClient> open = new ArrayList<>();
+        try {
+            // Connected together, so that none reaches the 1 s idle timeout of this profile.
+            for (int i = 0; i < 3; i++) {
+                open.add(SmtpTestClient.connect(ingress.port()));
+            }
+            for (SmtpTestClient c : open) {
+                assertTrue(c.reply().startsWith("220 "));
+            }
+            try (SmtpTestClient fourth = SmtpTestClient.connect(ingress.port())) {
+                assertEquals("421 4.7.0 mailpipe.localhost Error: too many connections from 127.0.0.1", fourth.reply());
+                assertTrue(fourth.closedByServer());
+            }
+        } finally {
+            for (SmtpTestClient c : open) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void anIdleClientIsDisconnected() throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
+            c.reply();
+            Thread.sleep(1500);
+            assertEquals("421 4.4.2 mailpipe.localhost Error: timeout exceeded", c.reply());
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void tooManyErrorsEndTheSession() throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
+            c.reply();
+            c.send("BOGUS 1");
+            c.send("BOGUS 2");
+            c.write("BOGUS 3\r\n");
+            assertEquals("500 5.5.2 Error: command not recognized", c.reply());
+            assertEquals("421 4.7.0 mailpipe.localhost Error: too many errors", c.reply());
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void theProxyProtocolListenerTakesTheClientAddressFromTheHeader() throws Exception {
+        // 192.0.2.0/24 is the trusted relay network in the test profile; loopback is not.
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.proxyPort())) {
+            c.write("PROXY TCP4 192.0.2.7 127.0.0.1 40000 25\r\n");
+            assertTrue(c.reply().startsWith("220 "));
+            c.send("EHLO behind.lb.test");
+            c.send("MAIL FROM:<a@y.test>");
+            assertEquals("250 2.1.5 Ok", c.send("RCPT TO:<carol@remote.test>"));
+        }
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.proxyPort())) {
+            c.write(proxyV2("192.0.2.8"));
+            assertTrue(c.reply().startsWith("220 "));
+            c.send("EHLO behind.lb.test");
+            c.send("MAIL FROM:<a@y.test>");
+            assertEquals("250 2.1.5 Ok", c.send("RCPT TO:<carol@remote.test>"), "PROXY v2 too");
+        }
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
+            c.reply();
+            c.send("EHLO direct.test");
+            c.send("MAIL FROM:<a@y.test>");
+            assertTrue(c.send("RCPT TO:<carol@remote.test>").startsWith("554 5.7.1"), "without the header, loopback is untrusted");
+        }
+    }
+
+    /** A PROXY protocol v2 header: TCP over IPv4 from {@code source} port 40000 to 127.0.0.1:25. */
+    private static byte[] proxyV2(String source) throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(new byte[] {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A});
+        b.write(0x21); // version 2, PROXY
+        b.write(0x11); // TCP over IPv4
+        b.write(0);
+        b.write(12);
+        b.write(java.net.InetAddress.getByName(source).getAddress());
+        b.write(new byte[] {127, 0, 0, 1});
+        b.write(new byte[] {(byte) 0x9c, 0x40, 0, 25});
+        return b.toByteArray();
+    }
+}

@@ -1,0 +1,162 @@
+package dev.mailpipe.ingress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailpipe.kafka.LocalKafkaResource;
+import dev.mailpipe.model.Account;
+import dev.mailpipe.model.EnvelopeCodec;
+import dev.mailpipe.model.PasswordHash;
+import dev.mailpipe.model.RecordHeaders;
+import dev.mailpipe.model.Topics;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * STARTTLS (RFC 3207), AUTH (RFC 4954) on the submission port (RFC 6409), PROXY protocol, with raw
+ * sockets and with real clients (swaks, openssl s_client, Python's smtplib).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = TlsKeystoreResource.class, restrictToAnnotatedClass = true)
+class SubmissionAndTlsTest {
+    private static final String USER = "sub@example.test";
+    private static final String PASSWORD = "correct horse battery";
+
+    @Inject
+    SmtpIngress ingress;
+
+    @Inject
+    dev.mailpipe.model.MailboxRegistry registry;
+
+    @BeforeAll
+    static void createAccount() throws Exception {
+        String bootstrap = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            Account.Mailbox m = new Account.Mailbox(USER, PasswordHash.hash(PASSWORD.toCharArray()), 0);
+            p.send(new ProducerRecord<>(Topics.ACCOUNTS, m.key(), m.toJson())).get();
+        }
+    }
+
+    private SmtpTestClient submissionOverTls() throws Exception {
+        SmtpTestClient c = SmtpTestClient.greeted(ingress.submissionPort());
+        assertEquals("220 2.0.0 Ready to start TLS", c.send("STARTTLS"));
+        c.startTls();
+        String ehlo = c.send("EHLO client.test");
+        assertTrue(ehlo.contains("250-AUTH PLAIN LOGIN") || ehlo.contains("250 AUTH PLAIN LOGIN"), ehlo);
+        assertTrue(!ehlo.contains("STARTTLS"), "not offered twice: " + ehlo);
+        return c;
+    }
+
+    private static String plain(String user, String password) {
+        return Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void awaitAccount() throws InterruptedException {
+        for (int i = 0; i < 200 && registry.mailbox(USER).isEmpty(); i++) {
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void starttlsIsOfferedAndCommandsPipelinedBehindItAreDropped() throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
+            c.reply();
+            assertTrue(c.send("EHLO client.test").contains("STARTTLS"));
+            c.write("STARTTLS\r\nMAIL FROM:<injected@y.test>\r\n");
+            assertEquals("220 2.0.0 Ready to start TLS", c.reply());
+            c.startTls();
+            assertEquals("503 5.5.1 Error: send HELO/EHLO first", c.send("MAIL FROM:<a@y.test>"),
+                    "the session starts over inside TLS and the injected MAIL never ran");
+            c.send("EHLO client.test");
+            assertEquals("250 2.1.0 Ok", c.send("MAIL FROM:<a@y.test>"));
+            assertEquals("503 5.5.1 Error: STARTTLS not allowed here", c.send("STARTTLS"));
+        }
+    }
+
+    @Test
+    void authNeedsTlsAndTheSubmissionPort() throws Exception {
+        try (SmtpTestClient mx = SmtpTestClient.greeted(ingress.port())) {
+            assertEquals("502 5.5.1 AUTH is not offered on this port", mx.send("AUTH PLAIN " + plain(USER, PASSWORD)));
+        }
+        try (SmtpTestClient c = SmtpTestClient.greeted(ingress.submissionPort())) {
+            assertEquals("538 5.7.11 Encryption required for requested authentication mechanism",
+                    c.send("AUTH PLAIN " + plain(USER, PASSWORD)));
+            assertEquals("530 5.7.0 Authentication required", c.send("MAIL FROM:<" + USER + ">"));
+        }
+    }
+
+    @Test
+    void authenticatedSubmissionMayRelayAndGetsDateAndMessageId() throws Exception {
+        awaitAccount();
+        String marker = "sub-" + UUID.randomUUID();
+        try (SmtpTestClient c = submissionOverTls()) {
+            assertEquals("535 5.7.8 Authentication credentials invalid", c.send("AUTH PLAIN " + plain(USER, "wrong")));
+            assertEquals("504 5.5.4 Unrecognized authentication type", c.send("AUTH CRAM-MD5"));
+            assertEquals("334 VXNlcm5hbWU6", c.send("AUTH LOGIN"));
+            assertEquals("334 UGFzc3dvcmQ6", c.send(Base64.getEncoder().encodeToString(USER.getBytes())));
+            assertEquals("235 2.7.0 Authentication successful", c.send(Base64.getEncoder().encodeToString(PASSWORD.getBytes())));
+            assertEquals("250 2.1.0 Ok", c.send("MAIL FROM:<" + USER + ">"));
+            assertEquals("250 2.1.5 Ok", c.send("RCPT TO:<friend@remote.test>"), "authenticated clients relay");
+            c.send("DATA");
+            assertTrue(c.send("Subject: " + marker + "\r\n\r\nhello\r\n.").startsWith("250 2.0.0 Ok: queued as"));
+        }
+        var records = InboundTopic.containing(marker);
+        assertEquals(1, records.size());
+        String text = new String(records.get(0).value(), StandardCharsets.UTF_8);
+        assertTrue(text.contains("with ESMTPSA id "), text);
+        assertTrue(text.contains("\r\nDate: ") && text.contains("\r\nMessage-ID: <"), text);
+        var env = EnvelopeCodec.decode(records.get(0).headers().lastHeader(RecordHeaders.ENVELOPE).value());
+        assertEquals(USER, env.client().auth());
+        assertTrue(env.client().tls());
+    }
+
+    @Test
+    void realClientsSpeakTlsAndAuth() throws Exception {
+        awaitAccount();
+        String marker = "swaks-" + UUID.randomUUID();
+        String swaks = run(List.of("swaks", "--server", "127.0.0.1:" + ingress.submissionPort(), "--tls",
+                "--auth", "PLAIN", "--auth-user", USER, "--auth-password", PASSWORD,
+                "--from", USER, "--to", "friend@remote.test", "--header", "Subject: " + marker, "--timeout", "20"));
+        assertTrue(swaks.contains("250 2.0.0 Ok: queued as"), swaks);
+        assertEquals(1, InboundTopic.containing(marker).size());
+
+        String openssl = run(List.of("sh", "-c", "printf 'EHLO openssl.test\\r\\nQUIT\\r\\n' | openssl s_client -quiet "
+                + "-starttls smtp -connect 127.0.0.1:" + ingress.port() + " 2>&1"));
+        assertTrue(openssl.contains("250-mailpipe.localhost greets openssl.test") && openssl.contains("221 2.0.0 Bye"), openssl);
+
+        String python = run(List.of("/usr/bin/python3", "-c", String.join("\n",
+                "import smtplib, ssl",
+                "ctx = ssl._create_unverified_context()",
+                "s = smtplib.SMTP('127.0.0.1', " + ingress.submissionPort() + ", timeout=20)",
+                "s.starttls(context=ctx)",
+                "s.login('" + USER + "', '" + PASSWORD + "')",
+                "r = s.sendmail('" + USER + "', ['alice@example.test'], 'Subject: py-" + marker + "\\r\\n\\r\\nhi\\r\\n')",
+                "print('refused', r)",
+                "s.quit()")));
+        assertTrue(python.contains("refused {}"), python);
+        assertEquals(1, InboundTopic.containing("py-" + marker).size());
+    }
+
+    private static String run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(Duration.ofSeconds(60).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return out;
+    }
+}

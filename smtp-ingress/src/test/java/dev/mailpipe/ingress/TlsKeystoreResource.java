@@ -1,0 +1,37 @@
+package dev.mailpipe.ingress;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** A self-signed server certificate made with the JDK's keytool, for STARTTLS tests. */
+public class TlsKeystoreResource implements QuarkusTestResourceLifecycleManager {
+    static final String PASSWORD = "test-keystore";
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            Path dir = Files.createTempDirectory("mailpipe-tls-");
+            Path keystore = dir.resolve("ingress.p12");
+            Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                    "-genkeypair", "-alias", "mailpipe", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
+                    "-dname", "CN=mailpipe.localhost", "-ext", "SAN=dns:mailpipe.localhost,ip:127.0.0.1",
+                    "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD))
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("keytool failed: " + out);
+            }
+            return Map.of("mailpipe.ingress.tls.keystore", keystore.toString(),
+                    "mailpipe.ingress.tls.keystore-password", PASSWORD);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+    }
+}
