@@ -49,6 +49,14 @@ public final class ChildProcess implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
     }
 
+    /** Waits for the program to end by itself; returns its exit code. */
+    public int awaitExit(Duration timeout) throws IOException, InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " still running after " + timeout + ":\n" + tail(output()));
+        }
+        return process.exitValue();
+    }
+
     public long pid() {
         return process.pid();
     }
