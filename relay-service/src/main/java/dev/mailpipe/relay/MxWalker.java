@@ -9,13 +9,18 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
  * Walks a route: its MX hosts in rank order and each host's addresses in turn, until one server gives
  * a real answer for the recipients. A refused or timed-out connection, a 4xx or 5xx greeting, or a
  * 421 moves on to the next address ("if that server is busy or down, roll over to the next one").
- * When every address fails, each recipient is deferred with the last reason.
+ * When every address fails, each recipient is deferred with the last reason. Open sessions are
+ * reused from the {@link ConnectionPool}; the {@link SiteLimiter} caps concurrency per site.
  */
 final class MxWalker {
     private static final Logger LOG = Logger.getLogger(MxWalker.class);
@@ -23,53 +28,116 @@ final class MxWalker {
     private final Vertx vertx;
     private final RelayConfig config;
     private final NetClient client;
+    private final ConnectionPool pool;
+    private final SiteLimiter limiter;
+    private final Set<String> tlsRequired;
 
     MxWalker(Vertx vertx, RelayConfig config) {
         this.vertx = vertx;
         this.config = config;
+        // Opportunistic TLS authenticates nobody: the certificate is not checked (RFC 7435).
         this.client = vertx.createNetClient(new NetClientOptions()
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
-                .setTcpNoDelay(true));
+                .setTcpNoDelay(true)
+                .setTrustAll(true)
+                .setHostnameVerificationAlgorithm(""));
+        this.pool = new ConnectionPool(vertx, config.idleConnectionTimeout(), config.maxMessagesPerConnection());
+        this.limiter = new SiteLimiter(config.maxConnectionsPerSite(), config.maxConnections());
+        this.tlsRequired = config.tlsRequiredDomains().orElse(List.of()).stream()
+                .map(d -> d.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     }
 
     Future<List<Outcome>> deliver(Envelope envelope, byte[] message) {
         List<Target> targets = new ArrayList<>();
         Route route = envelope.route().orElse(null);
+        Set<String> site = new TreeSet<>();
         if (route != null) {
             for (Route.MxHost h : route.mx()) {
+                site.add(h.host().toLowerCase(Locale.ROOT));
                 for (String a : h.addresses()) {
                     targets.add(new Target(h.host(), a));
                 }
             }
         }
-        return attempt(envelope, message, targets, 0, route == null ? "no route" : "route has no address");
+        RemoteSession.TlsPolicy tls = route != null && tlsRequired.contains(route.domain().toLowerCase(Locale.ROOT))
+                ? RemoteSession.TlsPolicy.REQUIRE : RemoteSession.TlsPolicy.OPPORTUNISTIC;
+        String lastError = route == null ? "no route" : "route has no address";
+        return limiter.acquire(String.join(",", site)).compose(release ->
+                attempt(envelope, message, targets, 0, lastError, tls).onComplete(done -> release.run()));
+    }
+
+    /** Open sessions waiting for reuse (for metrics and tests). */
+    int idleConnections() {
+        return pool.idleCount();
     }
 
     private record Target(String host, String address) {
     }
 
     private Future<List<Outcome>> attempt(Envelope envelope, byte[] message, List<Target> targets, int i,
-            String lastError) {
+            String lastError, RemoteSession.TlsPolicy tls) {
         if (i == targets.size()) {
             List<Outcome> deferred = new ArrayList<>();
             for (Recipient r : envelope.recipients()) {
-                deferred.add(new Outcome(r, Outcome.Kind.DEFERRED, "4.4.1",
+                deferred.add(new Outcome(r, Outcome.Kind.DEFERRED, tls == RemoteSession.TlsPolicy.REQUIRE ? "4.7.5" : "4.4.1",
                         "x-mailpipe; no MX host reachable: " + lastError, null));
             }
             return Future.succeededFuture(deferred);
         }
         Target t = targets.get(i);
-        return client.connect(config.port(), t.address())
-                .compose(socket -> new SmtpTransfer(new SmtpConnection(vertx, socket, config.replyTimeout()),
-                        config.hostname(), t.host(), envelope, message).run())
-                .recover(e -> Future.succeededFuture(SmtpTransfer.Result.next(
-                        t.host() + "[" + t.address() + "]:" + config.port() + ": " + e.getMessage())))
+        String where = t.host() + "[" + t.address() + "]:" + config.port();
+        return session(t, tls)
+                .compose(s -> s.send(envelope, message).onSuccess(r -> {
+                    if (config.reuseConnections()) {
+                        pool.give(key(t), s);
+                    } else {
+                        s.quit();
+                    }
+                }).onFailure(e -> s.close()))
+                .recover(e -> {
+                    if (e instanceof RemoteSession.TlsUnavailable && tls == RemoteSession.TlsPolicy.OPPORTUNISTIC) {
+                        // Opportunistic TLS that fails falls back to plain text on the same server.
+                        LOG.infof("%s: %s; retrying without TLS", envelope.id(), e.getMessage());
+                        return session(t, RemoteSession.TlsPolicy.NONE).compose(s -> s.send(envelope, message)
+                                .onComplete(r -> s.quit()));
+                    }
+                    return Future.failedFuture(e);
+                })
+                .recover(e -> Future.succeededFuture(RemoteSession.Result.next(where + ": " + e.getMessage())))
                 .compose(result -> {
                     if (result.tryNextBecause() == null) {
                         return Future.succeededFuture(result.outcomes());
                     }
                     LOG.infof("%s: %s; trying the next address", envelope.id(), result.tryNextBecause());
-                    return attempt(envelope, message, targets, i + 1, result.tryNextBecause());
+                    return attempt(envelope, message, targets, i + 1, result.tryNextBecause(), tls);
                 });
+    }
+
+    /** A pooled session that answers RSET, or a new connection through greeting, EHLO and STARTTLS. */
+    private Future<RemoteSession> session(Target t, RemoteSession.TlsPolicy tls) {
+        RemoteSession pooled = config.reuseConnections() && tls != RemoteSession.TlsPolicy.NONE ? pool.take(key(t)) : null;
+        if (pooled != null && (tls != RemoteSession.TlsPolicy.REQUIRE || pooled.tls())) {
+            return pooled.reset().compose(ok -> {
+                if (ok) {
+                    return Future.succeededFuture(pooled);
+                }
+                pooled.close();
+                return connect(t, tls);
+            });
+        }
+        if (pooled != null) {
+            pooled.quit();
+        }
+        return connect(t, tls);
+    }
+
+    private Future<RemoteSession> connect(Target t, RemoteSession.TlsPolicy tls) {
+        return client.connect(config.port(), t.address())
+                .compose(socket -> RemoteSession.open(new SmtpConnection(vertx, socket, config.replyTimeout()),
+                        config.hostname(), t.host(), tls));
+    }
+
+    private String key(Target t) {
+        return t.address() + ":" + config.port();
     }
 }

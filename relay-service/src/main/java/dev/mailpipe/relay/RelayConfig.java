@@ -19,6 +19,29 @@ public interface RelayConfig {
     @WithDefault("10s")
     Duration connectTimeout();
 
+    /** Destination domains that must be reached over TLS; elsewhere STARTTLS is used when offered. */
+    java.util.Optional<java.util.List<String>> tlsRequiredDomains();
+
+    /** Keep connections open after a message and use them for the next one to the same server. */
+    @WithDefault("true")
+    boolean reuseConnections();
+
+    /** How long an unused open connection is kept before QUIT. */
+    @WithDefault("10s")
+    Duration idleConnectionTimeout();
+
+    /** Messages sent over one connection before it is closed and a new one opened. */
+    @WithDefault("100")
+    int maxMessagesPerConnection();
+
+    /** Transfers at once to one destination site (the set of MX hosts that domains share). */
+    @WithDefault("4")
+    int maxConnectionsPerSite();
+
+    /** Transfers at once over all destinations. */
+    @WithDefault("50")
+    int maxConnections();
+
     /** How long to wait for any one reply (RFC 5321 4.5.3.2 suggests minutes; the sum stays bounded). */
     @WithDefault("2m")
     Duration replyTimeout();

@@ -36,6 +36,20 @@ final class SmtpConnection {
         socket.exceptionHandler(this::fail);
     }
 
+    boolean open() {
+        return broken == null;
+    }
+
+    /** STARTTLS's second half: the TLS handshake on this connection (peer certificate not verified). */
+    Future<Void> upgradeToTls(String serverName) {
+        return socket.upgradeToSsl(serverName);
+    }
+
+    /** Writes command lines without waiting (PIPELINING); read their replies with {@link #reply()}. */
+    void write(String lines) {
+        socket.write(Buffer.buffer(lines.getBytes(StandardCharsets.UTF_8)));
+    }
+
     String remoteAddress() {
         return socket.remoteAddress().hostAddress();
     }

@@ -30,14 +30,16 @@ class MxWalkerTest {
     static SmtpSink accepting;
     static SmtpSink tempfailing;
     static SmtpSink rejecting;
+    static SmtpSink secure;
 
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        port = Loopback.freePort("127.0.0.21", "127.0.0.22", "127.0.0.23", "127.0.0.24");
+        port = Loopback.freePort("127.0.0.21", "127.0.0.22", "127.0.0.23", "127.0.0.24", "127.0.0.25");
         accepting = SmtpSink.start("127.0.0.21", port, tmp.resolve("accept"), "accept");
         tempfailing = SmtpSink.start("127.0.0.22", port, tmp.resolve("tempfail"), "tempfail");
         rejecting = SmtpSink.start("127.0.0.23", port, tmp.resolve("reject"), "reject");
+        secure = SmtpSink.start("127.0.0.25", port, tmp.resolve("secure"), "accept", true);
     }
 
     @AfterAll
@@ -45,6 +47,7 @@ class MxWalkerTest {
         accepting.close();
         tempfailing.close();
         rejecting.close();
+        secure.close();
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
@@ -65,21 +68,53 @@ class MxWalkerTest {
             public Duration replyTimeout() {
                 return Duration.ofSeconds(10);
             }
+
+            public java.util.Optional<List<String>> tlsRequiredDomains() {
+                return java.util.Optional.of(List.of("secure.test"));
+            }
+
+            public boolean reuseConnections() {
+                return true;
+            }
+
+            public Duration idleConnectionTimeout() {
+                return Duration.ofSeconds(5);
+            }
+
+            public int maxMessagesPerConnection() {
+                return 100;
+            }
+
+            public int maxConnectionsPerSite() {
+                return 2;
+            }
+
+            public int maxConnections() {
+                return 10;
+            }
         };
     }
 
     private static Envelope envelope(List<String> rcpts, String... hostsAndAddresses) {
+        return envelope("dest.test", rcpts, hostsAndAddresses);
+    }
+
+    private static Envelope envelope(String domain, List<String> rcpts, String... hostsAndAddresses) {
         List<Route.MxHost> mx = new java.util.ArrayList<>();
         for (int i = 0; i < hostsAndAddresses.length; i++) {
             mx.add(new Route.MxHost("mx" + i + ".test", 10 * (i + 1), List.of(hostsAndAddresses[i])));
         }
         return Envelope.received("m-" + System.nanoTime(), Instant.now(),
                 new Envelope.Client("127.0.0.1", "c", false, null), "sender@y.test",
-                rcpts.stream().map(Recipient::of).toList(), 10).withRoute(new Route("dest.test", mx, null));
+                rcpts.stream().map(Recipient::of).toList(), 10).withRoute(new Route(domain, mx, null));
     }
 
     private static List<Outcome> deliver(Envelope e, String message) throws Exception {
-        return new MxWalker(vertx, config()).deliver(e, message.getBytes(StandardCharsets.UTF_8))
+        return deliver(new MxWalker(vertx, config()), e, message);
+    }
+
+    private static List<Outcome> deliver(MxWalker walker, Envelope e, String message) throws Exception {
+        return walker.deliver(e, message.getBytes(StandardCharsets.UTF_8))
                 .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
 
@@ -112,6 +147,63 @@ class MxWalkerTest {
                 .findFirst().orElseThrow().kind());
         assertEquals(Outcome.Kind.BOUNCED, out.stream().filter(o -> o.recipient().address().startsWith("reject"))
                 .findFirst().orElseThrow().kind());
+    }
+
+    @Test
+    void starttlsIsUsedWhenOfferedEvenWithASelfSignedCertificate() throws Exception {
+        int before = secure.messages().size();
+        Outcome o = deliver(envelope(List.of("a@dest.test"), "127.0.0.25"), "Subject: tls\r\n\r\nx\r\n").get(0);
+        assertEquals(Outcome.Kind.SENT, o.kind(), o.detail());
+        assertTrue(SmtpSink.session(secure.messages().get(before)).contains("TLS:yes"));
+    }
+
+    @Test
+    void aDomainThatRequiresTlsIsDeferredWhenTheServerOffersNone() throws Exception {
+        Outcome o = deliver(envelope("secure.test", List.of("a@secure.test"), "127.0.0.21"), "x").get(0);
+        assertEquals(Outcome.Kind.DEFERRED, o.kind());
+        assertEquals("4.7.5", o.status());
+        assertEquals(Outcome.Kind.SENT, deliver(envelope("secure.test", List.of("a@secure.test"), "127.0.0.25"),
+                "Subject: required\r\n\r\nx\r\n").get(0).kind());
+    }
+
+    @Test
+    void oneConnectionCarriesManyMessages() throws Exception {
+        MxWalker walker = new MxWalker(vertx, config());
+        int before = accepting.messages().size();
+        for (int i = 0; i < 5; i++) {
+            assertEquals(Outcome.Kind.SENT, deliver(walker, envelope(List.of("r" + i + "@dest.test"), "127.0.0.21"),
+                    "Subject: reuse " + i + "\r\n\r\nx\r\n").get(0).kind());
+        }
+        List<Path> sent = accepting.messages().subList(before, before + 5);
+        java.util.Set<String> sessions = new java.util.HashSet<>();
+        for (Path p : sent) {
+            sessions.add(SmtpSink.session(p).lines().findFirst().orElseThrow());
+        }
+        assertEquals(1, sessions.size(), "five messages, one connection");
+        assertEquals(1, walker.idleConnections());
+    }
+
+    @Test
+    void pipelinesWithPostfixSmtpSink() throws Exception {
+        int sinkPort = Loopback.freePort("127.0.0.26");
+        try (var sink = dev.mailpipe.peers.ChildProcess.start("smtp-sink", List.of("smtp-sink", "-u", "nobody",
+                "127.0.0.26:" + sinkPort, "10"), tmp, java.util.Map.of(), tmp.resolve("postfix-sink.log"))) {
+            Thread.sleep(300);
+            RelayConfig onSinkPort = portConfig(sinkPort);
+            List<Outcome> out = new MxWalker(vertx, onSinkPort).deliver(
+                    envelope(List.of("a@dest.test", "b@dest.test"), "127.0.0.26"), "Subject: p\r\n\r\n.x\r\n".getBytes())
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertEquals(2, out.size());
+            assertTrue(out.stream().allMatch(o -> o.kind() == Outcome.Kind.SENT), out.toString());
+        }
+    }
+
+    /** The test configuration with another remote port. */
+    private static RelayConfig portConfig(int remotePort) {
+        RelayConfig base = config();
+        return (RelayConfig) java.lang.reflect.Proxy.newProxyInstance(RelayConfig.class.getClassLoader(),
+                new Class<?>[] {RelayConfig.class}, (proxy, method, args) ->
+                        method.getName().equals("port") ? remotePort : method.invoke(base, args));
     }
 
     @Test

@@ -20,12 +20,30 @@ public final class SmtpSink implements AutoCloseable {
 
     /** {@code mode}: accept, tempfail (451 at RCPT) or reject (550 at RCPT). */
     public static SmtpSink start(String host, int port, Path dir, String mode) throws IOException, InterruptedException {
+        return start(host, port, dir, mode, false);
+    }
+
+    /** With {@code tls}, the sink offers STARTTLS with a self-signed certificate made by openssl. */
+    public static SmtpSink start(String host, int port, Path dir, String mode, boolean tls)
+            throws IOException, InterruptedException {
         Path inbox = dir.resolve("inbox");
         Files.createDirectories(inbox);
-        ChildProcess p = ChildProcess.start("smtp-sink " + host, List.of("/usr/bin/python3",
-                        Loopback.resource("smtp_sink.py", dir).toString(), "--host", host, "--port",
-                        String.valueOf(port), "--dir", inbox.toString(), "--mode", mode),
-                dir, Map.of(), dir.resolve("sink.log"));
+        List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/python3",
+                Loopback.resource("smtp_sink.py", dir).toString(), "--host", host, "--port",
+                String.valueOf(port), "--dir", inbox.toString(), "--mode", mode));
+        if (tls) {
+            Path cert = dir.resolve("sink-cert.pem");
+            Path key = dir.resolve("sink-key.pem");
+            Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=sink.test", "-keyout", key.toString(), "-out", cert.toString())
+                    .redirectErrorStream(true).start();
+            openssl.getInputStream().readAllBytes();
+            if (openssl.waitFor() != 0) {
+                throw new IOException("openssl could not make a test certificate");
+            }
+            command.addAll(List.of("--tls-cert", cert.toString(), "--tls-key", key.toString()));
+        }
+        ChildProcess p = ChildProcess.start("smtp-sink " + host, command, dir, Map.of(), dir.resolve("sink.log"));
         p.awaitOutput("ready", Duration.ofSeconds(20));
         return new SmtpSink(p, inbox);
     }
@@ -35,6 +53,11 @@ public final class SmtpSink implements AutoCloseable {
         try (Stream<Path> s = Files.list(inbox)) {
             return s.filter(f -> f.toString().endsWith(".eml")).sorted().toList();
         }
+    }
+
+    /** What the sink noted about the connection that carried this message: SESSION and TLS lines. */
+    public static String session(Path message) throws IOException {
+        return Files.readString(Path.of(message.toString().replace(".eml", ".session")));
     }
 
     @Override

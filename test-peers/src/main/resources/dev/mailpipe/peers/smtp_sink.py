@@ -2,7 +2,8 @@
 """A scriptable SMTP sink for the end-to-end tests, on aiosmtpd (Debian's python3-aiosmtpd).
 
 Saves every message it accepts as <dir>/<n>.eml (the DATA content exactly as received,
-dot-unstuffed) with <n>.env beside it (MAIL FROM and RCPT TO lines). --mode picks a behaviour:
+dot-unstuffed) with <n>.env beside it (MAIL FROM and RCPT TO lines) and <n>.session (which
+connection carried it, and whether it was inside TLS). --mode picks a behaviour:
 accept, tempfail (451 to RCPT), reject (550 to RCPT). Prints "ready" once listening.
 Listens only where it is told (loopback addresses in the tests)."""
 import argparse
@@ -38,6 +39,8 @@ class Sink:
             f.write("MAIL FROM:%s\n" % envelope.mail_from)
             for r in envelope.rcpt_tos:
                 f.write("RCPT TO:%s\n" % r)
+        with open(base + ".session", "w") as f:
+            f.write("SESSION:%d\nTLS:%s\n" % (id(session), "yes" if session.ssl is not None else "no"))
         os.rename(base + ".tmp", base + ".eml")
         return "250 2.0.0 OK queued"
 
@@ -48,10 +51,18 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--dir", required=True)
     p.add_argument("--mode", default="accept", choices=["accept", "tempfail", "reject"])
+    p.add_argument("--tls-cert", help="offer STARTTLS with this certificate (PEM)")
+    p.add_argument("--tls-key", help="and this key (PEM)")
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
+    tls = None
+    if a.tls_cert:
+        import ssl
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(a.tls_cert, a.tls_key)
     controller = Controller(Sink(a.dir, a.mode), hostname=a.host, port=a.port,
-                            decode_data=False, enable_SMTPUTF8=True, server_hostname="sink.test")
+                            decode_data=False, enable_SMTPUTF8=True, server_hostname="sink.test",
+                            tls_context=tls)
     controller.start()
     print("ready", flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})

@@ -1,0 +1,64 @@
+package dev.mailpipe.relay;
+
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Idle SMTP sessions by server address, so that the next message to the same server skips the
+ * TCP, greeting, EHLO and TLS handshake. A session waits at most {@code idleTimeout}, then says QUIT.
+ */
+final class ConnectionPool {
+    private final Vertx vertx;
+    private final Duration idleTimeout;
+    private final int maxMessages;
+    private final Map<String, Deque<Idle>> idle = new HashMap<>();
+
+    private record Idle(RemoteSession session, long timer) {
+    }
+
+    ConnectionPool(Vertx vertx, Duration idleTimeout, int maxMessages) {
+        this.vertx = vertx;
+        this.idleTimeout = idleTimeout;
+        this.maxMessages = maxMessages;
+    }
+
+    /** An idle session to this address, if any; the caller must RSET it before use. */
+    synchronized RemoteSession take(String address) {
+        Deque<Idle> q = idle.get(address);
+        while (q != null && !q.isEmpty()) {
+            Idle i = q.pollFirst();
+            vertx.cancelTimer(i.timer());
+            if (i.session().reusable()) {
+                return i.session();
+            }
+        }
+        return null;
+    }
+
+    /** After a transfer: keep the session for the next one, or end it. */
+    synchronized void give(String address, RemoteSession session) {
+        if (!session.reusable() || session.transactions() >= maxMessages) {
+            session.quit();
+            return;
+        }
+        Deque<Idle> q = idle.computeIfAbsent(address, a -> new ArrayDeque<>());
+        long[] timer = new long[1];
+        timer[0] = vertx.setTimer(idleTimeout.toMillis(), t -> expire(address, session));
+        q.addLast(new Idle(session, timer[0]));
+    }
+
+    private synchronized void expire(String address, RemoteSession session) {
+        Deque<Idle> q = idle.get(address);
+        if (q != null && q.removeIf(i -> i.session() == session)) {
+            session.quit();
+        }
+    }
+
+    synchronized int idleCount() {
+        return idle.values().stream().mapToInt(Deque::size).sum();
+    }
+}
