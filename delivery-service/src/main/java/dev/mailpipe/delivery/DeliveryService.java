@@ -5,6 +5,7 @@ import dev.mailpipe.model.Bounce;
 import dev.mailpipe.model.DeadLetters;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.EnvelopeCodec;
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.MalformedEnvelopeException;
@@ -147,7 +148,7 @@ public class DeliveryService {
         Instant due = now.plus(retry.delayAfter(attempts));
         Envelope later = envelope.withRoute(null).withAttempt(attempts, envelope.firstAttemptAt().orElse(now), due);
         List<Message<byte[]>> out = List.of(
-                mail(retry.topicAfter(attempts), record.key(), later, record.value()),
+                MailRecords.mail(retry.topicAfter(attempts), record.key(), later, record.value()),
                 MailEvent.of(envelope.id(), STAGE, "deferred", mailbox, "4.2.2 mailbox full; next attempt " + due).toMessage());
         LOG.infof("deferred %s to <%s>: mailbox over quota, next attempt %s", envelope.id(), mailbox, due);
         send(out);
@@ -161,7 +162,7 @@ public class DeliveryService {
         }
         Bounce.of(envelope, message, envelope.recipients().stream()
                         .map(r -> new Bounce.Failure(r, status, diagnostic, null)).toList(), config.hostname(), Instant.now())
-                .ifPresent(n -> out.add(mail(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
+                .ifPresent(n -> out.add(MailRecords.mail(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
         LOG.infof("bounced %s: %s %s", envelope.id(), status, diagnostic);
         send(out);
     }
@@ -182,12 +183,6 @@ public class DeliveryService {
         }
     }
 
-    private static Message<byte[]> mail(String topic, String key, Envelope envelope, byte[] value) {
-        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withTopic(topic).withKey(key)
-                .withHeaders(List.of(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope))))
-                .build();
-        return Message.of(value).addMetadata(metadata);
-    }
 
     private static byte[] header(ConsumerRecord<String, byte[]> record, String name) {
         Header h = record.headers().lastHeader(name);

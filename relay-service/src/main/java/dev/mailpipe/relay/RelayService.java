@@ -4,6 +4,7 @@ import dev.mailpipe.model.Bounce;
 import dev.mailpipe.model.DeadLetters;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.EnvelopeCodec;
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.Recipient;
@@ -104,7 +105,7 @@ public class RelayService {
             int attempt = envelope.attempt() + 1;
             Instant due = now.plus(retry.delayAfter(attempt));
             Envelope later = envelope.withRecipients(deferred).withAttempt(attempt, first, due);
-            out.add(record(retry.topicAfter(attempt), domain, later, message));
+            out.add(MailRecords.mail(retry.topicAfter(attempt), domain, later, message));
             String why = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED).findFirst()
                     .map(Outcome::detail).orElse("");
             for (Recipient r : deferred) {
@@ -120,7 +121,7 @@ public class RelayService {
                 LOG.infof("bounced %s to <%s>: %s", envelope.id(), f.recipient().address(), f.diagnostic());
             }
             Bounce.of(envelope, message, failures, config.hostname(), now).ifPresent(
-                    n -> out.add(record(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
+                    n -> out.add(MailRecords.mail(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
         }
         if (out.isEmpty()) {
             return Uni.createFrom().voidItem();
@@ -129,10 +130,4 @@ public class RelayService {
         return Uni.join().all(sends).andFailFast().replaceWithVoid();
     }
 
-    private static Message<byte[]> record(String topic, String key, Envelope envelope, byte[] value) {
-        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withTopic(topic).withKey(key)
-                .withHeaders(List.of(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope))))
-                .build();
-        return Message.of(value).addMetadata(metadata);
-    }
 }

@@ -4,6 +4,7 @@ import dev.mailpipe.model.Bounce;
 import dev.mailpipe.model.DeadLetters;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.EnvelopeCodec;
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MalformedEnvelopeException;
@@ -120,12 +121,12 @@ public class RoutingService {
         byte[] message = record.getPayload();
         Router.Plan plan = router.plan(envelope, message, routes);
         for (Router.Delivery d : plan.deliveries()) {
-            tx.send(out(Topics.DELIVERY, d.mailbox(), d.envelope(), message));
+            tx.send(MailRecords.mail(Topics.DELIVERY, d.mailbox(), d.envelope(), message));
             tx.send(event(envelope, "routed", d.mailbox(), "local delivery"));
             count("local");
         }
         for (Router.Relay r : plan.relays()) {
-            tx.send(out(Topics.RELAY, r.domain(), r.envelope(), message));
+            tx.send(MailRecords.mail(Topics.RELAY, r.domain(), r.envelope(), message));
             tx.send(event(envelope, "routed", r.domain(), "relay via " + r.envelope().route().orElseThrow().mx()
                     .stream().map(h -> h.host()).toList()));
             count("relay");
@@ -135,7 +136,7 @@ public class RoutingService {
             int attempts = d.envelope().attempt() + 1;
             Envelope later = d.envelope().withAttempt(attempts, d.envelope().firstAttemptAt().orElse(now),
                     now.plus(retry.delayAfter(attempts)));
-            tx.send(out(retry.topicAfter(attempts), d.domain(), later, message));
+            tx.send(MailRecords.mail(retry.topicAfter(attempts), d.domain(), later, message));
             tx.send(event(envelope, "deferred", d.domain(), d.reason()));
             LOG.infof("deferred %s for %s: %s", envelope.id(), d.domain(), d.reason());
             count("deferred");
@@ -148,7 +149,7 @@ public class RoutingService {
                 count("bounced");
             }
             Bounce.of(envelope, message, plan.failures(), config.hostname(), now).ifPresent(notice ->
-                    tx.send(out(Topics.INBOUND, notice.envelope().id(), notice.envelope(), notice.message())));
+                    tx.send(MailRecords.mail(Topics.INBOUND, notice.envelope().id(), notice.envelope(), notice.message())));
         }
     }
 
@@ -161,12 +162,6 @@ public class RoutingService {
         registry.counter("mailpipe.routing.routed", "outcome", outcome).increment();
     }
 
-    private static Message<byte[]> out(String topic, String key, Envelope envelope, byte[] value) {
-        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withTopic(topic).withKey(key)
-                .withHeaders(List.of(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope))))
-                .build();
-        return Message.of(value).addMetadata(metadata);
-    }
 
     private static Message<byte[]> event(Envelope envelope, String type, String recipient, String detail) {
         return MailEvent.of(envelope.id(), STAGE, type, recipient, detail).toMessage();
