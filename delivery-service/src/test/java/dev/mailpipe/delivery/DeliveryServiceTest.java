@@ -125,6 +125,39 @@ class DeliveryServiceTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> files(maildir.resolve("new")) == 1);
     }
 
+    /**
+     * A mailbox whose new/ cannot be written: the tests run as root, which ignores mode bits, so the
+     * directory is made immutable (chattr +i), which stops root too. Skipped where chattr cannot.
+     */
+    @Test
+    void aReadOnlyMailboxDirectoryIsRetriedNotLost() throws Exception {
+        given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/frank@example.test").then().statusCode(201);
+        Path fresh = ROOT.resolve("example.test/frank/Maildir/new");
+        Files.createDirectories(fresh);
+        Files.createDirectories(fresh.resolveSibling("tmp"));
+        Files.createDirectories(fresh.resolveSibling("cur"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", fresh), "chattr +i is not available here");
+        try {
+            String id = id();
+            Topics4Test.send(Topics.DELIVERY, "frank@example.test", Topics4Test.envelope(id, "frank@example.test"),
+                    "Subject: " + id + "\r\n\r\nx\r\n");
+            Thread.sleep(1500);
+            assertEquals(0, files(fresh), "nothing can be written yet");
+        } finally {
+            chattr("-i", fresh);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> files(fresh) == 1);
+        try (Stream<Path> s = Files.list(fresh.resolveSibling("tmp"))) {
+            assertEquals(0, s.count(), "no half-written file is left behind");
+        }
+    }
+
+    private static boolean chattr(String flag, Path dir) throws Exception {
+        Process p = new ProcessBuilder("chattr", flag, dir.toString()).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor() == 0;
+    }
+
     @Test
     void overQuotaMailWaitsInTheRetrySchedule() throws Exception {
         given().contentType(ContentType.JSON).body("{\"quotaBytes\": 10}").put("/api/mailboxes/dave@example.test")
