@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What happens to relayed mail that cannot go now or ever: the retry tiers (2 s each in this run),
- * the queue lifetime (15 s in this run), and bounces that come back to a local sender's Maildir.
+ * the delay warning (after 5 s), the queue lifetime (15 s in this run), and bounces that come back
+ * to a local sender's Maildir.
  */
 @ExtendWith(SharedPipeline.class)
 class RelayRetryAndBounceTest {
@@ -70,15 +71,21 @@ class RelayRetryAndBounceTest {
         await().atMost(Duration.ofSeconds(90)).until(() -> dsnsFor(bobNew, "never delivered").size() == 1);
         String dsn = Files.readString(dsnsFor(bobNew, "never delivered").get(0));
         assertTrue(dsn.contains("Status: 4.4.7"), dsn);
+        List<Path> warnings = reports(bobNew, "Delayed Mail (still being retried)", "never delivered");
+        assertEquals(1, warnings.size(), "one delay warning, however many retries");
+        assertTrue(Files.readString(warnings.get(0)).contains("Action: delayed"));
     }
 
     private static List<Path> dsnsFor(Path dir, String subject) throws Exception {
+        return reports(dir, "Undelivered Mail Returned to Sender", subject);
+    }
+
+    private static List<Path> reports(Path dir, String kind, String subject) throws Exception {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> read(p).contains("Undelivered Mail Returned to Sender") && read(p).contains(subject))
-                    .toList();
+            return s.filter(p -> read(p).contains(kind) && read(p).contains(subject)).toList();
         }
     }
 

@@ -49,7 +49,8 @@ final class SharedPipeline implements BeforeAllCallback, ExtensionContext.Store.
                         "MAILPIPE_RELAY_PORT", String.valueOf(port),
                         "MAILPIPE_RELAY_CONNECT_TIMEOUT", "2s",
                         "MAILPIPE_RETRY_DELAYS", "2s,2s,2s,2s,2s",
-                        "MAILPIPE_RETRY_MAX_LIFETIME", "15s"));
+                        "MAILPIPE_RETRY_MAX_LIFETIME", "15s",
+                        "MAILPIPE_RELAY_DELAY_WARNING", "5s"));
                 instance = new SharedPipeline(dns, p, port, tmp);
                 context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).put("mailpipe-pipeline", instance);
             }

@@ -43,13 +43,27 @@ public final class Bounce {
      */
     public static Optional<Notice> of(Envelope original, byte[] originalMessage, List<Failure> failures,
             String reportingMta, Instant now) {
+        return report(original, originalMessage, failures, reportingMta, now, false);
+    }
+
+    /**
+     * A delay warning: the message is still being retried for these recipients. Sent for recipients
+     * that asked for DELAY notices or did not say (RFC 3461 4.1), with the headers only.
+     */
+    public static Optional<Notice> delayed(Envelope original, byte[] originalMessage, List<Failure> delays,
+            String reportingMta, Instant now) {
+        return report(original, originalMessage, delays, reportingMta, now, true);
+    }
+
+    private static Optional<Notice> report(Envelope original, byte[] originalMessage, List<Failure> failures,
+            String reportingMta, Instant now, boolean delayed) {
         if (original.hasNullSender()) {
             return Optional.empty();
         }
         List<Failure> owed = new ArrayList<>();
         for (Failure f : failures) {
-            String notify = f.recipient().notifyOn().orElse("FAILURE");
-            if (notify.toUpperCase(Locale.ROOT).contains("FAILURE")) {
+            String notify = f.recipient().notifyOn().orElse("FAILURE,DELAY").toUpperCase(Locale.ROOT);
+            if (notify.contains(delayed ? "DELAY" : "FAILURE")) {
                 owed.add(f);
             }
         }
@@ -58,11 +72,12 @@ public final class Bounce {
         }
         String id = original.id() + "-dsn-" + UUID.randomUUID().toString().substring(0, 8);
         String boundary = "mailpipe-" + UUID.randomUUID();
-        boolean headersOnly = original.text("ret").map("HDRS"::equalsIgnoreCase).orElse(false);
+        boolean headersOnly = delayed || original.text("ret").map("HDRS"::equalsIgnoreCase).orElse(false);
         StringBuilder m = new StringBuilder();
         m.append("From: Mail Delivery System <MAILER-DAEMON@").append(reportingMta).append(">\r\n");
         m.append("To: <").append(original.mailFrom()).append(">\r\n");
-        m.append("Subject: Undelivered Mail Returned to Sender\r\n");
+        m.append("Subject: ").append(delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender")
+                .append("\r\n");
         m.append("Date: ").append(RFC5322.format(now)).append("\r\n");
         m.append("Message-ID: <").append(id).append('@').append(reportingMta).append(">\r\n");
         m.append("Auto-Submitted: auto-replied\r\n");
@@ -74,7 +89,8 @@ public final class Bounce {
         m.append("--").append(boundary).append("\r\n");
         m.append("Content-Type: text/plain; charset=utf-8\r\n\r\n");
         m.append("This is the mail system at host ").append(reportingMta).append(".\r\n\r\n");
-        m.append("Your message could not be delivered to one or more recipients.\r\n\r\n");
+        m.append(delayed ? "Your message could not be delivered yet; it is still being retried.\r\n\r\n"
+                : "Your message could not be delivered to one or more recipients.\r\n\r\n");
         for (Failure f : owed) {
             m.append("<").append(f.recipient().address()).append(">: ").append(f.diagnostic()).append("\r\n");
         }
@@ -88,7 +104,7 @@ public final class Bounce {
             m.append("\r\n");
             m.append("Final-Recipient: rfc822; ").append(f.recipient().address()).append("\r\n");
             f.recipient().orcpt().ifPresent(o -> m.append("Original-Recipient: ").append(o).append("\r\n"));
-            m.append("Action: failed\r\n");
+            m.append(delayed ? "Action: delayed\r\n" : "Action: failed\r\n");
             m.append("Status: ").append(f.status()).append("\r\n");
             if (f.remoteMta() != null) {
                 m.append("Remote-MTA: dns; ").append(f.remoteMta()).append("\r\n");

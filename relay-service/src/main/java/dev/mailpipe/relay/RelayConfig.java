@@ -42,6 +42,12 @@ public interface RelayConfig {
     @WithDefault("50")
     int maxConnections();
 
+    /**
+     * Tell the sender once that a message is still being retried after this long (a DSN with
+     * Action: delayed, RFC 3464). Off unless set, as in Postfix's delay_warning_time.
+     */
+    java.util.Optional<Duration> delayWarning();
+
     /** How long to wait for any one reply (RFC 5321 4.5.3.2 suggests minutes; the sum stays bounded). */
     @WithDefault("2m")
     Duration replyTimeout();

@@ -39,6 +39,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class RelayService {
     static final String STAGE = "relay-service";
+    /** Envelope flag: the sender was told once that this message is delayed. */
+    static final String DELAY_WARNED = "delayWarned";
     private static final Logger LOG = Logger.getLogger(RelayService.class);
 
     private final RelayConfig config;
@@ -105,6 +107,13 @@ public class RelayService {
             int attempt = envelope.attempt() + 1;
             Instant due = now.plus(retry.delayAfter(attempt));
             Envelope later = envelope.withRecipients(deferred).withAttempt(attempt, first, due);
+            if (dueForDelayWarning(envelope, now)) {
+                List<Bounce.Failure> delays = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED)
+                        .map(o -> new Bounce.Failure(o.recipient(), o.status(), o.detail(), o.remoteMta())).toList();
+                Bounce.delayed(envelope, message, delays, config.hostname(), now).ifPresent(
+                        n -> out.add(MailRecords.mail(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
+                later = later.withFlag(DELAY_WARNED, true);
+            }
             out.add(MailRecords.mail(retry.topicAfter(attempt), domain, later, message));
             String why = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED).findFirst()
                     .map(Outcome::detail).orElse("");
@@ -130,4 +139,9 @@ public class RelayService {
         return Uni.join().all(sends).andFailFast().replaceWithVoid();
     }
 
+
+    private boolean dueForDelayWarning(Envelope envelope, Instant now) {
+        return config.delayWarning().isPresent() && !envelope.flag(DELAY_WARNED)
+                && Duration.between(envelope.receivedAt(), now).compareTo(config.delayWarning().get()) >= 0;
+    }
 }

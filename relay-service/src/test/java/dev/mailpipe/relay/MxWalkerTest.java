@@ -31,15 +31,19 @@ class MxWalkerTest {
     static SmtpSink tempfailing;
     static SmtpSink rejecting;
     static SmtpSink secure;
+    static SmtpSink slow;
+    static SmtpSink dropping;
 
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        port = Loopback.freePort("127.0.0.21", "127.0.0.22", "127.0.0.23", "127.0.0.24", "127.0.0.25");
+        port = Loopback.freePort("127.0.0.21", "127.0.0.22", "127.0.0.23", "127.0.0.24", "127.0.0.25", "127.0.0.27", "127.0.0.28");
         accepting = SmtpSink.start("127.0.0.21", port, tmp.resolve("accept"), "accept");
         tempfailing = SmtpSink.start("127.0.0.22", port, tmp.resolve("tempfail"), "tempfail");
         rejecting = SmtpSink.start("127.0.0.23", port, tmp.resolve("reject"), "reject");
         secure = SmtpSink.start("127.0.0.25", port, tmp.resolve("secure"), "accept", true);
+        slow = SmtpSink.start("127.0.0.27", port, tmp.resolve("slow"), "slow");
+        dropping = SmtpSink.start("127.0.0.28", port, tmp.resolve("drop"), "drop");
     }
 
     @AfterAll
@@ -48,6 +52,8 @@ class MxWalkerTest {
         tempfailing.close();
         rejecting.close();
         secure.close();
+        slow.close();
+        dropping.close();
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
@@ -66,11 +72,15 @@ class MxWalkerTest {
             }
 
             public Duration replyTimeout() {
-                return Duration.ofSeconds(10);
+                return Duration.ofSeconds(15);
             }
 
             public java.util.Optional<List<String>> tlsRequiredDomains() {
                 return java.util.Optional.of(List.of("secure.test"));
+            }
+
+            public java.util.Optional<Duration> delayWarning() {
+                return java.util.Optional.empty();
             }
 
             public boolean reuseConnections() {
@@ -204,6 +214,22 @@ class MxWalkerTest {
         return (RelayConfig) java.lang.reflect.Proxy.newProxyInstance(RelayConfig.class.getClassLoader(),
                 new Class<?>[] {RelayConfig.class}, (proxy, method, args) ->
                         method.getName().equals("port") ? remotePort : method.invoke(base, args));
+    }
+
+    @Test
+    void noReplyAfterTheContentDefersRatherThanTryingAnotherHost() throws Exception {
+        for (String silent : List.of("127.0.0.27", "127.0.0.28")) {
+            int before = accepting.messages().size();
+            RelayConfig impatient = (RelayConfig) java.lang.reflect.Proxy.newProxyInstance(RelayConfig.class.getClassLoader(),
+                    new Class<?>[] {RelayConfig.class}, (proxy, method, args) ->
+                            method.getName().equals("replyTimeout") ? Duration.ofSeconds(2) : method.invoke(config(), args));
+            Outcome o = deliver(new MxWalker(vertx, impatient), envelope(List.of("a@dest.test"), silent, "127.0.0.21"),
+                    "Subject: maybe\r\n\r\nx\r\n").get(0);
+            assertEquals(Outcome.Kind.DEFERRED, o.kind(), silent + ": " + o.detail());
+            assertEquals("4.4.2", o.status());
+            assertEquals(before, accepting.messages().size(),
+                    "the first server may have the message: it is not handed to the second at once");
+        }
     }
 
     @Test

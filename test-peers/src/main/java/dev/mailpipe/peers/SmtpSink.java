@@ -18,7 +18,7 @@ public final class SmtpSink implements AutoCloseable {
         this.inbox = inbox;
     }
 
-    /** {@code mode}: accept, tempfail (451 at RCPT) or reject (550 at RCPT). */
+    /** {@code mode}: accept, tempfail (451 at RCPT), reject (550 at RCPT), slow or drop (after DATA). */
     public static SmtpSink start(String host, int port, Path dir, String mode) throws IOException, InterruptedException {
         return start(host, port, dir, mode, false);
     }

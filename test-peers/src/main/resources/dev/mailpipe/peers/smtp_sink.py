@@ -4,7 +4,8 @@
 Saves every message it accepts as <dir>/<n>.eml (the DATA content exactly as received,
 dot-unstuffed) with <n>.env beside it (MAIL FROM and RCPT TO lines) and <n>.session (which
 connection carried it, and whether it was inside TLS). --mode picks a behaviour:
-accept, tempfail (451 to RCPT), reject (550 to RCPT). Prints "ready" once listening.
+accept, tempfail (451 to RCPT), reject (550 to RCPT), slow (30 s before answering the
+end of DATA), drop (close the connection at the end of DATA without answering). Prints "ready" once listening.
 Listens only where it is told (loopback addresses in the tests)."""
 import argparse
 import asyncio
@@ -31,6 +32,12 @@ class Sink:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.mode == "drop":
+            # The content arrived, but the connection ends before any reply.
+            server.transport.close()
+            return "421 4.4.2 gone"
+        if self.mode == "slow":
+            await asyncio.sleep(30)
         n = next(self.counter)
         base = os.path.join(self.directory, "%d-%d" % (os.getpid(), n))
         with open(base + ".tmp", "wb") as f:
@@ -50,7 +57,7 @@ def main():
     p.add_argument("--host", required=True)
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--dir", required=True)
-    p.add_argument("--mode", default="accept", choices=["accept", "tempfail", "reject"])
+    p.add_argument("--mode", default="accept", choices=["accept", "tempfail", "reject", "slow", "drop"])
     p.add_argument("--tls-cert", help="offer STARTTLS with this certificate (PEM)")
     p.add_argument("--tls-key", help="and this key (PEM)")
     a = p.parse_args()
