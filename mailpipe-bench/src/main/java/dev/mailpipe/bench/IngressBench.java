@@ -40,8 +40,17 @@ public final class IngressBench {
             try (ServiceProcess ingress = ServiceProcess.start("smtp-ingress", broker.bootstrapServers(), Map.of(
                     "MAILPIPE_INGRESS_PORT", String.valueOf(port), "MAILPIPE_INGRESS_SUBMISSION_PORT", "-1",
                     "MAILPIPE_INGRESS_MAX_CONNECTIONS_PER_CLIENT", String.valueOf(sessions * 2)), dir.resolve("ingress.log"))) {
-                // A first run warms the JIT of ingress and broker; only the second one is measured.
-                source(port, Math.max(1000, n / 2), sessions, size, dir.resolve("source-warmup.log"));
+                // The JVMs (ingress and broker) need tens of thousands of messages before the JIT has
+                // compiled the hot paths: warm up until a round is no longer clearly faster.
+                double previous = 0;
+                for (int round = 1; round <= 10; round++) {
+                    double r = n / source(port, n, sessions, size, dir.resolve("source-warmup.log"));
+                    System.out.printf("  warm-up %2d %7.0f msgs/s%n", round, r);
+                    if (r < previous * 1.05) {
+                        break;
+                    }
+                    previous = r;
+                }
                 double seconds = source(port, n, sessions, size, dir.resolve("source-ingress.log"));
                 long inKafka = Bench.committed(broker.bootstrapServers(), Topics.INBOUND);
                 double rate = n / seconds;

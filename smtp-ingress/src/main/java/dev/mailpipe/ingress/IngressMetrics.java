@@ -16,6 +16,8 @@ public class IngressMetrics {
     private final Counter accepted;
     private final DistributionSummary sizes;
     private final Timer publish;
+    private final java.util.Map<Verb, Counter> commands = new java.util.EnumMap<>(Verb.class);
+    private final Counter unknownCommands;
 
     IngressMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -25,6 +27,10 @@ public class IngressMetrics {
         sizes = DistributionSummary.builder("mailpipe.ingress.message.size").baseUnit("bytes")
                 .publishPercentileHistogram().register(registry);
         publish = Timer.builder("mailpipe.ingress.publish.latency").publishPercentileHistogram().register(registry);
+        for (Verb v : Verb.values()) {
+            commands.put(v, registry.counter("mailpipe.ingress.commands", "verb", v.name()));
+        }
+        unknownCommands = registry.counter("mailpipe.ingress.commands", "verb", "unknown");
     }
 
     void sessionOpened() {
@@ -37,7 +43,7 @@ public class IngressMetrics {
     }
 
     void command(Verb verb) {
-        registry.counter("mailpipe.ingress.commands", "verb", verb == null ? "unknown" : verb.name()).increment();
+        (verb == null ? unknownCommands : commands.get(verb)).increment();
     }
 
     void accepted(long size, long publishNanos) {

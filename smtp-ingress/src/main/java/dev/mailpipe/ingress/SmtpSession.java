@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,7 +40,26 @@ final class SmtpSession {
     private final String sessionId;
     private final String clientIp;
     private final SmtpInput input;
-    private final Map<Verb, Consumer<String>> handlers = new EnumMap<>(Verb.class);
+    /** The command table: what each verb does once {@link SessionState} has found it legal. */
+    private static final Map<Verb, BiConsumer<SmtpSession, String>> HANDLERS = new EnumMap<>(Verb.class);
+
+    static {
+        HANDLERS.put(Verb.EHLO, (s, arg) -> s.hello(arg, true));
+        HANDLERS.put(Verb.HELO, (s, arg) -> s.hello(arg, false));
+        HANDLERS.put(Verb.MAIL, SmtpSession::mail);
+        HANDLERS.put(Verb.RCPT, SmtpSession::rcpt);
+        HANDLERS.put(Verb.DATA, SmtpSession::data);
+        HANDLERS.put(Verb.BDAT, SmtpSession::bdat);
+        HANDLERS.put(Verb.RSET, SmtpSession::rset);
+        HANDLERS.put(Verb.NOOP, (s, arg) -> s.reply(Reply.of(250, "2.0.0", "Ok")));
+        HANDLERS.put(Verb.QUIT, (s, arg) -> s.reply(Reply.of(221, "2.0.0", "Bye")));
+        HANDLERS.put(Verb.VRFY, SmtpSession::vrfy);
+        HANDLERS.put(Verb.EXPN, (s, arg) -> s.reply(Reply.of(502, "5.5.1", "EXPN is not available")));
+        HANDLERS.put(Verb.HELP, (s, arg) -> s.reply(Reply.of(214, "2.0.0",
+                "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY STARTTLS AUTH; see RFC 5321")));
+        HANDLERS.put(Verb.STARTTLS, SmtpSession::starttls);
+        HANDLERS.put(Verb.AUTH, SmtpSession::auth);
+    }
 
     private SessionState state = SessionState.CONNECTED;
     private boolean greeted;
@@ -83,21 +102,6 @@ final class SmtpSession {
         this.sessionId = sessionId;
         this.clientIp = socket.remoteAddress().hostAddress();
         this.input = new SmtpInput(config.maxCommandLine(), config.maxTextLine());
-        handlers.put(Verb.EHLO, arg -> hello(arg, true));
-        handlers.put(Verb.HELO, arg -> hello(arg, false));
-        handlers.put(Verb.MAIL, this::mail);
-        handlers.put(Verb.RCPT, this::rcpt);
-        handlers.put(Verb.DATA, this::data);
-        handlers.put(Verb.BDAT, this::bdat);
-        handlers.put(Verb.RSET, this::rset);
-        handlers.put(Verb.NOOP, arg -> reply(Reply.of(250, "2.0.0", "Ok")));
-        handlers.put(Verb.QUIT, arg -> reply(Reply.of(221, "2.0.0", "Bye")));
-        handlers.put(Verb.VRFY, this::vrfy);
-        handlers.put(Verb.EXPN, arg -> reply(Reply.of(502, "5.5.1", "EXPN is not available")));
-        handlers.put(Verb.HELP, arg -> reply(Reply.of(214, "2.0.0",
-                "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY; see RFC 5321")));
-        handlers.put(Verb.STARTTLS, this::starttls);
-        handlers.put(Verb.AUTH, this::auth);
     }
 
     // ---- connection ---------------------------------------------------------------------------
@@ -199,7 +203,7 @@ final class SmtpSession {
             reply(refusal);
             return;
         }
-        handlers.get(verb).accept(arg);
+        HANDLERS.get(verb).accept(this, arg);
     }
 
     // ---- the conversation, RFC 5321 4.1.1 -----------------------------------------------------
