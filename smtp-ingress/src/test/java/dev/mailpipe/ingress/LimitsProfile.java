@@ -11,6 +11,7 @@ public class LimitsProfile implements QuarkusTestProfile {
                 "mailpipe.ingress.greeting-delay", "400ms",
                 "mailpipe.ingress.max-connections-per-client", "3",
                 "mailpipe.ingress.idle-timeout", "1s",
+                "mailpipe.ingress.session-timeout", "3s",
                 "mailpipe.ingress.max-errors", "3");
     }
 }

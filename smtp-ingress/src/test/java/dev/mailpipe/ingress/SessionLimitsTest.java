@@ -66,6 +66,23 @@ class SessionLimitsTest {
     }
 
     @Test
+    void aBusySessionStillEndsAtTheSessionTimeLimit() throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
+            c.reply();
+            long start = System.nanoTime();
+            String reply = "";
+            while (System.nanoTime() - start < 6_000_000_000L) {
+                reply = c.send("NOOP");
+                if (!reply.startsWith("250")) {
+                    break;
+                }
+                Thread.sleep(300);
+            }
+            assertEquals("421 4.4.2 mailpipe.localhost Error: session time limit exceeded", reply);
+        }
+    }
+
+    @Test
     void tooManyErrorsEndTheSession() throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
             c.reply();

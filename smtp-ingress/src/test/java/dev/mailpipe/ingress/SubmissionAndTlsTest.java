@@ -153,6 +153,17 @@ class SubmissionAndTlsTest {
         assertEquals(1, InboundTopic.containing("py-" + marker).size());
     }
 
+    @Test
+    void postfixSmtpSourceUnderLoadHasEveryMessageQueued() throws Exception {
+        String sender = "load-" + UUID.randomUUID() + "@y.test";
+        String out = run(List.of("smtp-source", "-s", "10", "-m", "200", "-l", "1024", "-f", sender,
+                "-t", "alice@example.test", "127.0.0.1:" + ingress.port()));
+        assertEquals("", out.trim(), "smtp-source reports no error: " + out);
+        long queued = InboundTopic.all().stream().filter(r -> EnvelopeCodec.decode(
+                r.headers().lastHeader(RecordHeaders.ENVELOPE).value()).mailFrom().equals(sender)).count();
+        assertEquals(200, queued);
+    }
+
     private static String run(List<String> command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
