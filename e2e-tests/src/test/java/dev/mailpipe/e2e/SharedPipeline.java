@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * takes half a minute, so they are started once and stopped when the test run ends. Remote MX
  * hosts are loopback addresses from the test zone, all on {@link #smtpPort}.
  */
-final class SharedPipeline implements BeforeAllCallback, ExtensionContext.Store.CloseableResource {
+final class SharedPipeline implements BeforeAllCallback, ExtensionContext.Store.CloseableResource, AutoCloseable {
     private static SharedPipeline instance;
 
     final DnsServer dns;
@@ -58,7 +58,7 @@ final class SharedPipeline implements BeforeAllCallback, ExtensionContext.Store.
     }
 
     @Override
-    public void close() throws Throwable {
+    public void close() throws Exception {
         pipeline.close();
         dns.close();
     }

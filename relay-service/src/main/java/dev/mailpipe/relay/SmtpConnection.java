@@ -14,7 +14,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One client connection to a remote SMTP server: send a line, await the reply. Replies arriving
- * before they are asked for (the greeting, pipelined answers) wait in order.
+ * before they are asked for (the greeting, pipelined answers) wait in order. A pooled connection
+ * may be used from another event loop than the one its socket reads on, hence the locking.
  */
 final class SmtpConnection {
     private final Vertx vertx;
@@ -36,7 +37,7 @@ final class SmtpConnection {
         socket.exceptionHandler(this::fail);
     }
 
-    boolean open() {
+    synchronized boolean open() {
         return broken == null;
     }
 
@@ -54,7 +55,7 @@ final class SmtpConnection {
         return socket.remoteAddress().hostAddress();
     }
 
-    Future<SmtpReply> reply() {
+    synchronized Future<SmtpReply> reply() {
         if (!ready.isEmpty()) {
             return Future.succeededFuture(ready.poll());
         }
@@ -64,7 +65,11 @@ final class SmtpConnection {
         Promise<SmtpReply> p = Promise.promise();
         waiting.add(p);
         long timer = vertx.setTimer(replyTimeout.toMillis(), t -> {
-            if (waiting.remove(p)) {
+            boolean stillWaiting;
+            synchronized (this) {
+                stillWaiting = waiting.remove(p);
+            }
+            if (stillWaiting) {
                 p.tryFail(new TimeoutException("no reply within " + replyTimeout));
                 socket.close();
             }
@@ -94,7 +99,7 @@ final class SmtpConnection {
         socket.close();
     }
 
-    private void line(Buffer raw) {
+    private synchronized void line(Buffer raw) {
         String s = raw.toString(StandardCharsets.UTF_8);
         if (s.endsWith("\r")) {
             s = s.substring(0, s.length() - 1);
@@ -118,7 +123,7 @@ final class SmtpConnection {
         }
     }
 
-    private void fail(Throwable t) {
+    private synchronized void fail(Throwable t) {
         if (broken == null) {
             broken = t;
         }
