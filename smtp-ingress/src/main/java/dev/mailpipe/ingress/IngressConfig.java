@@ -31,6 +31,13 @@ public interface IngressConfig {
     @WithDefault("-1")
     int proxyPort();
 
+    /**
+     * Event loops that accept and serve SMTP sessions: each listener is opened this many times on
+     * one port and Vert.x spreads connections over them. 0 means one per processor.
+     */
+    @WithDefault("0")
+    int eventLoops();
+
     /** STARTTLS (RFC 3207). */
     Tls tls();
 

@@ -36,9 +36,10 @@ public class SmtpIngress {
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final AtomicLong sessionIds = new AtomicLong();
-    private NetServer server;
-    private NetServer submission;
-    private NetServer proxied;
+    private final java.util.List<NetServer> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private int port = -1;
+    private int submissionPort = -1;
+    private int proxyPort = -1;
 
     SmtpIngress(Vertx vertx, IngressConfig config, MailboxRegistry mailboxes, InboundPublisher publisher,
             IngressMetrics metrics) {
@@ -55,20 +56,45 @@ public class SmtpIngress {
         if (!mailboxes.awaitCaughtUp(java.time.Duration.ofSeconds(60))) {
             throw new IllegalStateException("mailbox registry (mail.accounts) not loaded within 60 s");
         }
-        server = listen(config.port(), false, false);
-        LOG.infof("SMTP listening on %s:%d as %s%s", config.host(), server.actualPort(), config.hostname(),
+        int loops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
+        port = listen(config.port(), false, false, loops);
+        LOG.infof("SMTP listening on %s:%d as %s on %d event loops%s", config.host(), port, config.hostname(), loops,
                 tlsAvailable() ? " (STARTTLS offered)" : " (no TLS keystore: STARTTLS not offered)");
         if (config.submissionPort() >= 0) {
-            submission = listen(config.submissionPort(), true, false);
-            LOG.infof("submission listening on %s:%d (AUTH after STARTTLS required)", config.host(), submission.actualPort());
+            submissionPort = listen(config.submissionPort(), true, false, loops);
+            LOG.infof("submission listening on %s:%d (AUTH after STARTTLS required)", config.host(), submissionPort);
         }
         if (config.proxyPort() >= 0) {
-            proxied = listen(config.proxyPort(), false, true);
-            LOG.infof("SMTP behind PROXY protocol listening on %s:%d", config.host(), proxied.actualPort());
+            proxyPort = listen(config.proxyPort(), false, true, loops);
+            LOG.infof("SMTP behind PROXY protocol listening on %s:%d", config.host(), proxyPort);
         }
     }
 
-    private NetServer listen(int port, boolean isSubmission, boolean proxy) throws Exception {
+    /**
+     * Opens one listener {@code loops} times on the same port, each on its own event loop: Vert.x
+     * then hands connections to them in turn, so sessions use every core. Returns the port.
+     */
+    private int listen(int configured, boolean isSubmission, boolean proxy, int loops) throws Exception {
+        // Port 0 (tests): choose the port first, since every instance must bind the same one to share it.
+        int bound = configured == 0 ? freePort() : configured;
+        for (int i = 0; i < loops; i++) {
+            int onPort = bound;
+            java.util.concurrent.CompletableFuture<NetServer> started = new java.util.concurrent.CompletableFuture<>();
+            vertx.getOrCreateContext().runOnContext(v -> listenOnce(onPort, isSubmission, proxy).onComplete(r -> {
+                if (r.succeeded()) {
+                    started.complete(r.result());
+                } else {
+                    started.completeExceptionally(r.cause());
+                }
+            }));
+            NetServer s = started.get(30, TimeUnit.SECONDS);
+            servers.add(s);
+            bound = s.actualPort();
+        }
+        return bound;
+    }
+
+    private io.vertx.core.Future<NetServer> listenOnce(int port, boolean isSubmission, boolean proxy) {
         NetServerOptions options = new NetServerOptions().setHost(config.host()).setPort(port).setTcpNoDelay(true);
         // The key is loaded up front but TLS starts only when a client says STARTTLS.
         config.tls().keystore().ifPresent(ks -> options.setKeyCertOptions(
@@ -78,8 +104,13 @@ public class SmtpIngress {
         }
         NetServer s = vertx.createNetServer(options);
         s.connectHandler(socket -> connected(socket, isSubmission));
-        s.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        return s;
+        return s.listen();
+    }
+
+    private int freePort() throws java.io.IOException {
+        try (var probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(config.host()))) {
+            return probe.getLocalPort();
+        }
     }
 
     boolean tlsAvailable() {
@@ -87,10 +118,8 @@ public class SmtpIngress {
     }
 
     void stop(@Observes ShutdownEvent event) throws Exception {
-        for (NetServer s : new NetServer[] {server, submission, proxied}) {
-            if (s != null) {
-                s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            }
+        for (NetServer s : servers) {
+            s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -117,15 +146,15 @@ public class SmtpIngress {
 
     /** The port actually bound (differs from the configured one when that is 0). */
     public int port() {
-        return server.actualPort();
+        return port;
     }
 
     public int submissionPort() {
-        return submission == null ? -1 : submission.actualPort();
+        return submissionPort;
     }
 
     public int proxyPort() {
-        return proxied == null ? -1 : proxied.actualPort();
+        return proxyPort;
     }
 
     Vertx vertx() {
