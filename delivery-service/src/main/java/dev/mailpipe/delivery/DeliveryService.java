@@ -73,9 +73,7 @@ public class DeliveryService {
         this.writeTimer = Timer.builder("mailpipe.delivery.fsync.latency")
                 .description("write, fsync, rename and directory fsync of one message")
                 .publishPercentileHistogram().register(metrics);
-        if (!registry.awaitCaughtUp(Duration.ofSeconds(60))) {
-            throw new IllegalStateException("mailbox registry (mail.accounts) not loaded within 60 s");
-        }
+        registry.awaitLoaded();
     }
 
     @Incoming("delivery")

@@ -20,9 +20,7 @@ public class RegistrySeeder {
 
     void seed(@Observes StartupEvent event, MailboxRegistry registry, LocalDomainsConfig local, AccountWriter writer)
             throws InterruptedException {
-        if (!registry.awaitCaughtUp(Duration.ofSeconds(60))) {
-            throw new IllegalStateException("mailbox registry (mail.accounts) not loaded within 60 s");
-        }
+        registry.awaitLoaded();
         for (String mailbox : local.mailboxKeys()) {
             if (registry.entry(mailbox).isEmpty()) {
                 writer.put(new Account.Mailbox(mailbox, null, 0));

@@ -82,6 +82,16 @@ public class MailboxRegistry implements MailboxDirectory {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * For a stage's start: answering before the registry is loaded would refuse or bounce mail for
+     * mailboxes that exist, so a stage does not start until it is (or gives up after a minute).
+     */
+    public void awaitLoaded() throws InterruptedException {
+        if (!awaitCaughtUp(Duration.ofSeconds(60))) {
+            throw new IllegalStateException("mailbox registry (" + Topics.ACCOUNTS + ") not loaded within 60 s");
+        }
+    }
+
     /** Waits until this view shows {@code key} as present (or absent): read-your-write for the API. */
     public boolean awaitEntry(String key, boolean present, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

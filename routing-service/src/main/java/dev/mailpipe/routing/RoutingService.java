@@ -65,10 +65,7 @@ public class RoutingService {
         this.config = config;
         this.retry = retry;
         this.registry = registry;
-        // Routing before the registry is loaded would bounce mail for mailboxes it has not seen yet.
-        if (!mailboxes.awaitCaughtUp(Duration.ofSeconds(60))) {
-            throw new IllegalStateException("mailbox registry (mail.accounts) not loaded within 60 s");
-        }
+        mailboxes.awaitLoaded();
         this.router = new Router(mailboxes, config.maxReceivedHeaders());
         this.resolver = new MxResolver(config.dns().servers().orElse(List.of()), config.dns().timeout(),
                 config.dns().cacheSize(), config.dns().negativeTtl());

@@ -52,10 +52,7 @@ public class SmtpIngress {
     }
 
     void start(@Observes StartupEvent event) throws Exception {
-        // Answering RCPT before the registry is loaded would refuse mailboxes that exist.
-        if (!mailboxes.awaitCaughtUp(java.time.Duration.ofSeconds(60))) {
-            throw new IllegalStateException("mailbox registry (mail.accounts) not loaded within 60 s");
-        }
+        mailboxes.awaitLoaded();
         int loops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
         port = listen(config.port(), false, false, loops);
         LOG.infof("SMTP listening on %s:%d as %s on %d event loops%s", config.host(), port, config.hostname(), loops,
