@@ -17,12 +17,16 @@ import java.util.Map;
  * machine in the same run as the reference. Usage: IngressBench [messages=5000] [sessions=20] [size=2048].
  */
 public final class IngressBench {
+    /** {@code -Dbench.reuse=true}: each session keeps its connection (smtp-source -d). */
+    private static final boolean REUSE = Boolean.getBoolean("bench.reuse");
+
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
         int sessions = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int size = args.length > 2 ? Integer.parseInt(args[2]) : 2048;
         Path dir = Files.createTempDirectory("mailpipe-bench-ingress-");
-        System.out.printf("ingress bench: smtp-source, %d messages, %d sessions, %d octets each%n", n, sessions, size);
+        System.out.printf("ingress bench: smtp-source, %d messages, %d sessions, %d octets each, %s%n", n, sessions, size,
+                REUSE ? "connections kept (-d)" : "one connection per message");
         double sinkRate;
         int sinkPort = Loopback.freePort();
         ChildProcess sink = ChildProcess.start("smtp-sink", List.of("smtp-sink", "-u", "nobody", "-c",
@@ -64,9 +68,13 @@ public final class IngressBench {
     /** Runs smtp-source to the end; returns the seconds it took. */
     private static double source(int port, int n, int sessions, int size, Path log) throws Exception {
         long start = System.nanoTime();
-        ChildProcess p = ChildProcess.start("smtp-source", List.of("smtp-source", "-s", String.valueOf(sessions),
-                "-m", String.valueOf(n), "-l", String.valueOf(size), "-f", "bench@y.test", "-t", "alice@example.test",
-                "127.0.0.1:" + port), Path.of("."), Map.of(), log);
+        List<String> command = new java.util.ArrayList<>(List.of("smtp-source", "-s", String.valueOf(sessions),
+                "-m", String.valueOf(n), "-l", String.valueOf(size), "-f", "bench@y.test", "-t", "alice@example.test"));
+        if (REUSE) {
+            command.add("-d");
+        }
+        command.add("127.0.0.1:" + port);
+        ChildProcess p = ChildProcess.start("smtp-source", command, Path.of("."), Map.of(), log);
         p.awaitExit(Duration.ofMinutes(10));
         return (System.nanoTime() - start) / 1e9;
     }
