@@ -49,10 +49,6 @@ public final class KafkaBroker implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    public long pid() {
-        return process.pid();
-    }
-
     @Override
     public void close() throws InterruptedException {
         process.destroy();

@@ -2,6 +2,7 @@ package dev.mailpipe.relay;
 
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.EnvelopeCodec;
+import dev.mailpipe.model.KafkaClients;
 import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Route;
@@ -28,7 +29,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -65,16 +65,11 @@ public class RetryScheduler {
     private Thread thread;
 
     void start(@Observes StartupEvent event) {
-        Map<String, Object> common = new HashMap<>();
-        kafka.forEach((k, v) -> common.put(k, v));
-        Map<String, Object> c = new HashMap<>(common);
+        Map<String, Object> c = KafkaClients.consumer(kafka);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "relay-service-retry");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
-        consumer = new KafkaConsumer<>(known(c, ConsumerConfig.configNames()), new StringDeserializer(),
-                new ByteArrayDeserializer());
-        producer = new KafkaProducer<>(known(common, ProducerConfig.configNames()), new StringSerializer(),
-                new ByteArraySerializer());
+        consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        producer = new KafkaProducer<>(KafkaClients.producer(kafka), new StringSerializer(), new ByteArraySerializer());
         thread = new Thread(this::run, "relay-retry-scheduler");
         thread.setDaemon(true);
         thread.start();
@@ -88,15 +83,6 @@ public class RetryScheduler {
         }
     }
 
-    private static Map<String, Object> known(Map<String, Object> all, java.util.Set<String> names) {
-        Map<String, Object> out = new HashMap<>();
-        all.forEach((k, v) -> {
-            if (names.contains(k)) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
 
     private void run() {
         List<String> tiers = Topics.RETRY_TIERS.stream().map(t -> Topics.RETRY_PREFIX + t).toList();

@@ -1,16 +1,13 @@
 package dev.mailpipe.ingress;
 
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
-import dev.mailpipe.model.RecordHeaders;
+import dev.mailpipe.model.MailRecords;
+import dev.mailpipe.model.Topics;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Hands an accepted message to {@code mail.inbound}: value the raw message, key the message id,
@@ -25,10 +22,7 @@ public class InboundPublisher {
     MutinyEmitter<byte[]> emitter;
 
     public Uni<Void> publish(Envelope envelope, byte[] message) {
-        var metadata = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(envelope.id())
-                .withHeaders(java.util.List.of(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope))))
-                .build();
-        return Uni.createFrom().deferred(() -> emitter.sendMessage(Message.of(message).addMetadata(metadata)));
+        return Uni.createFrom().deferred(() -> emitter.sendMessage(
+                MailRecords.mail(Topics.INBOUND, envelope.id(), envelope, message)));
     }
 }

@@ -15,7 +15,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 
@@ -589,11 +588,14 @@ final class SmtpSession {
         if (t.smtputf8) {
             envelope = envelope.withFlag("smtputf8", true);
         }
-        for (var extra : Map.of("body", Optional.ofNullable(t.body), "ret", Optional.ofNullable(t.ret),
-                "envid", Optional.ofNullable(t.envid)).entrySet()) {
-            if (extra.getValue().isPresent()) {
-                envelope = envelope.withText(extra.getKey(), extra.getValue().get());
-            }
+        if (t.body != null) {
+            envelope = envelope.withText("body", t.body);
+        }
+        if (t.ret != null) {
+            envelope = envelope.withText("ret", t.ret);
+        }
+        if (t.envid != null) {
+            envelope = envelope.withText("envid", t.envid);
         }
         busy = true;
         long started = System.nanoTime();

@@ -27,10 +27,6 @@ public final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(p);
     }
 
-    public long pid() {
-        return process.pid();
-    }
-
     /** Peak resident memory of the JVM so far, in KiB (Linux VmHWM), or -1. */
     public long peakRssKib() {
         try {
