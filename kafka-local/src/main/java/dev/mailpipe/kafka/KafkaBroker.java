@@ -45,6 +45,11 @@ public final class KafkaBroker implements AutoCloseable {
         return new KafkaBroker(p, port);
     }
 
+    /** The broker JVM's process id (benchmarks read its CPU time). */
+    public long pid() {
+        return process.pid();
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }

@@ -19,23 +19,32 @@ import java.util.Map;
 public final class IngressBench {
     /** {@code -Dbench.reuse=true}: each session keeps its connection (smtp-source -d). */
     private static final boolean REUSE = Boolean.getBoolean("bench.reuse");
+    /** Messages sent by one session on its own, for the latency of a whole transaction. */
+    private static final int ALONE = 1000;
+    /** Messages the ingress and broker JVMs get before measuring, at least. */
+    private static final int WARM_UP_MESSAGES = 50_000;
+    /** Measured rounds per server after warm-up. */
+    private static final int ROUNDS = 3;
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
         int sessions = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int size = args.length > 2 ? Integer.parseInt(args[2]) : 2048;
         Path dir = Files.createTempDirectory("mailpipe-bench-ingress-");
-        System.out.printf("ingress bench: smtp-source, %d messages, %d sessions, %d octets each, %s%n", n, sessions, size,
+        System.out.printf("ingress bench (logs and metrics in %s): smtp-source, %d messages, %d sessions, %d octets each, %s%n", dir, n, sessions, size,
                 REUSE ? "connections kept (-d)" : "one connection per message");
-        double sinkRate;
+        Rounds sinkRounds;
+        double sinkAlone;
         int sinkPort = Loopback.freePort();
         ChildProcess sink = ChildProcess.start("smtp-sink", List.of("smtp-sink", "-u", "nobody", "-c",
                 "127.0.0.1:" + sinkPort, "1000"), dir, Map.of(), dir.resolve("smtp-sink.log"));
         try {
             Thread.sleep(500);
             source(sinkPort, Math.max(1000, n / 2), sessions, size, dir.resolve("source-sink-warmup.log"));
-            sinkRate = n / source(sinkPort, n, sessions, size, dir.resolve("source-sink.log"));
-            System.out.printf("  smtp-sink   %7.0f msgs/s%n", sinkRate);
+            sinkRounds = measure(sinkPort, n, sessions, size, dir.resolve("source-sink.log"), sink.pid());
+            System.out.printf("  smtp-sink   %7.0f msgs/s (rounds %s), CPU per message %.0f us%n", sinkRounds.median(),
+                    sinkRounds, sinkRounds.cpuMicros(sink.pid()));
+            sinkAlone = source(sinkPort, ALONE, 1, size, dir.resolve("source-sink-alone.log")) * 1000 / ALONE;
         } finally {
             sink.close();
         }
@@ -44,25 +53,75 @@ public final class IngressBench {
             try (ServiceProcess ingress = ServiceProcess.start("smtp-ingress", broker.bootstrapServers(), Map.of(
                     "MAILPIPE_INGRESS_PORT", String.valueOf(port), "MAILPIPE_INGRESS_SUBMISSION_PORT", "-1",
                     "MAILPIPE_INGRESS_MAX_CONNECTIONS_PER_CLIENT", String.valueOf(sessions * 2)), dir.resolve("ingress.log"))) {
-                // The JVMs (ingress and broker) need tens of thousands of messages before the JIT has
-                // compiled the hot paths: warm up until a round is no longer clearly faster.
+                // Scraped once before any load: the first scrape warms the HTTP side, which slowed
+                // the round that followed it when taken later.
+                String latency = "mailpipe_ingress_publish_latency_seconds";
+                ServiceMetrics before = ServiceMetrics.scrape(ingress.httpPort(), latency);
+                // The JVMs (ingress and broker) need some 50,000 messages before the JIT has compiled
+                // the hot paths: warm up that long at least, then until a round is no longer clearly
+                // faster. (Stopping at the first round that was not faster left some runs cold.)
                 double previous = 0;
-                for (int round = 1; round <= 10; round++) {
+                int warmed = 0;
+                for (int round = 1; round <= 15; round++) {
                     double r = n / source(port, n, sessions, size, dir.resolve("source-warmup.log"));
+                    warmed += n;
                     System.out.printf("  warm-up %2d %7.0f msgs/s%n", round, r);
-                    if (r < previous * 1.05) {
+                    if (warmed >= WARM_UP_MESSAGES && r < previous * 1.05) {
                         break;
                     }
-                    previous = r;
+                    previous = Math.max(previous, r);
                 }
-                double seconds = source(port, n, sessions, size, dir.resolve("source-ingress.log"));
+                Rounds rounds = measure(port, n, sessions, size, dir.resolve("source-ingress.log"), ingress.pid(), broker.pid());
+                ServiceMetrics publish = ServiceMetrics.scrape(ingress.httpPort(), latency).since(before);
+                Files.writeString(dir.resolve("ingress-metrics.txt"), ServiceMetrics.text(ingress.httpPort()));
                 long inKafka = Bench.committed(broker.bootstrapServers(), Topics.INBOUND);
-                double rate = n / seconds;
-                System.out.printf("  ingress     %7.0f msgs/s (%d records on %s, warm-up included; peak RSS %d MiB)%n", rate, inKafka,
-                        Topics.INBOUND, ingress.peakRssKib() / 1024);
-                System.out.printf("  ingress / smtp-sink: %.2f%n", rate / sinkRate);
+                System.out.printf("  ingress     %7.0f msgs/s (rounds %s; %d records on %s, warm-up included; peak RSS %d MiB)%n",
+                        rounds.median(), rounds, inKafka, Topics.INBOUND, ingress.peakRssKib() / 1024);
+                System.out.printf("  CPU per message: ingress %.0f us, broker %.0f us%n", rounds.cpuMicros(ingress.pid()),
+                        rounds.cpuMicros(broker.pid()));
+                System.out.printf("  ingress publish to Kafka (acks=all), all rounds: p50 <= %.1f ms, p99 <= %.1f ms%n",
+                        publish.percentileMillis(0.5), publish.percentileMillis(0.99));
+                double alone = source(port, ALONE, 1, size, dir.resolve("source-ingress-alone.log")) * 1000 / ALONE;
+                System.out.printf("  one session alone, whole transaction (connect to QUIT): smtp-sink %.2f ms, ingress %.2f ms%n",
+                        sinkAlone, alone);
+                System.out.printf("  ingress / smtp-sink (medians): %.2f%n", rounds.median() / sinkRounds.median());
             }
         }
+    }
+
+    /** Measured rounds against one server: rates, and the CPU its processes used over all of them. */
+    private record Rounds(double[] rates, Map<Long, Double> cpuSeconds, int messages) {
+        double median() {
+            double[] sorted = rates.clone();
+            java.util.Arrays.sort(sorted);
+            return sorted[sorted.length / 2];
+        }
+
+        double cpuMicros(long pid) {
+            return cpuSeconds.get(pid) * 1e6 / messages;
+        }
+
+        @Override
+        public String toString() {
+            return java.util.Arrays.stream(rates).mapToObj(r -> String.format("%.0f", r))
+                    .collect(java.util.stream.Collectors.joining(" "));
+        }
+    }
+
+    /** {@link #ROUNDS} rounds of {@code n} messages; the median is what is compared, being the least noisy. */
+    private static Rounds measure(int port, int n, int sessions, int size, Path log, long... pids) throws Exception {
+        Map<Long, Double> cpu = new java.util.HashMap<>();
+        for (long pid : pids) {
+            cpu.put(pid, -CpuTime.seconds(pid));
+        }
+        double[] rates = new double[ROUNDS];
+        for (int i = 0; i < ROUNDS; i++) {
+            rates[i] = n / source(port, n, sessions, size, log);
+        }
+        for (long pid : pids) {
+            cpu.merge(pid, CpuTime.seconds(pid), Double::sum);
+        }
+        return new Rounds(rates, cpu, n * ROUNDS);
     }
 
     /** Runs smtp-source to the end; returns the seconds it took. */

@@ -4,11 +4,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What the ingress counts: sessions, commands, messages accepted and refused (by reason), sizes. */
-@ApplicationScoped
+@Singleton
 public class IngressMetrics {
     private final MeterRegistry registry;
     private final AtomicInteger open = new AtomicInteger();

@@ -3,13 +3,19 @@ package dev.mailpipe.ingress;
 import dev.mailpipe.model.MailboxRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PfxOptions;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,7 +29,7 @@ import org.jboss.logging.Logger;
  * 250 only once the broker has acknowledged it. Decides at RCPT time what it accepts (see
  * {@link RecipientPolicy}), so it never becomes an open relay and never has to bounce what it took.
  */
-@ApplicationScoped
+@Singleton
 public class SmtpIngress {
     private static final Logger LOG = Logger.getLogger(SmtpIngress.class);
 
@@ -37,6 +43,8 @@ public class SmtpIngress {
     private final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final AtomicLong sessionIds = new AtomicLong();
     private final java.util.List<NetServer> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Per port, the event-loop threads its listeners run on. */
+    private final Map<Integer, Set<String>> listenerLoops = new ConcurrentHashMap<>();
     private int port = -1;
     private int submissionPort = -1;
     private int proxyPort = -1;
@@ -53,6 +61,7 @@ public class SmtpIngress {
 
     void start(@Observes StartupEvent event) throws Exception {
         mailboxes.awaitLoaded();
+        publisher.awaitReady();
         int loops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
         port = listen(config.port(), false, false, loops);
         LOG.infof("SMTP listening on %s:%d as %s on %d event loops%s", config.host(), port, config.hostname(), loops,
@@ -68,30 +77,21 @@ public class SmtpIngress {
     }
 
     /**
-     * Opens one listener {@code loops} times on the same port, each on its own event loop: Vert.x
-     * then hands connections to them in turn, so sessions use every core. Returns the port.
+     * Opens one listener per event loop, all on the same port: each is a verticle instance, so each
+     * runs on its own event loop, and Vert.x hands new connections to them in turn; sessions then use
+     * every core. (A context taken with {@code getOrCreateContext()} from a startup thread would not
+     * do: Vert.x keeps returning that thread's one sticky context.) Returns the port.
      */
     private int listen(int configured, boolean isSubmission, boolean proxy, int loops) throws Exception {
         // Port 0 (tests): choose the port first, since every instance must bind the same one to share it.
         int bound = configured == 0 ? freePort() : configured;
-        for (int i = 0; i < loops; i++) {
-            int onPort = bound;
-            java.util.concurrent.CompletableFuture<NetServer> started = new java.util.concurrent.CompletableFuture<>();
-            vertx.getOrCreateContext().runOnContext(v -> listenOnce(onPort, isSubmission, proxy).onComplete(r -> {
-                if (r.succeeded()) {
-                    started.complete(r.result());
-                } else {
-                    started.completeExceptionally(r.cause());
-                }
-            }));
-            NetServer s = started.get(30, TimeUnit.SECONDS);
-            servers.add(s);
-            bound = s.actualPort();
-        }
+        NetServerOptions options = serverOptions(bound, proxy);
+        vertx.deployVerticle(() -> new Listener(options, isSubmission), new DeploymentOptions().setInstances(loops))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         return bound;
     }
 
-    private io.vertx.core.Future<NetServer> listenOnce(int port, boolean isSubmission, boolean proxy) {
+    private NetServerOptions serverOptions(int port, boolean proxy) {
         NetServerOptions options = new NetServerOptions().setHost(config.host()).setPort(port).setTcpNoDelay(true);
         // The key is loaded up front but TLS starts only when a client says STARTTLS.
         config.tls().keystore().ifPresent(ks -> options.setKeyCertOptions(
@@ -99,9 +99,30 @@ public class SmtpIngress {
         if (proxy) {
             options.setUseProxyProtocol(true).setProxyProtocolTimeout(10).setProxyProtocolTimeoutUnit(TimeUnit.SECONDS);
         }
-        NetServer s = vertx.createNetServer(options);
-        s.connectHandler(socket -> connected(socket, isSubmission));
-        return s.listen();
+        return options;
+    }
+
+    /** One listener on one event loop; its sessions run on that loop. */
+    private final class Listener extends AbstractVerticle {
+        private final NetServerOptions options;
+        private final boolean isSubmission;
+
+        Listener(NetServerOptions options, boolean isSubmission) {
+            this.options = new NetServerOptions(options);
+            this.isSubmission = isSubmission;
+        }
+
+        @Override
+        public void start(Promise<Void> started) {
+            listenerLoops.computeIfAbsent(options.getPort(), p -> ConcurrentHashMap.newKeySet())
+                    .add(Thread.currentThread().getName());
+            NetServer s = vertx.createNetServer(options);
+            s.connectHandler(socket -> connected(socket, isSubmission, context));
+            s.listen().<Void>map(ok -> {
+                servers.add(s);
+                return null;
+            }).onComplete(started);
+        }
     }
 
     private int freePort() throws java.io.IOException {
@@ -120,7 +141,7 @@ public class SmtpIngress {
         }
     }
 
-    private void connected(NetSocket socket, boolean isSubmission) {
+    private void connected(NetSocket socket, boolean isSubmission, Context context) {
         String ip = socket.remoteAddress().hostAddress();
         metrics.sessionOpened();
         int total = open.incrementAndGet();
@@ -132,7 +153,7 @@ public class SmtpIngress {
             refusal = Reply.of(421, "4.7.0", config.hostname() + " Error: too many connections from " + ip);
         }
         String id = Long.toString(sessionIds.incrementAndGet(), 36);
-        new SmtpSession(this, socket, vertx.getOrCreateContext(), id, isSubmission).start(refusal);
+        new SmtpSession(this, socket, context, id, isSubmission).start(refusal);
     }
 
     void sessionEnded(String ip) {
@@ -144,6 +165,11 @@ public class SmtpIngress {
     /** The port actually bound (differs from the configured one when that is 0). */
     public int port() {
         return port;
+    }
+
+    /** The event-loop threads serving {@code port}: one per listener, none shared. */
+    Set<String> eventLoopsOf(int port) {
+        return listenerLoops.getOrDefault(port, Set.of());
     }
 
     public int submissionPort() {

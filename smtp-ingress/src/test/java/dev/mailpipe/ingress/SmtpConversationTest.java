@@ -30,6 +30,18 @@ class SmtpConversationTest {
     @Inject
     SmtpIngress ingress;
 
+    @Test
+    void eachListenerHasItsOwnEventLoop() throws Exception {
+        // Contexts taken from the startup thread once put every listener on one event loop, so all
+        // sessions shared one core whatever the setting said.
+        assertEquals(2, ingress.eventLoopsOf(ingress.port()).size(), ingress.eventLoopsOf(ingress.port()).toString());
+        assertEquals(2, ingress.eventLoopsOf(ingress.submissionPort()).size());
+        try (SmtpTestClient a = greeted(); SmtpTestClient b = greeted()) {
+            assertEquals("250 2.0.0 Ok", a.send("NOOP"));
+            assertEquals("250 2.0.0 Ok", b.send("NOOP"));
+        }
+    }
+
     private SmtpTestClient greeted() throws Exception {
         return SmtpTestClient.greeted(ingress.port());
     }

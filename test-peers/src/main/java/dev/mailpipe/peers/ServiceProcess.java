@@ -10,21 +10,33 @@ import java.util.Map;
 /** One service JVM started from its built quarkus-app, as ./mailpipe up starts it; for crash tests. */
 public final class ServiceProcess implements AutoCloseable {
     private final ChildProcess process;
+    private final int httpPort;
 
-    private ServiceProcess(ChildProcess process) {
+    private ServiceProcess(ChildProcess process, int httpPort) {
         this.process = process;
+        this.httpPort = httpPort;
     }
 
     public static ServiceProcess start(String module, String bootstrap, Map<String, String> settings, Path log)
             throws IOException, InterruptedException {
         Map<String, String> env = new HashMap<>(settings);
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-        env.put("QUARKUS_HTTP_PORT", String.valueOf(Loopback.freePort()));
+        int httpPort = Loopback.freePort();
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
         Path jar = Loopback.repoRoot().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         ChildProcess p = ChildProcess.start(module, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()), Loopback.repoRoot(), env, log);
         p.awaitOutput("started in", Duration.ofSeconds(90));
-        return new ServiceProcess(p);
+        return new ServiceProcess(p, httpPort);
+    }
+
+    /** Where the service's HTTP side (health, metrics, APIs) listens on 127.0.0.1. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public long pid() {
+        return process.pid();
     }
 
     /** Peak resident memory of the JVM so far, in KiB (Linux VmHWM), or -1. */
