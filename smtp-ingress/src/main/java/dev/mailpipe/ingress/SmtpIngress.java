@@ -62,7 +62,7 @@ public class SmtpIngress {
     void start(@Observes StartupEvent event) throws Exception {
         mailboxes.awaitLoaded();
         publisher.awaitReady();
-        int loops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
+        int loops = config.eventLoops() > 0 ? config.eventLoops() : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         port = listen(config.port(), false, false, loops);
         LOG.infof("SMTP listening on %s:%d as %s on %d event loops%s", config.host(), port, config.hostname(), loops,
                 tlsAvailable() ? " (STARTTLS offered)" : " (no TLS keystore: STARTTLS not offered)");
