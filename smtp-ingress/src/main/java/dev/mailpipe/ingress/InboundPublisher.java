@@ -50,6 +50,7 @@ public class InboundPublisher {
     private volatile KafkaProducer<String, byte[]> producer;
     /** The last send's outcome: what readiness reports. Null while all is well. */
     private volatile Throwable lastFailure;
+    private volatile long lastFailureAt;
 
     /** Creates the producer and waits (boundedly) until it knows {@code mail.inbound}'s partitions. */
     void awaitReady() throws InterruptedException {
@@ -98,18 +99,33 @@ public class InboundPublisher {
         record.headers().add(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope)));
         try {
             producer.send(record, (metadata, failure) -> {
-                lastFailure = failure;
+                outcome(failure);
                 acknowledged.accept(failure);
             });
         } catch (RuntimeException e) {
-            lastFailure = e;
+            outcome(e);
             acknowledged.accept(e);
         }
     }
 
-    /** Null when the last send was acknowledged (or none was tried), else why it was not. */
-    Throwable lastFailure() {
-        return producer == null ? new IllegalStateException("producer not started") : lastFailure;
+    private void outcome(Throwable failure) {
+        if (failure != null) {
+            lastFailureAt = System.nanoTime();
+        }
+        lastFailure = failure;
+    }
+
+    /**
+     * Why the last send failed, if it did within {@code recent}; else null. Old failures are
+     * forgotten so that a replica taken out of a load balancer's rotation gets traffic again and
+     * can find out whether Kafka is back.
+     */
+    Throwable recentFailure(Duration recent) {
+        if (producer == null) {
+            return new IllegalStateException("producer not started");
+        }
+        Throwable failure = lastFailure;
+        return failure != null && System.nanoTime() - lastFailureAt < recent.toNanos() ? failure : null;
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -9,6 +9,8 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.net.URI;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -51,5 +53,8 @@ class KafkaUnavailableTest {
             assertEquals("250 2.0.0 Ok", c.send("NOOP"), "the session is still usable");
             assertEquals("250 2.1.0 Ok", c.send("MAIL FROM:<a@y.test>"));
         }
+        // Forgotten after three publish timeouts (9 s here): out of a load balancer's rotation for
+        // good, the replica would never learn that Kafka is back.
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> readiness() == 200);
     }
 }
