@@ -66,9 +66,9 @@ final class SmtpSession {
     private boolean busy;
     private boolean closed;
     private int errors;
-    private long lastActivity = System.nanoTime();
-    private long idleTimer = -1;
-    private long sessionTimer = -1;
+    private final long startedAt = System.nanoTime();
+    private long lastActivity = startedAt;
+    private long timer = -1;
     /** Counts end-of-data publishes, so a late answer to an earlier one is told apart. */
     private long publishes;
 
@@ -117,9 +117,7 @@ final class SmtpSession {
             return;
         }
         LOG.debugf("[%s] connect from %s", sessionId, clientIp);
-        sessionTimer = server.vertx().setTimer(config.sessionTimeout().toMillis(),
-                t -> timeout("session time limit exceeded"));
-        armIdleTimer(config.idleTimeout().toNanos());
+        armTimer(Math.min(config.idleTimeout().toNanos(), config.sessionTimeout().toNanos()));
         long delay = config.greetingDelay().toMillis();
         if (delay > 0) {
             server.vertx().setTimer(delay, t -> greet());
@@ -685,14 +683,23 @@ final class SmtpSession {
         close();
     }
 
-    private void armIdleTimer(long nanos) {
-        idleTimer = server.vertx().setTimer(Math.max(1, nanos / 1_000_000), t -> {
-            long quiet = System.nanoTime() - lastActivity;
-            long limit = config.idleTimeout().toNanos();
-            if (busy || quiet < limit) {
-                armIdleTimer(busy ? limit : limit - quiet);
-            } else {
+    /**
+     * One timer per session watches both limits, re-armed for whichever comes first: silence
+     * ({@code idle-timeout}, not while the session waits on Kafka) and the whole session's length.
+     * Activity only stamps {@link #lastActivity}, so a busy session costs no timer work per command.
+     */
+    private void armTimer(long nanos) {
+        timer = server.vertx().setTimer(Math.max(1, nanos / 1_000_000), t -> {
+            long now = System.nanoTime();
+            long sessionLeft = config.sessionTimeout().toNanos() - (now - startedAt);
+            long quiet = now - lastActivity;
+            long idleLimit = config.idleTimeout().toNanos();
+            if (sessionLeft <= 0) {
+                timeout("session time limit exceeded");
+            } else if (!busy && quiet >= idleLimit) {
                 timeout("timeout exceeded");
+            } else {
+                armTimer(Math.min(sessionLeft, busy ? idleLimit : idleLimit - quiet));
             }
         });
     }
@@ -712,11 +719,8 @@ final class SmtpSession {
     }
 
     private void cancelTimers() {
-        if (idleTimer >= 0) {
-            server.vertx().cancelTimer(idleTimer);
-        }
-        if (sessionTimer >= 0) {
-            server.vertx().cancelTimer(sessionTimer);
+        if (timer >= 0) {
+            server.vertx().cancelTimer(timer);
         }
 
     }
