@@ -1,9 +1,8 @@
 package dev.mailpipe.delivery;
 
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.Recipient;
-import dev.mailpipe.model.RecordHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +15,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -40,11 +38,8 @@ final class Topics4Test {
     static void send(String topic, String key, Envelope envelope, String message) throws Exception {
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap()),
                 new StringSerializer(), new ByteArraySerializer())) {
-            ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, key, message.getBytes(StandardCharsets.UTF_8));
-            if (envelope != null) {
-                r.headers().add(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope)));
-            }
-            p.send(r).get();
+            byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+            p.send(envelope == null ? new ProducerRecord<>(topic, key, bytes) : MailRecords.record(topic, key, envelope, bytes)).get();
         }
     }
 

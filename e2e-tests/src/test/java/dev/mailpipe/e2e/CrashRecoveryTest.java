@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.kafka.KafkaBroker;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.EnvelopeCodec;
@@ -27,9 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -115,9 +114,7 @@ class CrashRecoveryTest {
                 Envelope e = Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null),
                         "s@y.test", List.of(Recipient.of("alice@example.test")), 40);
                 byte[] msg = ("Subject: crash test " + i + "\r\n\r\nbody " + i + "\r\n").getBytes(StandardCharsets.UTF_8);
-                ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, mailbox == null ? id : mailbox, msg);
-                r.headers().add(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(e)));
-                p.send(r);
+                p.send(MailRecords.record(topic, mailbox == null ? id : mailbox, e, msg));
             }
             p.flush();
         }

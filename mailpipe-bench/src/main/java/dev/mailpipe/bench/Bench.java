@@ -1,9 +1,8 @@
 package dev.mailpipe.bench;
 
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.Recipient;
-import dev.mailpipe.model.RecordHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,9 +14,7 @@ import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -49,10 +46,7 @@ final class Bench {
                 "linger.ms", 5, "compression.type", "lz4"), new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < n; i++) {
                 byte[] msg = message(i, size);
-                ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, key.apply(i), msg);
-                r.headers().add(new RecordHeader(RecordHeaders.ENVELOPE,
-                        EnvelopeCodec.encode(envelope("bench-" + i, recipients.apply(i), msg.length))));
-                p.send(r);
+                p.send(MailRecords.record(topic, key.apply(i), envelope("bench-" + i, recipients.apply(i), msg.length), msg));
             }
             p.flush();
         }

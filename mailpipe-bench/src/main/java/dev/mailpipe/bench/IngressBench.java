@@ -110,18 +110,19 @@ public final class IngressBench {
 
     /** {@link #ROUNDS} rounds of {@code n} messages; the median is what is compared, being the least noisy. */
     private static Rounds measure(int port, int n, int sessions, int size, Path log, long... pids) throws Exception {
-        Map<Long, Double> cpu = new java.util.HashMap<>();
+        Map<Long, Double> before = new java.util.HashMap<>();
         for (long pid : pids) {
-            cpu.put(pid, -CpuTime.seconds(pid));
+            before.put(pid, CpuTime.seconds(pid));
         }
         double[] rates = new double[ROUNDS];
         for (int i = 0; i < ROUNDS; i++) {
             rates[i] = n / source(port, n, sessions, size, log);
         }
+        Map<Long, Double> used = new java.util.HashMap<>();
         for (long pid : pids) {
-            cpu.merge(pid, CpuTime.seconds(pid), Double::sum);
+            used.put(pid, CpuTime.seconds(pid) - before.get(pid));
         }
-        return new Rounds(rates, cpu, n * ROUNDS);
+        return new Rounds(rates, used, n * ROUNDS);
     }
 
     /** Runs smtp-source to the end; returns the seconds it took. */

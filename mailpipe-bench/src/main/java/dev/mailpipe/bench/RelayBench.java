@@ -1,7 +1,7 @@
 package dev.mailpipe.bench;
 
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.kafka.KafkaBroker;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.Route;
 import dev.mailpipe.model.Topics;
 import dev.mailpipe.peers.ChildProcess;
@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -65,9 +63,7 @@ public final class RelayBench {
                 byte[] msg = Bench.message(i, size);
                 var envelope = Bench.envelope("relay-" + i, List.of("user@" + domain), msg.length)
                         .withRoute(new Route(domain, List.of(new Route.MxHost("mx." + domain, 10, List.of("127.0.0.1"))), null));
-                ProducerRecord<String, byte[]> r = new ProducerRecord<>(Topics.RELAY, domain, msg);
-                r.headers().add(new RecordHeader(dev.mailpipe.model.RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope)));
-                p.send(r);
+                p.send(MailRecords.record(Topics.RELAY, domain, envelope, msg));
             }
             p.flush();
         }

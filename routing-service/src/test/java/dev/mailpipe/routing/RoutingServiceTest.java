@@ -3,6 +3,7 @@ package dev.mailpipe.routing;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.kafka.LocalKafkaResource;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.EnvelopeCodec;
@@ -54,8 +55,8 @@ class RoutingServiceTest {
             p.send(garbage).get();
             Envelope e = Envelope.received(good, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null),
                     "s@y.test", List.of(Recipient.of("bob+x@example.test")), 10);
-            ProducerRecord<String, byte[]> fine = new ProducerRecord<>(Topics.INBOUND, good, "Subject: ok\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8));
-            fine.headers().add(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(e)));
+            ProducerRecord<String, byte[]> fine = MailRecords.record(Topics.INBOUND, good, e,
+                    "Subject: ok\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8));
             p.send(fine).get();
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> read(Topics.DEAD_LETTER).stream().filter(r -> bad.equals(r.key())).count() == 2);

@@ -1,9 +1,8 @@
 package dev.mailpipe.ingress;
 
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.KafkaClients;
-import dev.mailpipe.model.RecordHeaders;
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Topics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -16,9 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
@@ -48,9 +45,11 @@ public class InboundPublisher {
     IngressConfig config;
 
     private volatile KafkaProducer<String, byte[]> producer;
-    /** The last send's outcome: what readiness reports. Null while all is well. */
-    private volatile Throwable lastFailure;
-    private volatile long lastFailureAt;
+    /** The last send's failure and when it came: what readiness reports. Null while all is well. */
+    private volatile Failure lastFailure;
+
+    private record Failure(Throwable cause, long atNanos) {
+    }
 
     /** Creates the producer and waits (boundedly) until it knows {@code mail.inbound}'s partitions. */
     void awaitReady() throws InterruptedException {
@@ -95,10 +94,8 @@ public class InboundPublisher {
      * runs on the producer's I/O thread, or at once on the caller's when the send cannot even start.
      */
     public void publish(Envelope envelope, byte[] message, Consumer<Throwable> acknowledged) {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.INBOUND, envelope.id(), message);
-        record.headers().add(new RecordHeader(RecordHeaders.ENVELOPE, EnvelopeCodec.encode(envelope)));
         try {
-            producer.send(record, (metadata, failure) -> {
+            producer.send(MailRecords.record(Topics.INBOUND, envelope.id(), envelope, message), (metadata, failure) -> {
                 outcome(failure);
                 acknowledged.accept(failure);
             });
@@ -109,10 +106,7 @@ public class InboundPublisher {
     }
 
     private void outcome(Throwable failure) {
-        if (failure != null) {
-            lastFailureAt = System.nanoTime();
-        }
-        lastFailure = failure;
+        lastFailure = failure == null ? null : new Failure(failure, System.nanoTime());
     }
 
     /**
@@ -124,8 +118,8 @@ public class InboundPublisher {
         if (producer == null) {
             return new IllegalStateException("producer not started");
         }
-        Throwable failure = lastFailure;
-        return failure != null && System.nanoTime() - lastFailureAt < recent.toNanos() ? failure : null;
+        Failure failure = lastFailure;
+        return failure != null && System.nanoTime() - failure.atNanos() < recent.toNanos() ? failure.cause() : null;
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -42,7 +42,8 @@ public class SmtpIngress {
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final AtomicLong sessionIds = new AtomicLong();
-    private final java.util.List<NetServer> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The listener deployments, undeployed (their servers closed) first at shutdown. */
+    private final java.util.List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Per port, the event-loop threads its listeners run on. */
     private final Map<Integer, Set<String>> listenerLoops = new ConcurrentHashMap<>();
     private int port = -1;
@@ -86,8 +87,8 @@ public class SmtpIngress {
         // Port 0 (tests): choose the port first, since every instance must bind the same one to share it.
         int bound = configured == 0 ? freePort() : configured;
         NetServerOptions options = serverOptions(bound, proxy);
-        vertx.deployVerticle(() -> new Listener(options, isSubmission), new DeploymentOptions().setInstances(loops))
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        deployments.add(vertx.deployVerticle(() -> new Listener(options, isSubmission),
+                new DeploymentOptions().setInstances(loops)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
         return bound;
     }
 
@@ -118,10 +119,7 @@ public class SmtpIngress {
                     .add(Thread.currentThread().getName());
             NetServer s = vertx.createNetServer(options);
             s.connectHandler(socket -> connected(socket, isSubmission, context));
-            s.listen().<Void>map(ok -> {
-                servers.add(s);
-                return null;
-            }).onComplete(started);
+            s.listen().<Void>mapEmpty().onComplete(started);
         }
     }
 
@@ -136,8 +134,8 @@ public class SmtpIngress {
     }
 
     void stop(@Observes ShutdownEvent event) throws Exception {
-        for (NetServer s : servers) {
-            s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        for (String id : deployments) {
+            vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
     }
 

@@ -69,8 +69,6 @@ final class SmtpSession {
     private final long startedAt = System.nanoTime();
     private long lastActivity = startedAt;
     private long timer = -1;
-    /** Counts end-of-data publishes, so a late answer to an earlier one is told apart. */
-    private long publishes;
 
     private String helo = "";
     private boolean esmtp;
@@ -598,21 +596,17 @@ final class SmtpSession {
             envelope = envelope.withText("envid", t.envid);
         }
         busy = true;
-        long attempt = ++publishes;
         long started = System.nanoTime();
         Envelope published = envelope;
         server.publisher().publish(published, message, failure -> context.runOnContext(
-                v -> published(attempt, published, System.nanoTime() - started, failure)));
+                v -> published(published, System.nanoTime() - started, failure)));
     }
 
     /**
-     * The broker's answer, which the producer gives within the publish timeout (its delivery
-     * timeout), acknowledged or not. A second answer to the same attempt is ignored.
+     * The broker's answer, which the producer gives exactly once and within the publish timeout
+     * (its delivery timeout), acknowledged or not.
      */
-    private void published(long attempt, Envelope envelope, long nanos, Throwable failure) {
-        if (attempt != publishes || !busy) {
-            return;
-        }
+    private void published(Envelope envelope, long nanos, Throwable failure) {
         busy = false;
         endTransaction();
         if (failure != null) {
