@@ -64,6 +64,11 @@ public class InboundPublisher {
         c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout);
         c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout);
         c.put(ProducerConfig.LINGER_MS_CONFIG, 0); // the client waits on every send: never hold one back
+        // One request in flight at a time: while it is out, the next messages gather into one batch
+        // instead of leaving as requests of their own. Each batch then carried some 3.3 messages
+        // instead of 2.5, and the broker spent about 15% less per message at the same rate and a
+        // lower p99 (bench/ingress). Idempotence keeps order either way.
+        c.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         // Topic metadata left unused would be dropped after 5 minutes, and with max.block.ms at 0
         // the first message after a quiet spell would fail for want of it.
         c.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, TimeUnit.DAYS.toMillis(365));

@@ -1,6 +1,7 @@
 package dev.mailpipe.ingress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.kafka.LocalKafkaResource;
@@ -13,6 +14,8 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.util.Native;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -317,5 +320,12 @@ class SmtpConversationTest {
             assertEquals("553 5.6.7 Sender address needs SMTPUTF8", c.send("MAIL FROM:<josé@y.test>"));
             assertEquals("250 2.1.0 Ok", c.send("MAIL FROM:<josé@y.test> SMTPUTF8"));
         }
+    }
+
+    @Test
+    void kafkaRecordsAreCompressedByTheNativeLz4Codec() {
+        // Under Quarkus's class loader lz4-java does not load its JNI build by itself: the stage must have.
+        assertTrue(Native.isLoaded(), "lz4-java native library loaded at startup");
+        assertSame(LZ4Factory.nativeInstance(), LZ4Factory.fastestInstance());
     }
 }
