@@ -8,7 +8,6 @@ import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PfxOptions;
@@ -79,9 +78,10 @@ public class SmtpIngress {
 
     /**
      * Opens one listener per event loop, all on the same port: each is a verticle instance, so each
-     * runs on its own event loop, and Vert.x hands new connections to them in turn; sessions then use
-     * every core. (A context taken with {@code getOrCreateContext()} from a startup thread would not
-     * do: Vert.x keeps returning that thread's one sticky context.) Returns the port.
+     * runs on its own event loop, with its own socket (see {@link LoopAcceptor}); the kernel spreads
+     * new connections over them, and sessions use every loop. (A context taken with
+     * {@code getOrCreateContext()} from a startup thread would not do: Vert.x keeps returning that
+     * thread's one sticky context.) Returns the port.
      */
     private int listen(int configured, boolean isSubmission, boolean proxy, int loops) throws Exception {
         // Port 0 (tests): choose the port first, since every instance must bind the same one to share it.
@@ -103,10 +103,11 @@ public class SmtpIngress {
         return options;
     }
 
-    /** One listener on one event loop; its sessions run on that loop. */
+    /** One listener on one event loop: it accepts its own connections and serves them there. */
     private final class Listener extends AbstractVerticle {
         private final NetServerOptions options;
         private final boolean isSubmission;
+        private LoopAcceptor acceptor;
 
         Listener(NetServerOptions options, boolean isSubmission) {
             this.options = new NetServerOptions(options);
@@ -117,9 +118,13 @@ public class SmtpIngress {
         public void start(Promise<Void> started) {
             listenerLoops.computeIfAbsent(options.getPort(), p -> ConcurrentHashMap.newKeySet())
                     .add(Thread.currentThread().getName());
-            NetServer s = vertx.createNetServer(options);
-            s.connectHandler(socket -> connected(socket, isSubmission, context));
-            s.listen().<Void>mapEmpty().onComplete(started);
+            LoopAcceptor.bind(vertx, context, options, socket -> connected(socket, isSubmission, context))
+                    .onSuccess(a -> acceptor = a).<Void>mapEmpty().onComplete(started);
+        }
+
+        @Override
+        public void stop(Promise<Void> stopped) {
+            (acceptor == null ? io.vertx.core.Future.<Void>succeededFuture() : acceptor.close()).onComplete(stopped);
         }
     }
 

@@ -120,6 +120,19 @@ class SessionLimitsTest {
         }
     }
 
+    @Test
+    void theProxyProtocolListenerHangsUpOnAClientWithoutAHeader() throws Exception {
+        // Whatever comes first must be the load balancer's header; SMTP from the client is not.
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.proxyPort())) {
+            c.write("EHLO sneaky.test\r\n");
+            assertTrue(c.closedByServer(), "no greeting, connection closed");
+        }
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.proxyPort())) {
+            c.write("PROXY TCP4 192.0.2.7 127.0.0.1 40000 25\r\n");
+            assertTrue(c.reply().startsWith("220 "), "the listener still serves after refusing one");
+        }
+    }
+
     /** A PROXY protocol v2 header: TCP over IPv4 from {@code source} port 40000 to 127.0.0.1:25. */
     private static byte[] proxyV2(String source) throws Exception {
         ByteArrayOutputStream b = new ByteArrayOutputStream();

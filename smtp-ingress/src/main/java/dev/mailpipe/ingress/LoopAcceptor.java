@@ -1,0 +1,127 @@
+package dev.mailpipe.ingress;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.HAProxyMessageCompletionHandler;
+import io.vertx.core.net.impl.NetSocketImpl;
+import io.vertx.core.net.impl.SSLHelper;
+import io.vertx.core.net.impl.SslChannelProvider;
+import io.vertx.core.net.impl.VertxHandler;
+import java.net.StandardSocketOptions;
+
+/**
+ * A listening socket owned by one event loop, which accepts its connections itself and serves them
+ * as Vert.x {@link NetSocket}s on the same loop. Each loop binds its own socket to the shared port
+ * with {@code SO_REUSEPORT}, and the kernel spreads new connections over them.
+ *
+ * <p>Why not Vert.x's {@code NetServer}: in Vert.x 4 every accepted socket goes through one acceptor
+ * thread, which sets its options and hands it to an event loop. An SMTP client opens a connection
+ * per few messages, so that hand-off (a thread wake-up each way, five socket options the ingress does
+ * not need) cost about an eighth of the ingress's throughput on two cores ({@code bench/ingress}).
+ * This does what {@code NetServerImpl} does for each connection, minus the hand-off: the same
+ * {@code NetSocketImpl}, the same STARTTLS provider from the same options, the same PROXY protocol
+ * handlers. Those are Vert.x internals; a Vert.x upgrade that changes them breaks the build here,
+ * not the behaviour, and the SMTP, STARTTLS and PROXY tests cover every path.
+ */
+final class LoopAcceptor {
+    private final Channel channel;
+
+    private LoopAcceptor(Channel channel) {
+        this.channel = channel;
+    }
+
+    /**
+     * Binds on the event loop of {@code context} (a verticle's, so the caller runs on it) and calls
+     * {@code connected} on that context for each new connection.
+     */
+    static Future<LoopAcceptor> bind(Vertx vertx, Context context, NetServerOptions options, Handler<NetSocket> connected) {
+        ContextInternal ctx = (ContextInternal) context;
+        Future<SslChannelProvider> tls = options.getKeyCertOptions() == null ? Future.succeededFuture()
+                : new SSLHelper(options, null).buildChannelProvider(options.getSslOptions(), ctx);
+        return tls.compose(provider -> {
+            EventLoop loop = ctx.nettyEventLoop();
+            ServerBootstrap bootstrap = new ServerBootstrap().group(loop)
+                    .childOption(ChannelOption.TCP_NODELAY, options.isTcpNoDelay())
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            if (options.isUseProxyProtocol()) {
+                                expectProxyHeader(ch, options, () -> serve(ch, ctx, provider, connected));
+                            } else {
+                                serve(ch, ctx, provider, connected);
+                            }
+                        }
+                    });
+            if (vertx.isNativeTransportEnabled()) {
+                bootstrap.channel(EpollServerSocketChannel.class).option(EpollChannelOption.SO_REUSEPORT, true);
+            } else {
+                bootstrap.channel(NioServerSocketChannel.class)
+                        .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+            }
+            Promise<LoopAcceptor> bound = Promise.promise();
+            ChannelFuture bind = bootstrap.bind(options.getHost(), options.getPort());
+            bind.addListener(f -> {
+                if (f.isSuccess()) {
+                    bound.complete(new LoopAcceptor(bind.channel()));
+                } else {
+                    bound.fail(f.cause());
+                }
+            });
+            return bound.future();
+        });
+    }
+
+    /** As Vert.x does: the PROXY header first, within its timeout, then the connection proper. */
+    private static void expectProxyHeader(Channel ch, NetServerOptions options, Runnable then) {
+        io.netty.util.concurrent.Promise<Channel> header = ch.eventLoop().newPromise();
+        IdleStateHandler timeout = new IdleStateHandler(0, 0, options.getProxyProtocolTimeout(),
+                options.getProxyProtocolTimeoutUnit());
+        ch.pipeline().addLast(new HAProxyMessageDecoder()).addLast("proxyProtocolTimeout", timeout)
+                .addLast(new HAProxyMessageCompletionHandler(header));
+        header.addListener(f -> {
+            if (f.isSuccess()) {
+                ch.pipeline().remove(timeout);
+                then.run();
+            } else {
+                ch.close();
+            }
+        });
+    }
+
+    private static void serve(Channel ch, ContextInternal ctx, SslChannelProvider tls, Handler<NetSocket> connected) {
+        VertxHandler<NetSocketImpl> handler = VertxHandler.create(chctx -> new NetSocketImpl(ctx, chctx, tls, null, false));
+        handler.addHandler(socket -> ctx.emit(socket, connected));
+        ch.pipeline().addLast("handler", handler);
+    }
+
+    /** Stops accepting; connections already open carry on. */
+    Future<Void> close() {
+        Promise<Void> closed = Promise.promise();
+        channel.close().addListener(f -> {
+            if (f.isSuccess()) {
+                closed.complete();
+            } else {
+                closed.fail(f.cause());
+            }
+        });
+        return closed.future();
+    }
+}
