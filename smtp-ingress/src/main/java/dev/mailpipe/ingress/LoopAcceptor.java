@@ -34,8 +34,9 @@ import java.net.StandardSocketOptions;
  *
  * <p>Why not Vert.x's {@code NetServer}: in Vert.x 4 every accepted socket goes through one acceptor
  * thread, which sets its options and hands it to an event loop. An SMTP client opens a connection
- * per few messages, so that hand-off (a thread wake-up each way, five socket options the ingress does
- * not need) cost about an eighth of the ingress's throughput on two cores ({@code bench/ingress}).
+ * per message or two, so that hand-off (a thread wake-up each way, six socket-option calls, four of
+ * them setting defaults again) cost about an eighth of the ingress's throughput on two cores
+ * ({@code bench/ingress}).
  * This does what {@code NetServerImpl} does for each connection, minus the hand-off: the same
  * {@code NetSocketImpl}, the same STARTTLS provider from the same options, the same PROXY protocol
  * handlers. Those are Vert.x internals; a Vert.x upgrade that changes them breaks the build here,
