@@ -5,7 +5,6 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import net.jpountz.lz4.LZ4Factory;
-import net.jpountz.util.Native;
 import org.jboss.logging.Logger;
 
 /**
@@ -21,16 +20,10 @@ public class NativeCompression {
     private static final Logger LOG = Logger.getLogger(NativeCompression.class);
 
     static void atStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
-        load();
-    }
-
-    /** True when lz4 compression in this JVM is native from now on. */
-    public static boolean load() {
         try {
             LZ4Factory.nativeInstance();
         } catch (Throwable e) { // UnsatisfiedLinkError and friends: no native build for this platform
             LOG.infof("lz4 stays pure Java here (%s)", e.toString());
         }
-        return Native.isLoaded();
     }
 }

@@ -111,7 +111,11 @@ public class InboundPublisher {
     }
 
     private void outcome(Throwable failure) {
-        lastFailure = failure == null ? null : new Failure(failure, System.nanoTime());
+        if (failure != null) {
+            lastFailure = new Failure(failure, System.nanoTime());
+        } else if (lastFailure != null) { // a read, not a fenced write, for each acknowledged message
+            lastFailure = null;
+        }
     }
 
     /**

@@ -26,6 +26,7 @@ import io.vertx.core.net.impl.SSLHelper;
 import io.vertx.core.net.impl.SslChannelProvider;
 import io.vertx.core.net.impl.VertxHandler;
 import java.net.StandardSocketOptions;
+import java.util.function.Supplier;
 
 /**
  * A listening socket owned by one event loop, which accepts its connections itself and serves them
@@ -77,16 +78,8 @@ final class LoopAcceptor {
                 bootstrap.channel(NioServerSocketChannel.class)
                         .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
             }
-            Promise<LoopAcceptor> bound = Promise.promise();
             ChannelFuture bind = bootstrap.bind(options.getHost(), options.getPort());
-            bind.addListener(f -> {
-                if (f.isSuccess()) {
-                    bound.complete(new LoopAcceptor(bind.channel()));
-                } else {
-                    bound.fail(f.cause());
-                }
-            });
-            return bound.future();
+            return when(bind, () -> new LoopAcceptor(bind.channel()));
         });
     }
 
@@ -115,14 +108,19 @@ final class LoopAcceptor {
 
     /** Stops accepting; connections already open carry on. */
     Future<Void> close() {
-        Promise<Void> closed = Promise.promise();
-        channel.close().addListener(f -> {
+        return when(channel.close(), () -> null);
+    }
+
+    /** Netty's future as a Vert.x one, with {@code value} once it has succeeded. */
+    private static <T> Future<T> when(io.netty.util.concurrent.Future<?> done, Supplier<T> value) {
+        Promise<T> promise = Promise.promise();
+        done.addListener(f -> {
             if (f.isSuccess()) {
-                closed.complete();
+                promise.complete(value.get());
             } else {
-                closed.fail(f.cause());
+                promise.fail(f.cause());
             }
         });
-        return closed.future();
+        return promise.future();
     }
 }

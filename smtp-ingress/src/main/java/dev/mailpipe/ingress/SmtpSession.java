@@ -716,7 +716,6 @@ final class SmtpSession {
         if (timer >= 0) {
             server.vertx().cancelTimer(timer);
         }
-
     }
 
     private static boolean validBdat(String[] parts) {
