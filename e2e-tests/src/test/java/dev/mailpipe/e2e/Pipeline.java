@@ -73,6 +73,38 @@ final class Pipeline implements AutoCloseable {
         return Files.exists(f) ? Files.readString(f) : "";
     }
 
+    /** The pid of a process the launcher started ({@code kafka} or a service), from its pid file. */
+    long pid(String name) throws IOException {
+        return Long.parseLong(Files.readString(data.resolve("run").resolve(name + ".pid")).trim());
+    }
+
+    /** kill -9, as a crash: no shutdown hook, nothing flushed; the launcher's supervisor restarts it. */
+    void kill(String name) throws IOException {
+        ProcessHandle.of(pid(name)).ifPresent(ProcessHandle::destroyForcibly);
+    }
+
+    /** How often the supervisor restarted {@code name} since {@code up}. */
+    int restarts(String name) throws IOException {
+        Path f = data.resolve("run").resolve(name + ".restarts");
+        return Files.exists(f) ? Integer.parseInt(Files.readString(f).trim()) : 0;
+    }
+
+    /** What {@code ./mailpipe status} prints for this pipeline. */
+    String status() throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("./mailpipe", "status").directory(Loopback.repoRoot().toFile())
+                .redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+
+    /** What the launcher printed (its supervisor's restarts among it). */
+    String launcherLog() throws IOException {
+        return launcher.output();
+    }
+
     @Override
     public void close() throws Exception {
         stopQuietly(launcher, data, env);

@@ -1,5 +1,6 @@
 package dev.mailpipe.e2e;
 
+import dev.mailpipe.peers.DebianPeers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +15,13 @@ final class Swaks {
 
     static String send(int port, String from, List<String> to, Path data, String... extra)
             throws IOException, InterruptedException {
+        DebianPeers.require("swaks");
+        if (List.of(extra).contains("--tls")) {
+            DebianPeers.require("perl:Net::SSLeay", "perl:IO::Socket::SSL");
+        }
+        if (List.of(extra).contains("--auth")) {
+            DebianPeers.require("perl:Authen::SASL");
+        }
         List<String> cmd = new ArrayList<>(List.of("swaks", "--server", "127.0.0.1:" + port, "--from", from,
                 "--to", String.join(",", to), "--timeout", "30"));
         if (data != null) {

@@ -26,10 +26,13 @@ import org.apache.kafka.common.utils.Time;
  * for the local run and the tests. It formats its log directory on first start, creates the
  * pipeline's topics, prints {@value #READY} and runs until the JVM is asked to stop.
  *
- * <p>Talks only on 127.0.0.1. Usage: {@code LocalKafka <dir> <port> <controller-port> <partitions>}.
+ * <p>Talks only on 127.0.0.1. Usage: {@code LocalKafka <dir> <port> <controller-port> <partitions>};
+ * the environment's {@value #SETTINGS_ENV} overrides broker settings.
  */
 public final class LocalKafka {
     public static final String READY = "mailpipe-kafka ready";
+    /** Broker settings over the defaults below, as {@code key=value,key=value}. */
+    public static final String SETTINGS_ENV = "MAILPIPE_BROKER_SETTINGS";
 
     private LocalKafka() {
     }
@@ -81,6 +84,14 @@ public final class LocalKafka {
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         p.setProperty("message.max.bytes", String.valueOf(Topics.MAX_RECORD_BYTES));
         p.setProperty("auto.create.topics.enable", "true");
+        // Operator's overrides, e.g. log.flush.interval.messages=1 to fsync every record as Postfix
+        // fsyncs every queue file (bench/compare measures both).
+        for (String setting : System.getenv().getOrDefault(SETTINGS_ENV, "").split(",")) {
+            int eq = setting.indexOf('=');
+            if (eq > 0) {
+                p.setProperty(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
+            }
+        }
         Path file = dir.resolve("server.properties");
         StringWriter out = new StringWriter();
         p.store(out, "written by mailpipe LocalKafka");

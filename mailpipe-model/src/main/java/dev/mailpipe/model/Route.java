@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 
 /**
- * Where the relay should take mail for one domain: the MX hosts in the order to try them, each with
- * its addresses, and when the DNS answers behind it expire.
+ * Where the relay should take mail for one domain: the MX hosts by preference, lowest first, each
+ * with its addresses, and when the DNS answers behind it expire. Hosts of equal preference are kept
+ * in the order DNS gave them; {@link #attemptOrder} draws their order for each delivery attempt.
  */
 public record Route(String domain, List<MxHost> mx, Instant expiresAt) {
 
@@ -23,6 +26,27 @@ public record Route(String domain, List<MxHost> mx, Instant expiresAt) {
         public MxHost {
             addresses = List.copyOf(addresses);
         }
+    }
+
+    /**
+     * The hosts in the order one delivery attempt tries them: by preference, with each group of equal
+     * preference shuffled anew (RFC 5321 5.1), so that consecutive messages spread over them. A draw
+     * made once and cached would send every message within the TTL to the same host.
+     */
+    public List<MxHost> attemptOrder(Random random) {
+        List<MxHost> order = new ArrayList<>(mx.size());
+        int from = 0;
+        while (from < mx.size()) {
+            int to = from + 1;
+            while (to < mx.size() && mx.get(to).preference() == mx.get(from).preference()) {
+                to++;
+            }
+            List<MxHost> group = new ArrayList<>(mx.subList(from, to));
+            Collections.shuffle(group, random);
+            order.addAll(group);
+            from = to;
+        }
+        return order;
     }
 
     ObjectNode toJson() {

@@ -39,6 +39,12 @@ final class ConnectionPool {
         return null;
     }
 
+    /** Whether an idle session to this address is waiting (it may still fail its RSET). */
+    synchronized boolean hasIdle(String address) {
+        Deque<Idle> q = idle.get(address);
+        return q != null && !q.isEmpty();
+    }
+
     /** After a transfer: keep the session for the next one, or end it. */
     synchronized void give(String address, RemoteSession session) {
         if (!session.reusable() || session.transactions() >= maxMessages) {
@@ -46,9 +52,8 @@ final class ConnectionPool {
             return;
         }
         Deque<Idle> q = idle.computeIfAbsent(address, a -> new ArrayDeque<>());
-        long[] timer = new long[1];
-        timer[0] = vertx.setTimer(idleTimeout.toMillis(), t -> expire(address, session));
-        q.addLast(new Idle(session, timer[0]));
+        long timer = vertx.setTimer(idleTimeout.toMillis(), t -> expire(address, session));
+        q.addLast(new Idle(session, timer));
     }
 
     private synchronized void expire(String address, RemoteSession session) {

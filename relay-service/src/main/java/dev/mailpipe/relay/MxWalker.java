@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * Walks a route: its MX hosts in rank order and each host's addresses in turn, until one server gives
+ * Walks a route: its MX hosts in rank order (equal preferences drawn anew for each attempt, an idle
+ * pooled session among them first) and each host's addresses in turn, until one server gives
  * a real answer for the recipients. A refused or timed-out connection, a 4xx or 5xx greeting, or a
  * 421 moves on to the next address ("if that server is busy or down, roll over to the next one").
  * When every address fails, each recipient is deferred with the last reason. Open sessions are
@@ -52,12 +54,13 @@ final class MxWalker {
         Route route = envelope.route().orElse(null);
         Set<String> site = new TreeSet<>();
         if (route != null) {
-            for (Route.MxHost h : route.mx()) {
+            for (Route.MxHost h : route.attemptOrder(ThreadLocalRandom.current())) {
                 site.add(h.host().toLowerCase(Locale.ROOT));
                 for (String a : h.addresses()) {
-                    targets.add(new Target(h.host(), a));
+                    targets.add(new Target(h.host(), a, h.preference()));
                 }
             }
+            preferPooled(targets);
         }
         RemoteSession.TlsPolicy tls = route != null && tlsRequired.contains(route.domain().toLowerCase(Locale.ROOT))
                 ? RemoteSession.TlsPolicy.REQUIRE : RemoteSession.TlsPolicy.OPPORTUNISTIC;
@@ -71,7 +74,24 @@ final class MxWalker {
         return pool.idleCount();
     }
 
-    private record Target(String host, String address) {
+    private record Target(String host, String address, int preference) {
+    }
+
+    /**
+     * An idle pooled session to any host of the most preferred group goes first: reuse saves a TCP
+     * and TLS handshake, and the draw still spreads the new connections over the equal hosts.
+     */
+    private void preferPooled(List<Target> targets) {
+        if (!config.reuseConnections() || targets.isEmpty()) {
+            return;
+        }
+        int best = targets.get(0).preference();
+        for (int i = 1; i < targets.size() && targets.get(i).preference() == best; i++) {
+            if (pool.hasIdle(key(targets.get(i)))) {
+                targets.add(0, targets.remove(i));
+                return;
+            }
+        }
     }
 
     private Future<List<Outcome>> attempt(Envelope envelope, byte[] message, List<Target> targets, int i,

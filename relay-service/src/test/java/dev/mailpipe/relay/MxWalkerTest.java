@@ -33,17 +33,20 @@ class MxWalkerTest {
     static SmtpSink secure;
     static SmtpSink slow;
     static SmtpSink dropping;
+    static SmtpSink twin;
 
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        port = Loopback.freePort("127.0.0.21", "127.0.0.22", "127.0.0.23", "127.0.0.24", "127.0.0.25", "127.0.0.27", "127.0.0.28");
+        port = Loopback.freePort("127.0.0.21", "127.0.0.22", "127.0.0.23", "127.0.0.24", "127.0.0.25", "127.0.0.27", "127.0.0.28",
+                "127.0.0.29");
         accepting = SmtpSink.start("127.0.0.21", port, tmp.resolve("accept"), "accept");
         tempfailing = SmtpSink.start("127.0.0.22", port, tmp.resolve("tempfail"), "tempfail");
         rejecting = SmtpSink.start("127.0.0.23", port, tmp.resolve("reject"), "reject");
         secure = SmtpSink.start("127.0.0.25", port, tmp.resolve("secure"), "accept", true);
         slow = SmtpSink.start("127.0.0.27", port, tmp.resolve("slow"), "slow");
         dropping = SmtpSink.start("127.0.0.28", port, tmp.resolve("drop"), "drop");
+        twin = SmtpSink.start("127.0.0.29", port, tmp.resolve("twin"), "accept");
     }
 
     @AfterAll
@@ -54,10 +57,15 @@ class MxWalkerTest {
         secure.close();
         slow.close();
         dropping.close();
+        twin.close();
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     private static RelayConfig config() {
+        return config(true);
+    }
+
+    private static RelayConfig config(boolean reuse) {
         return new RelayConfig() {
             public int port() {
                 return port;
@@ -84,7 +92,7 @@ class MxWalkerTest {
             }
 
             public boolean reuseConnections() {
-                return true;
+                return reuse;
             }
 
             public Duration idleConnectionTimeout() {
@@ -191,6 +199,50 @@ class MxWalkerTest {
         }
         assertEquals(1, sessions.size(), "five messages, one connection");
         assertEquals(1, walker.idleConnections());
+    }
+
+    /** Two MX hosts of preference 10 (127.0.0.21 and .29), one of 20 that must never be used. */
+    private static Envelope twins(int i) {
+        Envelope e = envelope(List.of("t" + i + "@dest.test"), "127.0.0.24");
+        List<Route.MxHost> mx = List.of(new Route.MxHost("mx-a.test", 10, List.of("127.0.0.21")),
+                new Route.MxHost("mx-b.test", 10, List.of("127.0.0.29")),
+                new Route.MxHost("backup.test", 20, List.of("127.0.0.22")));
+        return e.withRoute(new Route("dest.test", mx, null));
+    }
+
+    @Test
+    void newConnectionsSpreadOverHostsOfEqualPreference() throws Exception {
+        MxWalker walker = new MxWalker(vertx, config(false));
+        int beforeA = accepting.messages().size();
+        int beforeB = twin.messages().size();
+        for (int i = 0; i < 20; i++) {
+            assertEquals(Outcome.Kind.SENT, deliver(walker, twins(i), "Subject: spread " + i + "\r\n\r\nx\r\n").get(0).kind());
+        }
+        int a = accepting.messages().size() - beforeA;
+        int b = twin.messages().size() - beforeB;
+        assertEquals(20, a + b);
+        // All 20 to one host has odds 2^-19 with a fair draw; it was certain with the draw cached.
+        assertTrue(a >= 2 && b >= 2, "spread over both: " + a + " and " + b);
+    }
+
+    @Test
+    void anIdleSessionToAnEqualHostIsReusedBeforeANewConnection() throws Exception {
+        MxWalker walker = new MxWalker(vertx, config(true));
+        int before = accepting.messages().size() + twin.messages().size();
+        for (int i = 0; i < 6; i++) {
+            assertEquals(Outcome.Kind.SENT, deliver(walker, twins(i), "Subject: reuse twins " + i + "\r\n\r\nx\r\n").get(0).kind());
+        }
+        java.util.List<Path> sent = new java.util.ArrayList<>(accepting.messages());
+        sent.addAll(twin.messages());
+        java.util.Set<String> sessions = new java.util.HashSet<>();
+        for (Path p : sent) {
+            if (Files.readString(p).contains("Subject: reuse twins")) {
+                // Session ids are per sink process: the sink's directory makes them unique.
+                sessions.add(p.getParent() + " " + SmtpSink.session(p).lines().findFirst().orElseThrow());
+            }
+        }
+        assertEquals(before + 6, accepting.messages().size() + twin.messages().size());
+        assertEquals(1, sessions.size(), "six messages one after the other, one connection: " + sessions);
     }
 
     @Test

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ThreadLocalRandom;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.ExtendedResolver;
@@ -32,9 +31,9 @@ import org.xbill.DNS.lookup.NoSuchDomainException;
 import org.xbill.DNS.lookup.NoSuchRRSetException;
 
 /**
- * Finds where mail for a domain goes, per RFC 5321 5.1: MX records ranked by preference with equal
- * preferences shuffled; no MX means the domain itself is the implicit MX; a null MX (RFC 7505) means
- * the domain takes no mail; each host resolved to its IPv4 and IPv6 addresses (CNAMEs followed), and
+ * Finds where mail for a domain goes, per RFC 5321 5.1: MX records ranked by preference (the relay
+ * shuffles equal preferences per attempt); no MX means the domain itself is the implicit MX; a null
+ * MX (RFC 7505) means the domain takes no mail; each host resolved to its IPv4 and IPv6 addresses (CNAMEs followed), and
  * a host without any skipped. Fully asynchronous: no thread waits on DNS.
  *
  * <p>Whole answers are cached per domain for the shortest TTL among the records behind them; "no
@@ -141,12 +140,14 @@ final class MxResolver {
         return new Ranked(rank(hosts), ttl, false);
     }
 
-    /** By preference, lowest first; hosts of equal preference in random order (RFC 5321 5.1). */
+    /**
+     * By preference, lowest first. Equal preferences are not shuffled here: this answer is cached for
+     * its TTL, so the relay draws their order per attempt ({@link Route#attemptOrder}).
+     */
     static List<Candidate> rank(List<Candidate> hosts) {
-        List<Candidate> shuffled = new ArrayList<>(hosts);
-        java.util.Collections.shuffle(shuffled, ThreadLocalRandom.current());
-        shuffled.sort(Comparator.comparingInt(Candidate::preference));
-        return shuffled;
+        List<Candidate> ranked = new ArrayList<>(hosts);
+        ranked.sort(Comparator.comparingInt(Candidate::preference));
+        return ranked;
     }
 
     private CompletableFuture<Resolution> addresses(String domain, Ranked ranked) {

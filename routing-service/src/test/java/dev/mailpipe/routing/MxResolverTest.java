@@ -9,7 +9,6 @@ import dev.mailpipe.peers.DnsServer;
 import dev.mailpipe.peers.Loopback;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -66,16 +65,11 @@ class MxResolverTest {
     }
 
     @Test
-    void equalPreferencesAreShuffledButNeverPassTheLowerOnes() {
-        Set<List<String>> orders = new HashSet<>();
-        for (int i = 0; i < 60 && orders.size() < 2; i++) {
-            List<String> order = hosts(resolver(0).resolve("shuffle.remote.test").join());
-            assertEquals("c.shuffle.remote.test", order.get(2), "preference 20 is always last: " + order);
-            orders.add(order);
-        }
-        assertEquals(Set.of(
-                List.of("a.shuffle.remote.test", "b.shuffle.remote.test", "c.shuffle.remote.test"),
-                List.of("b.shuffle.remote.test", "a.shuffle.remote.test", "c.shuffle.remote.test")), orders);
+    void equalPreferencesStayTogetherBeforeTheHigherOnes() {
+        // The cached answer keeps them together; the relay draws their order per attempt.
+        List<String> order = hosts(resolver(0).resolve("shuffle.remote.test").join());
+        assertEquals(Set.of("a.shuffle.remote.test", "b.shuffle.remote.test"), Set.copyOf(order.subList(0, 2)), order.toString());
+        assertEquals("c.shuffle.remote.test", order.get(2), "preference 20 is always last: " + order);
     }
 
     @Test

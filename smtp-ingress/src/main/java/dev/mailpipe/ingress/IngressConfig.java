@@ -65,6 +65,15 @@ public interface IngressConfig {
     int maxRecipients();
 
     /**
+     * Excess recipients of one transaction (past {@link #maxRecipients()}) that are refused with 452
+     * without counting toward {@link #maxErrors()}, as Postfix's {@code smtpd_recipient_overshoot_limit}.
+     * A pipelining client sends all its RCPTs before it sees a reply: RFC 5321 4.5.3.1.10 expects it
+     * to deliver to those accepted and retry the rest, so the session must survive to its DATA.
+     */
+    @WithDefault("1000")
+    int recipientOvershootLimit();
+
+    /**
      * Longest command line in octets, CRLF included. RFC 5321 4.5.3.1.4 sets 512 and lets extensions
      * raise it; DSN's ORCPT and ENVID (RFC 3461) add up to 600, so the default leaves room for them.
      */

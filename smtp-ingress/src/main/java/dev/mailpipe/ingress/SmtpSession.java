@@ -86,6 +86,7 @@ final class SmtpSession {
         String ret;
         String envid;
         final List<Recipient> recipients = new ArrayList<>();
+        int excessRecipients;
         Buffer chunks;
         long chunkedSize;
         boolean lastChunk;
@@ -352,7 +353,9 @@ final class SmtpSession {
             }
         }
         if (tx.recipients.size() >= config.maxRecipients()) {
-            reply(Reply.of(452, "4.5.3", "Error: too many recipients"));
+            // The client retries these later; only a flood past the overshoot limit is an error.
+            boolean counts = ++tx.excessRecipients > config.recipientOvershootLimit();
+            reply(Reply.of(452, "4.5.3", "Error: too many recipients"), counts);
             return;
         }
         String target = path.path();
@@ -644,6 +647,11 @@ final class SmtpSession {
     }
 
     private void reply(Reply reply) {
+        reply(reply, true);
+    }
+
+    /** {@code countsAsError}: whether an error reply moves the session toward its error limit. */
+    private void reply(Reply reply, boolean countsAsError) {
         if (closed) {
             return;
         }
@@ -653,7 +661,7 @@ final class SmtpSession {
             if (reply.code() >= 500) {
                 LOG.debugf("[%s] %s: %s", sessionId, clientIp, reply);
             }
-            if (++errors >= config.maxErrors() && !reply.closes()) {
+            if (countsAsError && ++errors >= config.maxErrors() && !reply.closes()) {
                 write(Reply.of(421, "4.7.0", config.hostname() + " Error: too many errors"));
                 close();
                 return;

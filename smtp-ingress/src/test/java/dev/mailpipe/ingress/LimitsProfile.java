@@ -12,6 +12,7 @@ public class LimitsProfile implements QuarkusTestProfile {
                 "mailpipe.ingress.max-connections-per-client", "3",
                 "mailpipe.ingress.idle-timeout", "1s",
                 "mailpipe.ingress.session-timeout", "3s",
-                "mailpipe.ingress.max-errors", "3");
+                "mailpipe.ingress.max-errors", "3",
+                "mailpipe.ingress.recipient-overshoot-limit", "4");
     }
 }

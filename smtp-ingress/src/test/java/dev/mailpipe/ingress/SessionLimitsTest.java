@@ -95,6 +95,53 @@ class SessionLimitsTest {
         }
     }
 
+    /** A pipelining client learns of the recipient limit only after it sent DATA (RFC 5321 4.5.3.1.10). */
+    @Test
+    void excessRecipientsGet452AndTheTransactionGoesOnForTheAcceptedOnes() throws Exception {
+        String marker = "marker-" + java.util.UUID.randomUUID();
+        StringBuilder pipelined = new StringBuilder("MAIL FROM:<a@y.test>\r\n");
+        // Limit 5, overshoot 4, error limit 3: 6 excess recipients are 2 errors, one short of 421.
+        for (int i = 0; i < 11; i++) {
+            pipelined.append("RCPT TO:<alice+").append(i).append("@example.test>\r\n");
+        }
+        pipelined.append("DATA\r\n");
+        try (SmtpTestClient c = SmtpTestClient.greeted(ingress.port())) {
+            c.write(pipelined.toString());
+            assertEquals("250 2.1.0 Ok", c.reply());
+            for (int i = 0; i < 5; i++) {
+                assertEquals("250 2.1.5 Ok", c.reply());
+            }
+            for (int i = 0; i < 6; i++) {
+                assertEquals("452 4.5.3 Error: too many recipients", c.reply());
+            }
+            assertTrue(c.reply().startsWith("354"));
+            assertTrue(c.send("Subject: " + marker + "\r\n\r\nhi\r\n.").startsWith("250 2.0.0 Ok: queued as "));
+        }
+        var records = InboundTopic.containing(marker);
+        assertEquals(1, records.size());
+        var envelope = dev.mailpipe.model.EnvelopeCodec.decode(
+                records.get(0).headers().lastHeader(dev.mailpipe.model.RecordHeaders.ENVELOPE).value());
+        assertEquals(List.of("alice+0@example.test", "alice+1@example.test", "alice+2@example.test",
+                "alice+3@example.test", "alice+4@example.test"), envelope.recipients().stream().map(r -> r.address()).toList());
+    }
+
+    @Test
+    void excessRecipientsPastTheOvershootLimitCountAsErrors() throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.greeted(ingress.port())) {
+            c.send("MAIL FROM:<a@y.test>");
+            for (int i = 0; i < 5; i++) {
+                assertEquals("250 2.1.5 Ok", c.send("RCPT TO:<alice+" + i + "@example.test>"));
+            }
+            for (int i = 0; i < 6; i++) {
+                assertEquals("452 4.5.3 Error: too many recipients", c.send("RCPT TO:<bob+" + i + "@example.test>"));
+            }
+            c.write("RCPT TO:<bob+7@example.test>\r\n");
+            assertEquals("452 4.5.3 Error: too many recipients", c.reply());
+            assertEquals("421 4.7.0 mailpipe.localhost Error: too many errors", c.reply());
+            assertTrue(c.closedByServer());
+        }
+    }
+
     @Test
     void theProxyProtocolListenerTakesTheClientAddressFromTheHeader() throws Exception {
         // 192.0.2.0/24 is the trusted relay network in the test profile; loopback is not.

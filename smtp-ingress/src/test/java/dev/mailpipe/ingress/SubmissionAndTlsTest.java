@@ -128,6 +128,7 @@ class SubmissionAndTlsTest {
 
     @Test
     void realClientsSpeakTlsAndAuth() throws Exception {
+        dev.mailpipe.peers.DebianPeers.require("swaks", "perl:Net::SSLeay", "perl:IO::Socket::SSL", "perl:Authen::SASL");
         awaitAccount();
         String marker = "swaks-" + UUID.randomUUID();
         String swaks = run(List.of("swaks", "--server", "127.0.0.1:" + ingress.submissionPort(), "--tls",
@@ -156,6 +157,7 @@ class SubmissionAndTlsTest {
     @Test
     void postfixSmtpSourceUnderLoadHasEveryMessageQueued() throws Exception {
         String sender = "load-" + UUID.randomUUID() + "@y.test";
+        dev.mailpipe.peers.DebianPeers.require("smtp-source");
         String out = run(List.of("smtp-source", "-s", "10", "-m", "200", "-l", "1024", "-f", sender,
                 "-t", "alice@example.test", "127.0.0.1:" + ingress.port()));
         assertEquals("", out.trim(), "smtp-source reports no error: " + out);

@@ -26,6 +26,10 @@ public final class ChildProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
         pb.environment().putAll(env);
+        String program = Path.of(command.get(0)).getFileName().toString();
+        if (!command.get(0).contains("/") && !DebianPeers.present(program)) {
+            throw new IOException(DebianPeers.missing(program));
+        }
         return new ChildProcess(name, pb.start(), log);
     }
 

@@ -48,7 +48,7 @@ public final class SmtpSink implements AutoCloseable {
         return new SmtpSink(p, inbox);
     }
 
-    /** The messages received so far, as their raw bytes. */
+    /** The messages received so far, in the order they came (within one sink process). */
     public List<Path> messages() throws IOException {
         try (Stream<Path> s = Files.list(inbox)) {
             return s.filter(f -> f.toString().endsWith(".eml")).sorted().toList();

@@ -39,7 +39,7 @@ class Sink:
         if self.mode == "slow":
             await asyncio.sleep(30)
         n = next(self.counter)
-        base = os.path.join(self.directory, "%d-%d" % (os.getpid(), n))
+        base = os.path.join(self.directory, "%d-%08d" % (os.getpid(), n))  # sorts in arrival order
         with open(base + ".tmp", "wb") as f:
             f.write(envelope.original_content)
         with open(base + ".env", "w") as f:
