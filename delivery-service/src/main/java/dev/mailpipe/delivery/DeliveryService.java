@@ -27,7 +27,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -42,8 +45,9 @@ import org.jboss.logging.Logger;
  * {@code mail.events}, bounces (unknown mailbox; over quota past the queue lifetime), quota
  * deferrals to the retry tiers, and {@code mail.dead-letter} for records it cannot use.
  *
- * <p>At-least-once made idempotent: the offset is acknowledged only after the file and its directory
- * are fsync'd, and a record seen again finds its file by name (see {@link MaildirWriter}).
+ * <p>At-least-once made idempotent: the offsets of a batch are acknowledged only after its files and
+ * their directories are fsync'd, and a record seen again finds its file by name (see
+ * {@link MaildirWriter}).
  */
 @ApplicationScoped
 public class DeliveryService {
@@ -54,6 +58,8 @@ public class DeliveryService {
     private final RetryScheduleConfig retry;
     private final MailboxRegistry registry;
     private final MaildirWriter writer;
+    /** The threads that write one batch's files at once. */
+    private final ExecutorService writers;
     private final Path root;
     private final MeterRegistry metrics;
     private final Timer writeTimer;
@@ -68,17 +74,41 @@ public class DeliveryService {
         this.retry = retry;
         this.registry = registry;
         this.writer = new MaildirWriter(config.fsync());
+        this.writers = Executors.newFixedThreadPool(config.writers(), r -> {
+            Thread t = new Thread(r, "maildir-writer");
+            t.setDaemon(true);
+            return t;
+        });
         this.root = Path.of(config.root());
         this.metrics = metrics;
         this.writeTimer = Timer.builder("mailpipe.delivery.fsync.latency")
-                .description("write, fsync, rename and directory fsync of one message")
+                .description("write, fsync, rename and directory fsync of one batch of messages")
                 .publishPercentileHistogram().register(metrics);
         registry.awaitLoaded();
     }
 
+    /**
+     * One poll's records at a time: each is checked on its own (unusable, unknown mailbox, over
+     * quota), the rest are written together ({@link MaildirWriter#deliverAll}), and the batch is
+     * acknowledged when the method returns, that is once every file and directory is fsync'd.
+     */
     @Incoming("delivery")
     @Blocking
-    public void deliver(ConsumerRecord<String, byte[]> record) throws InterruptedException {
+    public void deliver(ConsumerRecords<String, byte[]> records) throws InterruptedException {
+        List<MaildirWriter.Delivery> batch = new ArrayList<>(records.count());
+        for (ConsumerRecord<String, byte[]> record : records) {
+            MaildirWriter.Delivery d = accept(record);
+            if (d != null) {
+                batch.add(d);
+            }
+        }
+        if (!batch.isEmpty()) {
+            writeUntilDone(batch);
+        }
+    }
+
+    /** What to write for one record, or null once it is dealt with otherwise (dead letter, bounce, quota). */
+    private MaildirWriter.Delivery accept(ConsumerRecord<String, byte[]> record) {
         Envelope envelope;
         Path maildir;
         try {
@@ -86,49 +116,74 @@ public class DeliveryService {
             maildir = MailboxPath.of(root, record.key() == null ? "" : record.key());
         } catch (MalformedEnvelopeException | MailboxPath.UnsafeAddressException e) {
             reject(record, e.getMessage());
-            return;
+            return null;
         }
         String mailbox = record.key();
         Optional<Account.Mailbox> account = registry.mailbox(mailbox);
         if (account.isEmpty()) {
             // Deleted after the ingress accepted mail for it: the sender learns through a bounce.
             bounce(envelope, record.value(), "5.1.1", "x-mailpipe; mailbox " + mailbox + " does not exist (any more)");
-            return;
+            return null;
         }
         byte[] head = ("Return-Path: <" + envelope.mailFrom() + ">\r\nDelivered-To: " + mailbox + "\r\n")
                 .getBytes(StandardCharsets.UTF_8);
         long quota = account.get().quotaBytes();
+        // Checked against what is on disk before the batch: several messages of one batch may take a
+        // mailbox slightly past its quota, as with Dovecot's own soft quota.
+        try {
+            if (quota > 0 && MaildirQuota.usedBytes(maildir) + head.length + record.value().length > quota) {
+                overQuota(envelope, record, mailbox, quota);
+                return null;
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot read the size of %s (%s); delivering %s without the quota check", maildir, e, envelope.id());
+        }
+        return new MaildirWriter.Delivery(maildir, envelope.id(), mailbox, envelope.receivedAt().getEpochSecond(), head,
+                record.value());
+    }
+
+    /**
+     * Disk full, permissions, a vanished mount: what failed stays unacknowledged and is tried again
+     * with a growing wait; it is never dropped. What succeeded is not written again.
+     */
+    private void writeUntilDone(List<MaildirWriter.Delivery> batch) throws InterruptedException {
         Duration wait = config.retryInitialDelay();
+        List<MaildirWriter.Delivery> todo = batch;
         while (true) {
             long started = System.nanoTime();
-            try {
-                if (quota > 0 && MaildirQuota.usedBytes(maildir) + head.length + record.value().length > quota) {
-                    overQuota(envelope, record, mailbox, quota);
-                    return;
+            List<MaildirWriter.Delivery> failed = new ArrayList<>();
+            for (MaildirWriter.Result r : writer.deliverAll(todo, writers)) {
+                if (r.error() != null) {
+                    failed.add(r.delivery());
+                    metrics.counter("mailpipe.delivery.failures", "reason", r.error().getClass().getSimpleName()).increment();
+                    LOG.warnf("cannot deliver %s to <%s> (%s); retrying in %s", r.delivery().messageId(),
+                            r.delivery().recipient(), r.error(), wait);
+                } else {
+                    delivered(r);
                 }
-                MaildirWriter.Result r = writer.deliver(maildir, envelope.id(), mailbox,
-                        envelope.receivedAt().getEpochSecond(), head, record.value());
-                writeTimer.record(Duration.ofNanos(System.nanoTime() - started));
-                String outcome = r.duplicate() ? "duplicate" : "delivered";
-                metrics.counter("mailpipe.delivery.messages", "outcome", outcome).increment();
-                if (!r.duplicate()) {
-                    metrics.counter("mailpipe.delivery.bytes").increment(head.length + record.value().length);
-                }
-                LOG.infof("%s %s to <%s>: %s", r.duplicate() ? "already delivered" : "delivered", envelope.id(),
-                        mailbox, r.file().getFileName());
-                outcomes.sendMessageAndForget(MailEvent.of(envelope.id(), STAGE, outcome, mailbox,
-                        r.file().getFileName().toString()).toMessage());
-                return;
-            } catch (IOException e) {
-                // Disk full, permissions, a vanished mount: the record stays unacknowledged and is
-                // tried again; it is never dropped.
-                metrics.counter("mailpipe.delivery.failures", "reason", e.getClass().getSimpleName()).increment();
-                LOG.warnf("cannot deliver %s to <%s> (%s); retrying in %s", envelope.id(), mailbox, e, wait);
-                Thread.sleep(wait.toMillis());
-                Duration doubled = wait.multipliedBy(2);
-                wait = doubled.compareTo(config.retryMaxDelay()) > 0 ? config.retryMaxDelay() : doubled;
             }
+            writeTimer.record(Duration.ofNanos(System.nanoTime() - started));
+            if (failed.isEmpty()) {
+                return;
+            }
+            Thread.sleep(wait.toMillis());
+            Duration doubled = wait.multipliedBy(2);
+            wait = doubled.compareTo(config.retryMaxDelay()) > 0 ? config.retryMaxDelay() : doubled;
+            todo = failed;
         }
+    }
+
+    private void delivered(MaildirWriter.Result r) {
+        MaildirWriter.Delivery d = r.delivery();
+        String outcome = r.duplicate() ? "duplicate" : "delivered";
+        metrics.counter("mailpipe.delivery.messages", "outcome", outcome).increment();
+        if (!r.duplicate()) {
+            metrics.counter("mailpipe.delivery.bytes").increment(d.head().length + d.body().length);
+        }
+        LOG.infof("%s %s to <%s>: %s", r.duplicate() ? "already delivered" : "delivered", d.messageId(), d.recipient(),
+                r.file().getFileName());
+        outcomes.sendMessageAndForget(MailEvent.of(d.messageId(), STAGE, outcome, d.recipient(),
+                r.file().getFileName().toString()).toMessage());
     }
 
     /**

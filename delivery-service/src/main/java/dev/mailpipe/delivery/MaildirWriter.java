@@ -12,7 +12,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * Writes one message into a Maildir the way every Maildir reader expects (Dovecot included):
@@ -31,37 +37,108 @@ final class MaildirWriter {
         this.fsync = fsync;
     }
 
-    /** The outcome of one delivery. */
-    record Result(Path file, boolean duplicate) {
+    /** One message for one mailbox. */
+    record Delivery(Path maildir, String messageId, String recipient, long receivedEpochSeconds, byte[] head, byte[] body) {
+    }
+
+    /** The outcome of one delivery: its file, or the error that stopped it (then {@code file} is null). */
+    record Result(Delivery delivery, Path file, boolean duplicate, IOException error) {
     }
 
     Result deliver(Path maildir, String messageId, String recipient, long receivedEpochSeconds, byte[] head,
             byte[] body) throws IOException {
-        long size = head.length + (long) body.length;
-        String base = receivedEpochSeconds + ".M" + digest(messageId + "\0" + recipient) + ".mailpipe";
-        String name = base + ",S=" + size;
-        Path tmp = maildir.resolve("tmp");
-        Path cur = maildir.resolve("cur");
-        Path fresh = maildir.resolve("new");
-        ensureDirectories(maildir, tmp, fresh, cur);
-        Path target = fresh.resolve(name);
-        if (alreadyDelivered(target, cur, name)) {
-            return new Result(target, true);
+        Result r = deliverAll(List.of(new Delivery(maildir, messageId, recipient, receivedEpochSeconds, head, body)),
+                Runnable::run).get(0);
+        if (r.error() != null) {
+            throw r.error();
         }
-        Path temp = tmp.resolve(name);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeFully(ch, head);
-            writeFully(ch, body);
-            if (fsync) {
-                ch.force(true);
+        return r;
+    }
+
+    /**
+     * Delivers a batch: every file written and fsync'd in {@code tmp/} at once on {@code writers}
+     * (the journal merges concurrent commits), renamed into {@code new/}, then each {@code new/}
+     * fsync'd once for all its files. A file counts as delivered only once its directory is synced.
+     * One delivery's failure (a full disk, a read-only mailbox) fails only the deliveries it touches.
+     */
+    List<Result> deliverAll(List<Delivery> batch, Executor writers) {
+        List<CompletableFuture<Result>> written = new ArrayList<>();
+        for (Delivery d : batch) {
+            written.add(CompletableFuture.supplyAsync(() -> writeTemp(d), writers));
+        }
+        List<Result> results = new ArrayList<>();
+        Map<Path, List<Integer>> toSync = new LinkedHashMap<>();
+        for (CompletableFuture<Result> f : written) {
+            Result r = f.join();
+            if (r.error() == null && !r.duplicate()) {
+                r = moveIntoNew(r);
             }
+            if (r.error() == null) {
+                // A duplicate may be the rename of a try whose directory sync failed: sync it again.
+                toSync.computeIfAbsent(r.file().getParent(), k -> new ArrayList<>()).add(results.size());
+            }
+            results.add(r);
         }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         if (fsync) {
-            syncDirectory(fresh);
+            Map<Path, CompletableFuture<IOException>> synced = new LinkedHashMap<>();
+            toSync.keySet().forEach(dir -> synced.put(dir, CompletableFuture.supplyAsync(() -> {
+                try {
+                    syncDirectory(dir);
+                    return null;
+                } catch (IOException e) {
+                    return e;
+                }
+            }, writers)));
+            synced.forEach((dir, f) -> {
+                IOException e = f.join();
+                if (e != null) {
+                    for (int i : toSync.get(dir)) {
+                        Result r = results.get(i);
+                        results.set(i, new Result(r.delivery(), null, false, e));
+                    }
+                }
+            });
         }
-        return new Result(target, false);
+        return results;
+    }
+
+    private Result writeTemp(Delivery d) {
+        try {
+            long size = d.head().length + (long) d.body().length;
+            String name = d.receivedEpochSeconds() + ".M" + digest(d.messageId() + "\0" + d.recipient()) + ".mailpipe,S=" + size;
+            Path tmp = d.maildir().resolve("tmp");
+            Path cur = d.maildir().resolve("cur");
+            Path fresh = d.maildir().resolve("new");
+            ensureDirectories(d.maildir(), tmp, fresh, cur);
+            Path target = fresh.resolve(name);
+            if (alreadyDelivered(target, cur, name)) {
+                return new Result(d, target, true, null);
+            }
+            Path temp = tmp.resolve(name);
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                writeFully(ch, d.head());
+                writeFully(ch, d.body());
+                if (fsync) {
+                    ch.force(true);
+                }
+            }
+            // Not yet delivered: the caller renames it; the file field holds the temporary name until then.
+            return new Result(d, temp, false, null);
+        } catch (IOException e) {
+            return new Result(d, null, false, e);
+        }
+    }
+
+    private static Result moveIntoNew(Result written) {
+        Path temp = written.file();
+        Path target = temp.getParent().resolveSibling("new").resolve(temp.getFileName());
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            return new Result(written.delivery(), target, false, null);
+        } catch (IOException e) {
+            return new Result(written.delivery(), null, false, e);
+        }
     }
 
     private static boolean alreadyDelivered(Path target, Path cur, String name) throws IOException {

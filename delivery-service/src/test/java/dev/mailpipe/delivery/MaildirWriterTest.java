@@ -47,4 +47,40 @@ class MaildirWriterTest {
         assertFalse(w.deliver(maildir, "m3", "bob@example.test", 1, head, body).duplicate(), "another message");
         assertFalse(w.deliver(maildir, "m2", "bob+x@example.test", 1, head, body).duplicate(), "another recipient");
     }
+
+    @Test
+    void aBatchWritesInParallelAndABadMailboxFailsOnlyItsOwnDeliveries() throws Exception {
+        Path good = root.resolve("example.test/alice/Maildir");
+        Path bad = root.resolve("example.test/carol/Maildir");
+        Files.createDirectories(bad);
+        Files.writeString(bad.resolve("tmp"), "not a directory");
+        java.util.List<MaildirWriter.Delivery> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            batch.add(new MaildirWriter.Delivery(i % 10 == 9 ? bad : good, "b" + i, "x@example.test", 1, head, body));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            MaildirWriter w = new MaildirWriter(true);
+            java.util.List<MaildirWriter.Result> results = w.deliverAll(batch, pool);
+            assertEquals(27, results.stream().filter(r -> r.error() == null && !r.duplicate()).count());
+            assertEquals(3, results.stream().filter(r -> r.error() != null).count());
+            for (int i = 0; i < 30; i++) {
+                assertEquals(i % 10 == 9, results.get(i).error() != null, "result " + i + " is its own delivery's");
+                assertEquals(batch.get(i), results.get(i).delivery());
+            }
+            try (Stream<Path> s = Files.list(good.resolve("new"))) {
+                assertEquals(27, s.count());
+            }
+            // The fault clears; the whole batch again writes the three and finds the rest by name.
+            Files.delete(bad.resolve("tmp"));
+            results = w.deliverAll(batch, pool);
+            assertEquals(27, results.stream().filter(MaildirWriter.Result::duplicate).count());
+            assertEquals(3, results.stream().filter(r -> r.error() == null && !r.duplicate()).count());
+            try (Stream<Path> s = Files.list(bad.resolve("new"))) {
+                assertEquals(3, s.count());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
 }

@@ -1,12 +1,7 @@
 package dev.mailpipe.e2e;
 
-import java.io.BufferedReader;
+import dev.mailpipe.peers.SmtpClient;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -67,50 +62,17 @@ final class SmtpLoad implements AutoCloseable {
     }
 
     private String send(int i) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        try {
             // Past the ingress's publish timeout (10 s), so a broker outage is answered with 451.
-            s.setSoTimeout(30_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = s.getOutputStream();
-            String reply = reply(in);
-            for (String command : new String[] {"EHLO load.test", "MAIL FROM:<load@client.test>",
-                    "RCPT TO:<" + recipient.apply(i) + ">", "DATA"}) {
-                if (!reply.startsWith("2") && !reply.startsWith("354")) {
-                    return reply;
-                }
-                out.write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                reply = reply(in);
-            }
-            if (!reply.startsWith("354")) {
-                return reply;
-            }
-            out.write(("From: load@client.test\r\nTo: <" + recipient.apply(i) + ">\r\nSubject: " + subject(i)
-                    + "\r\n\r\nmessage " + i + " of a steady stream\r\n.\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            reply = reply(in);
+            String reply = SmtpClient.send(port, "load@client.test", recipient.apply(i), "From: load@client.test\r\nTo: <"
+                    + recipient.apply(i) + ">\r\nSubject: " + subject(i) + "\r\n\r\nmessage " + i + " of a steady stream\r\n", 30_000);
             if (reply.startsWith("250")) {
                 acceptedAt.put(i, System.nanoTime());
             }
-            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
             return reply;
         } catch (IOException e) {
             return "error: " + e.getMessage();
         }
-    }
-
-    /** The last line of a (possibly multi-line) reply. */
-    private static String reply(BufferedReader in) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) {
-                throw new IOException("connection closed by the server");
-            }
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        return line;
     }
 
     @Override

@@ -1,0 +1,72 @@
+package dev.mailpipe.bench;
+
+import dev.mailpipe.peers.ChildProcess;
+import dev.mailpipe.peers.Loopback;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** mailpipe's local stack as a user starts it: {@code ./mailpipe up}, settings through the environment. */
+final class MailpipeSystem implements MailSystem {
+    private final String name;
+    private final ChildProcess launcher;
+    private final Path data;
+    private final int port;
+
+    private MailpipeSystem(String name, ChildProcess launcher, Path data, int port) {
+        this.name = name;
+        this.launcher = launcher;
+        this.data = data;
+        this.port = port;
+    }
+
+    /** {@code brokerSettings}: MAILPIPE_BROKER_SETTINGS, empty for the defaults. */
+    static MailpipeSystem start(String name, Path data, String dns, int relayPort, List<String> mailboxes,
+            String brokerSettings) throws IOException, InterruptedException {
+        int port = Loopback.freePort();
+        Map<String, String> env = new HashMap<>();
+        env.put("MAILPIPE_DATA", data.toString());
+        env.put("MAILPIPE_KAFKA_PORT", String.valueOf(Loopback.freeRange(1)));
+        env.put("MAILPIPE_HTTP_PORT_BASE", String.valueOf(Loopback.freeRange(4)));
+        env.put("MAILPIPE_INGRESS_PORT", String.valueOf(port));
+        env.put("MAILPIPE_INGRESS_SUBMISSION_PORT", "-1");
+        env.put("MAILPIPE_INGRESS_MAX_CONNECTIONS_PER_CLIENT", "200");
+        env.put("MAILPIPE_LOCAL_MAILBOXES", String.join(",", mailboxes));
+        env.put("MAILPIPE_ROUTING_DNS_SERVERS", dns);
+        env.put("MAILPIPE_RELAY_PORT", String.valueOf(relayPort));
+        env.put("MAILPIPE_BROKER_SETTINGS", brokerSettings);
+        ChildProcess p = ChildProcess.start("mailpipe up", List.of("./mailpipe", "up"), Loopback.repoRoot(), env,
+                data.resolve("launcher.log"));
+        p.awaitOutput("mailpipe is up", Duration.ofMinutes(3));
+        return new MailpipeSystem(name, p, data, port);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int smtpPort() {
+        return port;
+    }
+
+    @Override
+    public Path mailRoot() {
+        return data.resolve("mail");
+    }
+
+    @Override
+    public Set<Long> processes() {
+        return Set.of(launcher.pid());
+    }
+
+    @Override
+    public void close() throws Exception {
+        launcher.stop(Duration.ofSeconds(60));
+    }
+}

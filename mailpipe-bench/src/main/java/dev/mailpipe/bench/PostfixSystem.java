@@ -1,0 +1,84 @@
+package dev.mailpipe.bench;
+
+import dev.mailpipe.peers.Loopback;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Postfix from Debian as a private instance ({@code bench/postfix-instance}): its own configuration
+ * and queue under a temporary directory, SMTP on a loopback port, virtual(8) delivery to Maildirs
+ * laid out as mailpipe lays them out, remote.test relayed to the loopback sink. It fsyncs each queue
+ * file before 250 and each Maildir file before it counts as delivered, as Postfix always does.
+ */
+final class PostfixSystem implements MailSystem {
+    private final Path dir;
+    private final int port;
+
+    private PostfixSystem(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    static PostfixSystem start(Path dir, int relayPort, List<String> mailboxes) throws IOException, InterruptedException {
+        int port = Loopback.freePort();
+        List<String> command = new ArrayList<>(List.of(script().toString(), "start", dir.toString(),
+                String.valueOf(port), String.valueOf(relayPort)));
+        command.addAll(mailboxes);
+        run(command);
+        PostfixSystem p = new PostfixSystem(dir, port);
+        // master(8) forks the listeners; wait until the port answers.
+        for (int i = 0; i < 100; i++) {
+            try (var s = new java.net.Socket("127.0.0.1", port)) {
+                return p;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("postfix does not listen on " + port + "; see " + dir.resolve("maillog"));
+    }
+
+    private static Path script() {
+        return Loopback.repoRoot().resolve("bench/postfix-instance");
+    }
+
+    private static void run(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "postfix";
+    }
+
+    @Override
+    public int smtpPort() {
+        return port;
+    }
+
+    @Override
+    public Path mailRoot() {
+        return dir.resolve("mail");
+    }
+
+    @Override
+    public Set<Long> processes() {
+        try {
+            return Set.of(Long.parseLong(Files.readString(dir.resolve("queue/pid/master.pid")).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Set.of();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        run(List.of(script().toString(), "stop", dir.toString()));
+    }
+}
