@@ -154,6 +154,53 @@ class DeliveryServiceTest {
         }
     }
 
+    /**
+     * A full file system: the mailbox is a 64 KiB tmpfs, nearly filled. The message waits, its
+     * failures counted as no space left, and is delivered once when space returns. Skipped where
+     * the tests may not mount (they run as root in CI).
+     */
+    @Test
+    void aFullFileSystemDefersDeliveryUntilSpaceReturns() throws Exception {
+        given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/gina@example.test").then().statusCode(201);
+        Path mailbox = ROOT.resolve("example.test/gina");
+        Files.createDirectories(mailbox);
+        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
+                mailbox.toAbsolutePath().toString()), "cannot mount a tmpfs here");
+        try {
+            Path filler = mailbox.resolve("filler");
+            Files.write(filler, new byte[60 * 1024]);
+            Path fresh = mailbox.resolve("Maildir/new");
+            double before = failures("FileSystemException") + failures("IOException");
+            String id = id();
+            Topics4Test.send(Topics.DELIVERY, "gina@example.test", Topics4Test.envelope(id, "gina@example.test"),
+                    "Subject: " + id + "\r\n\r\n" + "x".repeat(16 * 1024) + "\r\n");
+            await().atMost(Duration.ofSeconds(30)).until(() -> failures("FileSystemException") + failures("IOException") > before);
+            assertEquals(0, files(fresh), "nothing delivered while the disk is full");
+            Files.delete(filler);
+            await().atMost(Duration.ofSeconds(30)).until(() -> files(fresh) == 1);
+            assertTrue(read(Files.list(fresh).findFirst().orElseThrow()).contains("Subject: " + id));
+            try (Stream<Path> tmp = Files.list(mailbox.resolve("Maildir/tmp"))) {
+                assertEquals(0, tmp.count(), "no partial file is left in tmp/");
+            }
+        } finally {
+            run("umount", mailbox.toAbsolutePath().toString());
+        }
+    }
+
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
+    private double failures(String reason) {
+        var c = meters.find("mailpipe.delivery.failures").tag("reason", reason).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private static boolean run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor() == 0;
+    }
+
     private static boolean chattr(String flag, Path dir) throws Exception {
         Process p = new ProcessBuilder("chattr", flag, dir.toString()).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();

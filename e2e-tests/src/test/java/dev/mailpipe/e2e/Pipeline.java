@@ -36,7 +36,8 @@ final class Pipeline implements AutoCloseable {
     static Pipeline start(Path data, Map<String, String> settings) throws IOException, InterruptedException {
         Files.createDirectories(data);
         int kafka = Loopback.freeRange(1);
-        int http = Loopback.freeRange(4);
+        // Four services, and up to three replicas of each (replica k adds 4(k-1) to its port).
+        int http = Loopback.freeRange(12);
         int smtp = Loopback.freePort();
         Map<String, String> env = new HashMap<>(settings);
         env.put("MAILPIPE_DATA", data.toString());
@@ -98,6 +99,51 @@ final class Pipeline implements AutoCloseable {
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         p.waitFor();
         return out;
+    }
+
+    /**
+     * Waits until the consumer group is stable with {@code members} members, that is every replica
+     * of the stage has its partitions; returns when it was seen so (System.nanoTime).
+     */
+    long awaitGroup(String group, int members, Duration timeout) throws Exception {
+        return awaitGroupChange(group, members, null, timeout);
+    }
+
+    /** The member ids of a consumer group now (empty while the broker does not answer). */
+    java.util.Set<String> groupMembers(String group) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+            return admin.describeConsumerGroups(List.of(group)).all().get(10, java.util.concurrent.TimeUnit.SECONDS).get(group)
+                    .members().stream().map(m -> m.consumerId()).collect(java.util.stream.Collectors.toSet());
+        } catch (Exception e) {
+            return java.util.Set.of();
+        }
+    }
+
+    /**
+     * After a fault: waits until the group is stable with {@code members} members again and has
+     * really been through the change: its members differ from {@code before} (a killed consumer
+     * stays a member until its session expires), or the broker was seen not answering.
+     */
+    long awaitGroupChange(String group, int members, java.util.Set<String> before, Duration timeout) throws Exception {
+        boolean outage = false;
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrapServers(),
+                "default.api.timeout.ms", "5000", "request.timeout.ms", "2000"))) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                try {
+                    var d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                    var ids = d.members().stream().map(m -> m.consumerId()).collect(java.util.stream.Collectors.toSet());
+                    if (d.groupState() == org.apache.kafka.common.GroupState.STABLE && ids.size() == members
+                            && (before == null || outage || !ids.equals(before))) {
+                        return System.nanoTime();
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    outage = true; // the broker is restarting: ask again
+                }
+                Thread.sleep(200);
+            }
+        }
+        throw new IllegalStateException("group " + group + " not stable with " + members + " members within " + timeout);
     }
 
     /** What the launcher printed (its supervisor's restarts among it). */

@@ -95,23 +95,20 @@ public final class CompareBench {
             }
         }
         System.out.println();
+        printRatios(results, 0, "-cold");
+        printRatios(results, 1, "");
+    }
+
+    /** The closing lines: per workload, mailpipe's delivered rate over Postfix's, round 0 (cold) or 1 (steady). */
+    private static void printRatios(Map<String, Map<String, Result[]>> results, int round, String suffix) {
         for (var e : results.entrySet()) {
             Result[] mp = e.getValue().get("mailpipe");
             Result[] pf = e.getValue().get("postfix");
-            if (mp == null || pf == null) {
-                continue;
+            if (mp != null && pf != null) {
+                System.out.printf("%s%s mailpipe/postfix delivered ratio %.2f (mailpipe %.0f/s, postfix %.0f/s)%n", e.getKey(),
+                        suffix, mp[round].deliveredPerSecond() / pf[round].deliveredPerSecond(),
+                        mp[round].deliveredPerSecond(), pf[round].deliveredPerSecond());
             }
-            System.out.printf("%s-cold mailpipe/postfix delivered ratio %.2f (mailpipe %.0f/s, postfix %.0f/s)%n", e.getKey(),
-                    mp[0].deliveredPerSecond() / pf[0].deliveredPerSecond(), mp[0].deliveredPerSecond(), pf[0].deliveredPerSecond());
-        }
-        for (var e : results.entrySet()) {
-            Result[] mp = e.getValue().get("mailpipe");
-            Result[] pf = e.getValue().get("postfix");
-            if (mp == null || pf == null) {
-                continue;
-            }
-            System.out.printf("%s mailpipe/postfix delivered ratio %.2f (mailpipe %.0f/s, postfix %.0f/s)%n", e.getKey(),
-                    mp[1].deliveredPerSecond() / pf[1].deliveredPerSecond(), mp[1].deliveredPerSecond(), pf[1].deliveredPerSecond());
         }
     }
 

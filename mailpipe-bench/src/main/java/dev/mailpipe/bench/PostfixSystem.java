@@ -4,6 +4,7 @@ import dev.mailpipe.peers.Loopback;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -29,16 +30,9 @@ final class PostfixSystem implements MailSystem {
                 String.valueOf(port), String.valueOf(relayPort)));
         command.addAll(mailboxes);
         run(command);
-        PostfixSystem p = new PostfixSystem(dir, port);
         // master(8) forks the listeners; wait until the port answers.
-        for (int i = 0; i < 100; i++) {
-            try (var s = new java.net.Socket("127.0.0.1", port)) {
-                return p;
-            } catch (IOException e) {
-                Thread.sleep(100);
-            }
-        }
-        throw new IllegalStateException("postfix does not listen on " + port + "; see " + dir.resolve("maillog"));
+        Loopback.awaitListening("127.0.0.1", port, Duration.ofSeconds(10));
+        return new PostfixSystem(dir, port);
     }
 
     private static Path script() {

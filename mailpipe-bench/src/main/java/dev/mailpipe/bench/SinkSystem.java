@@ -33,15 +33,13 @@ final class SinkSystem implements MailSystem {
         dir.toFile().setExecutable(true, false);
         ChildProcess p = ChildProcess.start("smtp-sink " + address, List.of("smtp-sink", "-u", "nobody", "-d",
                 dumps + "/%H.", address + ":" + port, "1000"), dir, Map.of(), dir.resolve("smtp-sink.log"));
-        for (int i = 0; i < 100; i++) {
-            try (var s = new java.net.Socket(address, port)) {
-                return new SinkSystem(name, p, dumps, port);
-            } catch (java.io.IOException e) {
-                Thread.sleep(50);
-            }
+        try {
+            Loopback.awaitListening(address, port, Duration.ofSeconds(5));
+        } catch (IllegalStateException e) {
+            p.stop(Duration.ofSeconds(5));
+            throw e;
         }
-        p.stop(Duration.ofSeconds(5));
-        throw new IllegalStateException("smtp-sink does not listen on " + address + ":" + port);
+        return new SinkSystem(name, p, dumps, port);
     }
 
     /** Messages it has taken so far. */

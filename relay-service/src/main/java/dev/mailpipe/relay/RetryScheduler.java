@@ -65,10 +65,6 @@ public class RetryScheduler {
     private Thread thread;
 
     void start(@Observes StartupEvent event) {
-        Map<String, Object> c = KafkaClients.consumer(kafka);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "relay-service-retry");
-        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
-        consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
         producer = new KafkaProducer<>(KafkaClients.producer(kafka), new StringSerializer(), new ByteArraySerializer());
         thread = new Thread(this::run, "relay-retry-scheduler");
         thread.setDaemon(true);
@@ -77,14 +73,54 @@ public class RetryScheduler {
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {
         running = false;
-        if (consumer != null) {
-            consumer.wakeup();
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (thread != null) {
+            thread.interrupt();
             thread.join(10_000);
         }
     }
 
-
+    /**
+     * Runs until shutdown. A failure (the broker gone while a forward or a commit was under way) must
+     * not stop the scheduler for good, or deferred mail would wait for a restart of the relay: the
+     * consumer is opened again from the committed offsets, after a wait that doubles up to 30 s.
+     * What was forwarded but not committed is forwarded again (at least once, never lost).
+     */
     private void run() {
+        long backoffMillis = 1000;
+        try {
+            while (running) {
+                try {
+                    consumeUntilStopped();
+                    return;
+                } catch (WakeupException e) {
+                    return;
+                } catch (Exception e) {
+                    if (!running) {
+                        return;
+                    }
+                    LOG.warnf("retry scheduler: %s; reading the retry tiers again from the committed offsets in %d ms",
+                            e, backoffMillis);
+                    Thread.sleep(backoffMillis);
+                    backoffMillis = Math.min(backoffMillis * 2, 30_000);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void consumeUntilStopped() throws Exception {
+        Map<String, Object> c = KafkaClients.consumer(kafka);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "relay-service-retry");
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+        consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        pausedUntil.clear();
         List<String> tiers = Topics.RETRY_TIERS.stream().map(t -> Topics.RETRY_PREFIX + t).toList();
         try {
             consumer.subscribe(tiers, new ConsumerRebalanceListener() {
@@ -122,13 +158,8 @@ public class RetryScheduler {
                     consumer.commitSync(done);
                 }
             }
-        } catch (WakeupException e) {
-            // shutting down
-        } catch (Exception e) {
-            LOG.errorf(e, "retry scheduler stopped; deferred mail waits until the relay restarts");
         } finally {
             consumer.close();
-            producer.close(Duration.ofSeconds(5));
         }
     }
 

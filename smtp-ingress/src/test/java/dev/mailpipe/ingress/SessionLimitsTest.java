@@ -95,6 +95,59 @@ class SessionLimitsTest {
         }
     }
 
+    /**
+     * A flood of connections from one address and slow clients from others (one idle, one that
+     * trickles a byte at a time): the per-client limit refuses the flood at once, the slow ones end
+     * at their time limits, and a well-behaved client from elsewhere is served within a second.
+     */
+    @Test
+    void aFloodAndSlowClientsDoNotKeepAWellBehavedClientWaiting() throws Exception {
+        List<SmtpTestClient> flood = new ArrayList<>();
+        try (SmtpTestClient idle = SmtpTestClient.connectFrom("127.0.0.5", ingress.port());
+                SmtpTestClient trickler = SmtpTestClient.connectFrom("127.0.0.6", ingress.port())) {
+            for (int i = 0; i < 60; i++) {
+                flood.add(SmtpTestClient.connectFrom("127.0.0.4", ingress.port()));
+            }
+            Thread trickle = new Thread(() -> {
+                try {
+                    assertTrue(trickler.reply().startsWith("220 "));
+                    for (String b : "NOOP NOOP NOOP NOOP NOOP NOOP NOOP".split("")) {
+                        trickler.write(b);
+                        Thread.sleep(150);
+                    }
+                } catch (Exception e) {
+                    // The server hung up on it: that is the point.
+                }
+            });
+            trickle.start();
+            long start = System.nanoTime();
+            try (SmtpTestClient good = SmtpTestClient.connectFrom("127.0.0.3", ingress.port())) {
+                assertTrue(good.reply().startsWith("220 "), "greeted after the greeting delay");
+                assertTrue(good.send("EHLO good.test").startsWith("250"));
+                assertEquals("250 2.1.0 Ok", good.send("MAIL FROM:<a@y.test>"));
+                assertEquals("250 2.1.5 Ok", good.send("RCPT TO:<alice@example.test>"));
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(millis < 1000, "served within a second, took " + millis + " ms");
+            }
+            int refused = 0;
+            for (SmtpTestClient c : flood) {
+                if (c.reply().startsWith("421 4.7.0")) {
+                    refused++;
+                }
+            }
+            assertEquals(57, refused, "beyond 3 sessions per client the flood is refused");
+            // The idle client hits the idle timeout (1 s); the trickler the session limit (3 s).
+            assertTrue(idle.reply().startsWith("220 "));
+            assertEquals("421 4.4.2 mailpipe.localhost Error: timeout exceeded", idle.reply());
+            assertEquals("421 4.4.2 mailpipe.localhost Error: session time limit exceeded", trickler.reply());
+            trickle.join(10_000);
+        } finally {
+            for (SmtpTestClient c : flood) {
+                c.close();
+            }
+        }
+    }
+
     /** A pipelining client learns of the recipient limit only after it sent DATA (RFC 5321 4.5.3.1.10). */
     @Test
     void excessRecipientsGet452AndTheTransactionGoesOnForTheAcceptedOnes() throws Exception {

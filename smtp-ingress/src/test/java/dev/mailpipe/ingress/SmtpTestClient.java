@@ -21,7 +21,13 @@ final class SmtpTestClient implements AutoCloseable {
     }
 
     static SmtpTestClient connect(int port) throws IOException {
+        return connectFrom("127.0.0.1", port);
+    }
+
+    /** From another loopback address (127.0.0.0/8 is all local): another client, to the server. */
+    static SmtpTestClient connectFrom(String source, int port) throws IOException {
         Socket s = new Socket();
+        s.bind(new InetSocketAddress(source, 0));
         s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         s.setSoTimeout(15000);
         return new SmtpTestClient(s);

@@ -58,8 +58,8 @@ public final class Dovecot implements AutoCloseable {
             Thread.sleep(100);
         }
         Dovecot d = new Dovecot(p, dir, imap, pop3);
-        d.awaitListening(imap);
-        d.awaitListening(pop3);
+        Loopback.awaitListening("127.0.0.1", imap, Duration.ofSeconds(10));
+        Loopback.awaitListening("127.0.0.1", pop3, Duration.ofSeconds(10));
         return d;
     }
 
@@ -69,17 +69,6 @@ public final class Dovecot implements AutoCloseable {
             p.toFile().setExecutable(true, false);
             p.toFile().setReadable(true, false);
         }
-    }
-
-    private void awaitListening(int port) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            try (var s = new java.net.Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                Thread.sleep(100);
-            }
-        }
-        throw new IllegalStateException("dovecot does not listen on " + port);
     }
 
     /** Every message of the user's INBOX as the client received it; {@code protocol}: imap or pop3. */

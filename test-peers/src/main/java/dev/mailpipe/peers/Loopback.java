@@ -52,6 +52,19 @@ public final class Loopback {
         return true;
     }
 
+    /** Waits until something accepts TCP connections at {@code host:port}; fails after {@code timeout}. */
+    public static void awaitListening(String host, int port, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (var s = new java.net.Socket(host, port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException("nothing listens on " + host + ":" + port + " after " + timeout);
+    }
+
     /** The repository's top directory (tests run with their module as working directory). */
     public static Path repoRoot() {
         return Path.of(System.getProperty("mailpipe.root", "..")).toAbsolutePath().normalize();
