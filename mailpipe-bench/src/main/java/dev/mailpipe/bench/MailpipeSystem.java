@@ -39,6 +39,12 @@ final class MailpipeSystem implements MailSystem {
         env.put("MAILPIPE_ROUTING_DNS_SERVERS", dns);
         env.put("MAILPIPE_RELAY_PORT", String.valueOf(relayPort));
         env.put("MAILPIPE_BROKER_SETTINGS", brokerSettings);
+        // Experiments with JVM options pass through, as to any ./mailpipe up.
+        for (String knob : List.of("MAILPIPE_JAVA_OPTS", "MAILPIPE_JIT_OPTS", "MAILPIPE_HEAP")) {
+            if (System.getenv(knob) != null) {
+                env.put(knob, System.getenv(knob));
+            }
+        }
         ChildProcess p = ChildProcess.start("mailpipe up", List.of("./mailpipe", "up"), Loopback.repoRoot(), env,
                 data.resolve("launcher.log"));
         p.awaitOutput("mailpipe is up", Duration.ofMinutes(3));

@@ -16,12 +16,16 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.core.Vertx;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -60,8 +64,40 @@ public class RelayService {
         this.walker = new MxWalker(vertx, config);
     }
 
+    /**
+     * Many deliveries at once: this runs on the {@code relay-deliveries} worker pool without order
+     * ({@code smallrye.messaging.worker.relay-deliveries.max-concurrency}), so a slow or silent MX
+     * holds only the deliveries that wait on it, and {@link SiteLimiter} caps each site. The
+     * throttled commit strategy moves a partition's offset only past records whose outcome is
+     * recorded, even when later records finish first. Independent messages need no order.
+     */
     @Incoming("relay")
-    public Uni<Void> relay(ConsumerRecord<String, byte[]> record) {
+    @Blocking(value = "relay-deliveries", ordered = false)
+    public void relay(ConsumerRecord<String, byte[]> record) {
+        // An interrupt (shutdown) does not cut the wait short: an exception here would nack the
+        // record to the dead-letter topic. The delivery ends within its own timeouts; its outcome is
+        // then recorded, or the record stays uncommitted and the next owner delivers it.
+        CompletableFuture<Void> done = deliver(record).subscribeAsCompletionStage();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    done.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw new CompletionException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Uni<Void> deliver(ConsumerRecord<String, byte[]> record) {
         Envelope envelope;
         try {
             Header h = record.headers().lastHeader(RecordHeaders.ENVELOPE);

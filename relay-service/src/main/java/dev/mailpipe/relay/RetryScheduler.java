@@ -78,7 +78,6 @@ public class RetryScheduler {
             c.wakeup();
         }
         if (thread != null) {
-            thread.interrupt();
             thread.join(10_000);
         }
     }
@@ -104,7 +103,9 @@ public class RetryScheduler {
                     }
                     LOG.warnf("retry scheduler: %s; reading the retry tiers again from the committed offsets in %d ms",
                             e, backoffMillis);
-                    Thread.sleep(backoffMillis);
+                    for (long slept = 0; slept < backoffMillis && running; slept += 100) {
+                        Thread.sleep(100); // in slices, so that a shutdown does not wait for it
+                    }
                     backoffMillis = Math.min(backoffMillis * 2, 30_000);
                 }
             }

@@ -1,0 +1,69 @@
+package dev.mailpipe.relay;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailpipe.kafka.LocalKafkaResource;
+import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.MailRecords;
+import dev.mailpipe.model.Recipient;
+import dev.mailpipe.model.Route;
+import dev.mailpipe.model.Topics;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/** One MX that greets and goes silent must not hold up mail for other domains (many deliveries at once). */
+@QuarkusTest
+@QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = SlowAndFastPeers.class, restrictToAnnotatedClass = true)
+class RelayConcurrencyTest {
+
+    private static Envelope toDomain(String id, String domain, String address) {
+        return Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null), "s@y.test",
+                List.of(Recipient.of("rcpt@" + domain)), 40)
+                .withRoute(new Route(domain, List.of(new Route.MxHost("mx." + domain, 10, List.of(address))), null));
+    }
+
+    @Test
+    void aSilentMxHoldsOnlyItsOwnMailWhileOtherDomainsFlow() throws Exception {
+        String bootstrap = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all"),
+                new StringSerializer(), new ByteArraySerializer())) {
+            p.send(MailRecords.record(Topics.RELAY, "tarpit.test", toDomain("slow-1", "tarpit.test", "127.0.0.31"),
+                    "Subject: to the tarpit\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8))).get();
+            // The relay is stuck on the tarpit's reply to EHLO now; then mail for a healthy domain.
+            await().atMost(Duration.ofSeconds(60)).until(() -> !SlowAndFastPeers.silentConnections.isEmpty());
+            for (int i = 0; i < 5; i++) {
+                p.send(MailRecords.record(Topics.RELAY, "fast.test", toDomain("fast-" + i, "fast.test", "127.0.0.32"),
+                        ("Subject: fast " + i + "\r\n\r\nx\r\n").getBytes(StandardCharsets.UTF_8)));
+            }
+            p.flush();
+        }
+        // One at a time, these would wait the tarpit's 25 s reply timeout; at once, they go now.
+        await().atMost(Duration.ofSeconds(15)).until(() -> fastMessages() == 5);
+        assertEquals(1, SlowAndFastPeers.silentConnections.size(), "the tarpit still holds its one delivery");
+        assertTrue(SlowAndFastPeers.silentConnections.get(0).isConnected());
+    }
+
+    private static long fastMessages() throws Exception {
+        return SlowAndFastPeers.fast.messages().stream().filter(f -> {
+            try {
+                return Files.readString(f).contains("Subject: fast ");
+            } catch (Exception e) {
+                return false;
+            }
+        }).count();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.mailpipe.relay;
+
+import dev.mailpipe.peers.Loopback;
+import dev.mailpipe.peers.SmtpSink;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Two remote MX hosts on one port: 127.0.0.31 greets and then never answers (a tarpit), 127.0.0.32
+ * is an aiosmtpd sink that accepts at once. The relay under test reaches both on that port.
+ */
+public class SlowAndFastPeers implements QuarkusTestResourceLifecycleManager {
+    static SmtpSink fast;
+    static final List<Socket> silentConnections = new CopyOnWriteArrayList<>();
+    private static ServerSocket silent;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            int port = Loopback.freePort("127.0.0.31", "127.0.0.32");
+            Path dir = Files.createTempDirectory("relay-peers-");
+            fast = SmtpSink.start("127.0.0.32", port, dir.resolve("fast"), "accept");
+            silent = new ServerSocket(port, 50, InetAddress.getByName("127.0.0.31"));
+            Thread t = new Thread(() -> {
+                while (!silent.isClosed()) {
+                    try {
+                        Socket s = silent.accept();
+                        s.getOutputStream().write("220 tarpit.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                        silentConnections.add(s); // kept open, never answered
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "silent-mx");
+            t.setDaemon(true);
+            t.start();
+            return Map.of("mailpipe.relay.port", String.valueOf(port), "mailpipe.relay.reply-timeout", "25s");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        try {
+            silent.close();
+            for (Socket s : silentConnections) {
+                s.close();
+            }
+            fast.close();
+        } catch (Exception e) {
+            // Test peers only.
+        }
+    }
+}
