@@ -56,10 +56,6 @@ public record MailAddress(String localPart, String domain) {
         return toString().toLowerCase(Locale.ROOT);
     }
 
-    public boolean isQuoted() {
-        return localPart.startsWith("\"");
-    }
-
     public boolean isDomainLiteral() {
         return domain.startsWith("[");
     }

@@ -4,9 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The topics of the pipeline contract (shared/design/pipeline.md), with the settings each one is
- * created with. Every service may rename a topic through its channel configuration; these are the
- * defaults the local launcher and the deploy manifests create.
+ * The topics of the pipeline contract, with the settings each one is created with. Every record
+ * names its topic from these constants, so they are the names, not defaults.
  */
 public final class Topics {
     public static final String INBOUND = "mail.inbound";
@@ -20,11 +19,18 @@ public final class Topics {
     /** Retry tiers of the relay, in order; past the last one the last tier repeats. */
     public static final List<String> RETRY_TIERS = List.of("1m", "5m", "30m", "2h", "6h");
 
+    /** The largest message the ingress accepts by default (its SIZE, RFC 1870): 25 MiB. */
+    public static final int MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+
+    /** {@link #MAX_MESSAGE_BYTES} as a configuration default. */
+    public static final String MAX_MESSAGE_BYTES_DEFAULT = "" + MAX_MESSAGE_BYTES;
+
     /**
-     * Room for the largest message the ingress accepts (25 MiB by default) plus its headers and the
-     * envelope: topics, producers and consumers all take their byte limits from this one figure.
+     * Room for the largest message plus its trace headers and the envelope (2 MiB more): topics,
+     * producers and consumers all take their byte limits from this one figure
+     * ({@link RecordSizeConfigSource} gives it to the Kafka clients).
      */
-    public static final int MAX_RECORD_BYTES = 27 * 1024 * 1024;
+    public static final int MAX_RECORD_BYTES = MAX_MESSAGE_BYTES + 2 * 1024 * 1024;
 
     private Topics() {
     }

@@ -13,10 +13,6 @@ record SmtpReply(int code, List<String> lines) {
         return code >= 400 && code < 500;
     }
 
-    boolean permanentFailure() {
-        return code >= 500;
-    }
-
     /** The RFC 3463 status in the first line if the server gave one, else one derived from the code. */
     String status() {
         String first = lines.isEmpty() ? "" : lines.get(0);

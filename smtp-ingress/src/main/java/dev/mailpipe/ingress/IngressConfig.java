@@ -1,5 +1,6 @@
 package dev.mailpipe.ingress;
 
+import dev.mailpipe.model.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -57,7 +58,7 @@ public interface IngressConfig {
     String hostname();
 
     /** Largest message accepted, in octets, advertised as SIZE (RFC 1870). */
-    @WithDefault("26214400")
+    @WithDefault(Topics.MAX_MESSAGE_BYTES_DEFAULT)
     long maxMessageSize();
 
     /** Recipients per message; past it RCPT gets 452 4.5.3 (RFC 5321 4.5.3.1.8 asks for at least 100). */

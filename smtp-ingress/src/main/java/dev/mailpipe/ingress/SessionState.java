@@ -62,8 +62,4 @@ enum SessionState {
         }
         return OUT_OF_SEQUENCE.getOrDefault(verb, Reply.of(503, "5.5.1", "Error: bad sequence of commands"));
     }
-
-    boolean inTransaction() {
-        return this == MAIL || this == RCPT || this == BDAT;
-    }
 }

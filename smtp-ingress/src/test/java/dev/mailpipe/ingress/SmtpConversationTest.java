@@ -323,6 +323,13 @@ class SmtpConversationTest {
     }
 
     @Test
+    void theKafkaClientsTakeTheirByteLimitsFromTheOneSizeLimit() {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        assertEquals(dev.mailpipe.model.Topics.MAX_RECORD_BYTES, config.getValue("kafka.max.request.size", Integer.class));
+        assertEquals(dev.mailpipe.model.Topics.MAX_RECORD_BYTES, config.getValue("kafka.fetch.max.bytes", Integer.class));
+    }
+
+    @Test
     void kafkaRecordsAreCompressedByTheNativeLz4Codec() {
         // Under Quarkus's class loader lz4-java does not load its JNI build by itself: the stage must have.
         assertTrue(Native.isLoaded(), "lz4-java native library loaded at startup");
