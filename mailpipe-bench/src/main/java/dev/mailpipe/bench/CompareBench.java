@@ -20,7 +20,7 @@ import java.util.Map;
  * per delivered message, peak memory of the system's processes.
  *
  * <p>Usage: CompareBench [messages=5000] [sessions=20] [size=2048]. Environment: BENCH_WORKLOADS
- * (default {@code local,mixed,multi}), BENCH_SYSTEMS (default all four), BENCH_WARMUP (messages
+ * (default {@code local,spread,mixed,multi}), BENCH_SYSTEMS (default all four), BENCH_WARMUP (messages
  * before the steady round, default 2 × messages).
  */
 public final class CompareBench {
@@ -45,6 +45,14 @@ public final class CompareBench {
 
     static {
         WORKLOADS.put("local", new Workload("local", "(a) one mailbox", 1, List.of(new Stream(1, LOCAL, 1)), List.of(LOCAL)));
+        // smtp-source sends to one address per process: 50 of them, one session each, 20 KiB.
+        List<Stream> spread = new ArrayList<>();
+        List<String> fifty = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            fifty.add("user" + i + "@example.test");
+            spread.add(new Stream(1.0 / 50, "user" + i + "@example.test", 1));
+        }
+        WORKLOADS.put("spread", new Workload("spread", "(b) 20 KiB to 50 mailboxes, one session each", 10, spread, fifty));
         WORKLOADS.put("mixed", new Workload("mixed", "(c) half local, half relayed to a loopback smtp-sink", 1,
                 List.of(new Stream(0.5, LOCAL, 1), new Stream(0.5, REMOTE, 1)), List.of(LOCAL)));
         // smtp-source -r 5 sends to alice, 2alice .. 5alice (it prefixes the number from the second on).
@@ -58,7 +66,7 @@ public final class CompareBench {
         int sessions = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int size = args.length > 2 ? Integer.parseInt(args[2]) : 2048;
         int warmup = Integer.parseInt(System.getenv().getOrDefault("BENCH_WARMUP", String.valueOf(2 * n)));
-        List<String> workloads = List.of(System.getenv().getOrDefault("BENCH_WORKLOADS", "local,mixed,multi").split(","));
+        List<String> workloads = List.of(System.getenv().getOrDefault("BENCH_WORKLOADS", "local,spread,mixed,multi").split(","));
         List<String> systems = List.of(System.getenv().getOrDefault("BENCH_SYSTEMS",
                 "postfix,mailpipe,mailpipe-fsync,smtp-sink").split(","));
         // Postfix's delivery agents and smtp-sink run as nobody: the whole tree must be traversable.
