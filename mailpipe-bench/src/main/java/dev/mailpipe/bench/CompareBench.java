@@ -17,7 +17,8 @@ import java.util.Map;
  * smtp-sink (the protocol's limit), one after the other in one run on one machine. Per system and
  * workload, cold (the first messages after start) and steady (after a warm-up): accepted/s,
  * delivered/s (client start to last delivery), accept-to-delivered latency (probes), machine CPU
- * per delivered message, peak memory of the system's processes.
+ * per delivered message, peak memory of the system's processes; then the latency at 80 % of the
+ * steady rate, sent at an even pace.
  *
  * <p>Usage: CompareBench [messages=5000] [sessions=20] [size=2048]. Environment: BENCH_WORKLOADS
  * (default {@code local,spread,mixed,multi}), BENCH_SYSTEMS (default all four), BENCH_WARMUP (messages
@@ -96,6 +97,12 @@ public final class CompareBench {
                         round(system, workload, remote, warmup, sessions, size, sysDir.resolve("warmup"));
                         Result steady = round(system, workload, remote, n, sessions, size, sysDir.resolve("steady"));
                         print(system.name(), "steady", steady);
+                        if (system.mailRoot() != null && workload.streams().stream().allMatch(st -> st.recipients() == 1)) {
+                            // Latency below saturation: 80 % of the steady rate, at an even pace.
+                            Result paced = round(system, workload, remote, n, sessions, size, sysDir.resolve("paced"),
+                                    0.8 * steady.deliveredPerSecond());
+                            print(system.name(), "80%", paced);
+                        }
                         row.put(system.name(), new Result[] {cold, steady});
                     }
                 }
@@ -130,9 +137,24 @@ public final class CompareBench {
         };
     }
 
+    /** What sends a round's mail; returns once the client is done. */
+    private interface Load {
+        void send() throws Exception;
+    }
+
     /** One round: every stream's smtp-source at once, then until the last delivery. */
     private static Result round(MailSystem system, Workload w, SinkSystem remote, int n, int sessions, int size, Path logs)
             throws Exception {
+        return round(system, w, remote, n, sessions, size, logs, 0);
+    }
+
+    /**
+     * One round; with {@code pacedRate} above zero the mail goes at that rate through
+     * {@link PacedLoad} (single-recipient workloads, recipients in turn), else as fast as
+     * smtp-source sends it. Then until the last delivery.
+     */
+    private static Result round(MailSystem system, Workload w, SinkSystem remote, int n, int sessions, int size, Path logs,
+            double pacedRate) throws Exception {
         Files.createDirectories(logs);
         SinkSystem sinkItself = system instanceof SinkSystem s ? s : null;
         long localTarget = 0;
@@ -168,18 +190,25 @@ public final class CompareBench {
                 : () -> Math.min(lt, MailSystem.delivered(system.mailRoot(), local) - localBefore)
                         + Math.min(rt, remote.received() - remoteBefore);
         long target = sinkItself != null ? total : localTarget + remoteTarget;
+        Load load = pacedRate > 0
+                ? () -> PacedLoad.send(system.smtpPort(), w.streams().stream().map(Stream::to).toList(), (int) total, pacedRate,
+                        size * w.sizeFactor())
+                : () -> {
+                    List<ChildProcess> clients = new ArrayList<>();
+                    for (int i = 0; i < commands.size(); i++) {
+                        clients.add(ChildProcess.start("smtp-source", List.of(commands.get(i)), logs, Map.of(),
+                                logs.resolve("smtp-source-" + i + ".log")));
+                    }
+                    for (ChildProcess c : clients) {
+                        if (c.awaitExit(Duration.ofMinutes(30)) != 0 || !c.output().isBlank()) {
+                            throw new IllegalStateException(system.name() + ": smtp-source reported: " + c.output());
+                        }
+                    }
+                };
         try (MachineUsage usage = new MachineUsage(system::processes);
                 LatencyProbe probe = system.mailRoot() == null ? null : new LatencyProbe(system.smtpPort(), system.mailRoot(), 200)) {
             long start = System.nanoTime();
-            List<ChildProcess> clients = new ArrayList<>();
-            for (int i = 0; i < commands.size(); i++) {
-                clients.add(ChildProcess.start("smtp-source", List.of(commands.get(i)), logs, Map.of(), logs.resolve("smtp-source-" + i + ".log")));
-            }
-            for (ChildProcess c : clients) {
-                if (c.awaitExit(Duration.ofMinutes(30)) != 0 || !c.output().isBlank()) {
-                    throw new IllegalStateException(system.name() + ": smtp-source reported: " + c.output());
-                }
-            }
+            load.send();
             double acceptSeconds = (System.nanoTime() - start) / 1e9;
             Bench.until(target, done, Duration.ofMinutes(20));
             double deliverSeconds = (System.nanoTime() - start) / 1e9;
