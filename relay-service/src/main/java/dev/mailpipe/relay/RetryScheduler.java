@@ -60,7 +60,8 @@ public class RetryScheduler {
 
     private final Map<TopicPartition, Instant> pausedUntil = new HashMap<>();
     private volatile boolean running = true;
-    private KafkaConsumer<String, byte[]> consumer;
+    /** The current consumer; replaced after a failure, woken by stop() from another thread. */
+    private volatile KafkaConsumer<String, byte[]> consumer;
     private KafkaProducer<String, byte[]> producer;
     private Thread thread;
 
