@@ -49,6 +49,7 @@ public class RelayService {
 
     private final RelayConfig config;
     private final MxWalker walker;
+    private final FinishedDeliveries finished = new FinishedDeliveries(FinishedDeliveries.SIZE, FinishedDeliveries.KEEP);
     private final MeterRegistry registry;
 
     @Inject
@@ -108,8 +109,16 @@ public class RelayService {
                     record.headers(), e.getMessage()));
         }
         Envelope env = envelope;
+        String domain = record.key();
+        if (!finished.claim(env, domain)) {
+            LOG.infof("%s for %s (attempt %d) is already being or was relayed by this replica; not sent again",
+                    env.id(), domain, env.attempt());
+            registry.counter("mailpipe.relay.duplicates.skipped").increment();
+            return Uni.createFrom().voidItem();
+        }
         return Uni.createFrom().completionStage(() -> walker.deliver(env, record.value()).toCompletionStage())
-                .chain(results -> record(env, record.key(), record.value(), results));
+                .chain(results -> record(env, domain, record.value(), results))
+                .onFailure().invoke(e -> finished.release(env, domain));
     }
 
     /** Makes every outcome durable (events, retry records, the DSN) before the offset may move. */
