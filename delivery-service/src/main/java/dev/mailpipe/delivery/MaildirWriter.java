@@ -56,23 +56,20 @@ final class MaildirWriter {
     }
 
     /**
-     * Delivers a batch: every file written and fsync'd in {@code tmp/} at once on {@code writers}
-     * (the journal merges concurrent commits), renamed into {@code new/}, then each {@code new/}
+     * Delivers a batch: every file written and fsync'd in {@code tmp/} and renamed into {@code new/}
+     * at once on {@code writers} (the journal merges concurrent commits), then each {@code new/}
      * fsync'd once for all its files. A file counts as delivered only once its directory is synced.
      * One delivery's failure (a full disk, a read-only mailbox) fails only the deliveries it touches.
      */
     List<Result> deliverAll(List<Delivery> batch, Executor writers) {
         List<CompletableFuture<Result>> written = new ArrayList<>();
         for (Delivery d : batch) {
-            written.add(CompletableFuture.supplyAsync(() -> writeTemp(d), writers));
+            written.add(CompletableFuture.supplyAsync(() -> write(d), writers));
         }
         List<Result> results = new ArrayList<>();
         Map<Path, List<Integer>> toSync = new LinkedHashMap<>();
         for (CompletableFuture<Result> f : written) {
             Result r = f.join();
-            if (r.error() == null && !r.duplicate()) {
-                r = moveIntoNew(r);
-            }
             if (r.error() == null) {
                 // A duplicate may be the rename of a try whose directory sync failed: sync it again.
                 toSync.computeIfAbsent(r.file().getParent(), k -> new ArrayList<>()).add(results.size());
@@ -102,10 +99,11 @@ final class MaildirWriter {
         return results;
     }
 
-    private Result writeTemp(Delivery d) {
+    private Result write(Delivery d) {
         try {
             long size = d.head().length + (long) d.body().length;
-            String name = d.receivedEpochSeconds() + ".M" + digest(d.messageId() + "\0" + d.recipient()) + ".mailpipe,S=" + size;
+            String name = d.receivedEpochSeconds() + ".M" + digest(d.messageId() + "\0" + d.recipient())
+                    + ".mailpipe,S=" + size;
             Path tmp = d.maildir().resolve("tmp");
             Path cur = d.maildir().resolve("cur");
             Path fresh = d.maildir().resolve("new");
@@ -123,21 +121,10 @@ final class MaildirWriter {
                     ch.force(true);
                 }
             }
-            // Not yet delivered: the caller renames it; the file field holds the temporary name until then.
-            return new Result(d, temp, false, null);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            return new Result(d, target, false, null);
         } catch (IOException e) {
             return new Result(d, null, false, e);
-        }
-    }
-
-    private static Result moveIntoNew(Result written) {
-        Path temp = written.file();
-        Path target = temp.getParent().resolveSibling("new").resolve(temp.getFileName());
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            return new Result(written.delivery(), target, false, null);
-        } catch (IOException e) {
-            return new Result(written.delivery(), null, false, e);
         }
     }
 

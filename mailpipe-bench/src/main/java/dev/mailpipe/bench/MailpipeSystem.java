@@ -11,18 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** mailpipe's local stack as a user starts it: {@code ./mailpipe up}, settings through the environment. */
-final class MailpipeSystem implements MailSystem {
-    private final String name;
-    private final ChildProcess launcher;
-    private final Path data;
-    private final int port;
-
-    private MailpipeSystem(String name, ChildProcess launcher, Path data, int port) {
-        this.name = name;
-        this.launcher = launcher;
-        this.data = data;
-        this.port = port;
-    }
+record MailpipeSystem(String name, ChildProcess launcher, Path mailRoot, int smtpPort) implements MailSystem {
 
     /** {@code brokerSettings}: MAILPIPE_BROKER_SETTINGS, empty for the defaults. */
     static MailpipeSystem start(String name, Path data, String dns, int relayPort, List<String> mailboxes,
@@ -48,22 +37,7 @@ final class MailpipeSystem implements MailSystem {
         ChildProcess p = ChildProcess.start("mailpipe up", List.of("./mailpipe", "up"), Loopback.repoRoot(), env,
                 data.resolve("launcher.log"));
         p.awaitOutput("mailpipe is up", Duration.ofMinutes(3));
-        return new MailpipeSystem(name, p, data, port);
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int smtpPort() {
-        return port;
-    }
-
-    @Override
-    public Path mailRoot() {
-        return data.resolve("mail");
+        return new MailpipeSystem(name, p, data.resolve("mail"), port);
     }
 
     @Override

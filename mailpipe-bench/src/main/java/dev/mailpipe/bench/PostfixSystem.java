@@ -15,14 +15,7 @@ import java.util.Set;
  * laid out as mailpipe lays them out, remote.test relayed to the loopback sink. It fsyncs each queue
  * file before 250 and each Maildir file before it counts as delivered, as Postfix always does.
  */
-final class PostfixSystem implements MailSystem {
-    private final Path dir;
-    private final int port;
-
-    private PostfixSystem(Path dir, int port) {
-        this.dir = dir;
-        this.port = port;
-    }
+record PostfixSystem(Path dir, int smtpPort) implements MailSystem {
 
     static PostfixSystem start(Path dir, int relayPort, List<String> mailboxes) throws IOException, InterruptedException {
         int port = Loopback.freePort();
@@ -50,11 +43,6 @@ final class PostfixSystem implements MailSystem {
     @Override
     public String name() {
         return "postfix";
-    }
-
-    @Override
-    public int smtpPort() {
-        return port;
     }
 
     @Override

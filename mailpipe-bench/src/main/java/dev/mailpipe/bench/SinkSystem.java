@@ -13,18 +13,7 @@ import java.util.Set;
  * client. It accepts and writes each message to one file, with no fsync and no queue; used as the
  * reference system (on 127.0.0.1) and as the remote MX both systems relay to (on 127.0.0.2).
  */
-final class SinkSystem implements MailSystem {
-    private final String name;
-    private final ChildProcess sink;
-    private final Path dumps;
-    private final int port;
-
-    private SinkSystem(String name, ChildProcess sink, Path dumps, int port) {
-        this.name = name;
-        this.sink = sink;
-        this.dumps = dumps;
-        this.port = port;
-    }
+record SinkSystem(String name, ChildProcess sink, Path dumps, int smtpPort) implements MailSystem {
 
     static SinkSystem start(String name, String address, Path dir) throws Exception {
         int port = Loopback.freePort(address);
@@ -45,16 +34,6 @@ final class SinkSystem implements MailSystem {
     /** Messages it has taken so far. */
     long received() {
         return MailSystem.files(dumps);
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int smtpPort() {
-        return port;
     }
 
     @Override

@@ -49,7 +49,7 @@ public class RelayService {
 
     private final RelayConfig config;
     private final MxWalker walker;
-    private final FinishedDeliveries finished = new FinishedDeliveries(FinishedDeliveries.SIZE, FinishedDeliveries.KEEP);
+    private final ClaimedDeliveries claimed = new ClaimedDeliveries(ClaimedDeliveries.SIZE, ClaimedDeliveries.KEEP);
     private final MeterRegistry registry;
 
     @Inject
@@ -110,7 +110,7 @@ public class RelayService {
         }
         Envelope env = envelope;
         String domain = record.key();
-        if (!finished.claim(env, domain)) {
+        if (!claimed.claim(env, domain)) {
             LOG.infof("%s for %s (attempt %d) is already being or was relayed by this replica; not sent again",
                     env.id(), domain, env.attempt());
             registry.counter("mailpipe.relay.duplicates.skipped").increment();
@@ -118,7 +118,7 @@ public class RelayService {
         }
         return Uni.createFrom().completionStage(() -> walker.deliver(env, record.value()).toCompletionStage())
                 .chain(results -> record(env, domain, record.value(), results))
-                .onFailure().invoke(e -> finished.release(env, domain));
+                .onFailure().invoke(e -> claimed.release(env, domain));
     }
 
     /** Makes every outcome durable (events, retry records, the DSN) before the offset may move. */

@@ -93,6 +93,7 @@ public class RetryScheduler {
         long backoffMillis = 1000;
         try {
             while (running) {
+                long started = System.nanoTime();
                 try {
                     consumeUntilStopped();
                     return;
@@ -101,6 +102,9 @@ public class RetryScheduler {
                 } catch (Exception e) {
                     if (!running) {
                         return;
+                    }
+                    if (System.nanoTime() - started > 60_000_000_000L) {
+                        backoffMillis = 1000; // it ran well for a minute: a new outage starts afresh
                     }
                     LOG.warnf("retry scheduler: %s; reading the retry tiers again from the committed offsets in %d ms",
                             e, backoffMillis);

@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class FinishedDeliveriesTest {
+class ClaimedDeliveriesTest {
     private static Envelope envelope(String id) {
         return Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null), "s@y.test",
                 List.of(Recipient.of("r@d.test")), 10);
@@ -18,7 +18,7 @@ class FinishedDeliveriesTest {
 
     @Test
     void aRecordReadAgainIsNotDeliveredTwiceButARetryIs() {
-        FinishedDeliveries f = new FinishedDeliveries(100, Duration.ofMinutes(1));
+        ClaimedDeliveries f = new ClaimedDeliveries(100, Duration.ofMinutes(1));
         Envelope first = envelope("m1");
         assertTrue(f.claim(first, "d.test"));
         assertFalse(f.claim(first, "d.test"), "the same record again: already this replica's");
@@ -30,7 +30,7 @@ class FinishedDeliveriesTest {
 
     @Test
     void aFailedDeliveryMayBeTriedAgain() {
-        FinishedDeliveries f = new FinishedDeliveries(100, Duration.ofMinutes(1));
+        ClaimedDeliveries f = new ClaimedDeliveries(100, Duration.ofMinutes(1));
         Envelope e = envelope("m3");
         assertTrue(f.claim(e, "d.test"));
         f.release(e, "d.test");

@@ -6,23 +6,23 @@ import dev.mailpipe.model.Envelope;
 import java.time.Duration;
 
 /**
- * The relay records this process has taken on or finished (sent, deferred or bounced, outcome
- * recorded), by message, destination domain and attempt. Kafka delivers a record again when its offset was not committed:
- * after a broker outage or a rebalance this process may read mail it already sent. Found here, such
- * a record is acknowledged without a second SMTP transaction. A retry is a new attempt and goes.
- * After a crash of the relay itself the memory is gone, and only deliveries in flight (and the last
- * commit interval) are sent twice.
+ * The relay records this replica has taken on (in flight, or finished with its outcome recorded), by
+ * message, destination domain and attempt. Kafka hands a record over again when its offset was not
+ * committed: after a broker outage or a rebalance this replica may read mail it already sent. Found
+ * here, such a record is acknowledged without a second SMTP transaction; a retry is a new attempt
+ * and goes. After a crash of the relay itself the memory is gone, and only deliveries in flight
+ * (and the last commit interval) are sent twice.
  */
-final class FinishedDeliveries {
+final class ClaimedDeliveries {
     /** Records remembered: far more than a replica has in flight or reads again after an outage. */
     static final long SIZE = 200_000;
     /** Longer than any outage the consumer group survives without a restart of the relay. */
     static final Duration KEEP = Duration.ofHours(1);
 
-    private final Cache<String, Boolean> finished;
+    private final Cache<String, Boolean> claimed;
 
-    FinishedDeliveries(long size, Duration keep) {
-        this.finished = Caffeine.newBuilder().maximumSize(size).expireAfterWrite(keep).build();
+    ClaimedDeliveries(long size, Duration keep) {
+        this.claimed = Caffeine.newBuilder().maximumSize(size).expireAfterWrite(keep).build();
     }
 
     static String key(Envelope envelope, String domain) {
@@ -31,11 +31,11 @@ final class FinishedDeliveries {
 
     /** True if this record is now ours to deliver; false if this process has it already. */
     boolean claim(Envelope envelope, String domain) {
-        return finished.asMap().putIfAbsent(key(envelope, domain), Boolean.TRUE) == null;
+        return claimed.asMap().putIfAbsent(key(envelope, domain), Boolean.TRUE) == null;
     }
 
     /** The delivery failed before its outcome was recorded: a later copy may try again. */
     void release(Envelope envelope, String domain) {
-        finished.invalidate(key(envelope, domain));
+        claimed.invalidate(key(envelope, domain));
     }
 }
