@@ -34,6 +34,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -64,8 +65,13 @@ public class DeliveryService {
     private final MeterRegistry metrics;
     private final Timer writeTimer;
 
+    /**
+     * Unbounded: a batch (max.poll.records) sends an event per delivered copy at once; a bounded
+     * buffer would fail the sends past its size while the broker is slower than the writers.
+     */
     @Inject
     @Channel("outcomes")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
     MutinyEmitter<byte[]> outcomes;
 
     DeliveryService(DeliveryConfig config, RetryScheduleConfig retry, MailboxRegistry registry, MeterRegistry metrics)

@@ -2,11 +2,14 @@ package dev.mailpipe.kafka;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * For {@code @QuarkusTestResource}: a real broker ({@link KafkaBroker}, a child JVM) for one test
@@ -16,6 +19,7 @@ import java.util.Map;
 public class LocalKafkaResource implements QuarkusTestResourceLifecycleManager {
     private static volatile KafkaBroker lastStarted;
     private KafkaBroker broker;
+    private Path dir;
 
     /** The broker this resource started most recently: a test may stop it to see Kafka go away. */
     public static KafkaBroker lastStarted() {
@@ -25,7 +29,7 @@ public class LocalKafkaResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         try {
-            Path dir = Files.createTempDirectory("mailpipe-kafka-");
+            dir = Files.createTempDirectory("mailpipe-kafka-");
             broker = KafkaBroker.start(dir, freePort(), freePort(), 2);
             lastStarted = broker;
             return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
@@ -42,6 +46,19 @@ public class LocalKafkaResource implements QuarkusTestResourceLifecycleManager {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        deleteTree(dir);
+    }
+
+    /** The broker's data outlives no test class: every run of the suite would leave its logs behind. */
+    private static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // Only disk space is at stake; the test's outcome is not.
         }
     }
 

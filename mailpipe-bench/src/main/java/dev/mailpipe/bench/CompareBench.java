@@ -105,6 +105,8 @@ public final class CompareBench {
                         }
                         row.put(system.name(), new Result[] {cold, steady});
                     }
+                    Scratch.keepOnlyLogs(sysDir);
+                    Scratch.keepOnlyLogs(remote.dumps());
                 }
                 results.put(workload.name(), row);
             }

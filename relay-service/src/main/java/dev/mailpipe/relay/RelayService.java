@@ -30,6 +30,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -52,8 +53,13 @@ public class RelayService {
     private final ClaimedDeliveries claimed = new ClaimedDeliveries(ClaimedDeliveries.SIZE, ClaimedDeliveries.KEEP);
     private final MeterRegistry registry;
 
+    /**
+     * Unbounded: up to max-concurrency deliveries finish at once, each with an event per recipient;
+     * a bounded buffer would fail the sends past its size while the broker is slower than they are.
+     */
     @Inject
     @Channel("outcomes")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
     MutinyEmitter<byte[]> outcomes;
 
     private final RetryScheduleConfig retry;

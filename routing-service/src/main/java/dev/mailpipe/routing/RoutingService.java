@@ -11,6 +11,8 @@ import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.RetryScheduleConfig;
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.model.Failures;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
@@ -32,6 +34,7 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 /**
@@ -54,9 +57,19 @@ public class RoutingService {
     private final MeterRegistry registry;
     private final Timer dnsTimer;
 
+    /**
+     * Unbounded: everything one transaction sends is buffered until the producer takes it. The batch
+     * bounds it (max.poll.records times recipients per message); a bounded buffer failed every send
+     * past its size whenever the broker was slower than the loop, and so aborted every large batch.
+     */
     @Inject
     @Channel("routed")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
     KafkaTransactions<byte[]> transactions;
+
+    private static final Duration MAX_ABORT_BACKOFF = Duration.ofSeconds(30);
+    private final Counter aborts;
+    private volatile Duration abortBackoff = Duration.ZERO;
 
     private final RetryScheduleConfig retry;
 
@@ -71,6 +84,8 @@ public class RoutingService {
                 config.dns().cacheSize(), config.dns().negativeTtl());
         this.dnsTimer = Timer.builder("mailpipe.routing.dns.latency").publishPercentileHistogram().register(registry);
         registry.gauge("mailpipe.routing.dns.cache.hit.ratio", resolver, MxResolver::hitRate);
+        this.aborts = Counter.builder("mailpipe.routing.transactions.aborted")
+                .description("routing transactions aborted; their batches were read again").register(registry);
     }
 
     @Incoming("inbound")
@@ -90,14 +105,36 @@ public class RoutingService {
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(lookups.values().toArray(CompletableFuture[]::new));
         return Uni.createFrom().completionStage(all)
-                .chain(() -> transactions.withTransactionAndAck(batch, tx -> {
+                .chain(() -> transactions.withTransaction(batch, tx -> {
                     for (Parsed p : parsed) {
                         emit(tx, p, domain -> lookups.get(domain).join());
                     }
                     return Uni.createFrom().voidItem();
                 }))
-                .onFailure().invoke(e -> LOG.warnf("routing transaction aborted, the batch will be read again: %s", e))
+                .call(() -> {
+                    abortBackoff = Duration.ZERO;
+                    return Uni.createFrom().completionStage(batch.ack());
+                })
+                .onFailure().call(this::aborted)
                 .onFailure().recoverWithNull();
+    }
+
+    /**
+     * The transaction was aborted (broker unavailable, a rebalance, a send that failed): nothing of
+     * the batch is visible downstream and the consumer is back at the last committed offsets, so
+     * the batch is read again. Not nacked: the channel would log every failed send of the batch.
+     * The pause, doubling while aborts repeat, keeps a lasting failure from re-reading in a loop.
+     */
+    private Uni<Void> aborted(Throwable failure) {
+        aborts.increment();
+        abortBackoff = abortBackoff.isZero() ? Duration.ofSeconds(1) : min(abortBackoff.multipliedBy(2), MAX_ABORT_BACKOFF);
+        LOG.warnf("routing transaction aborted, the batch will be read again in %ds: %s", abortBackoff.toSeconds(),
+                Failures.summary(failure));
+        return Uni.createFrom().voidItem().onItem().delayIt().by(abortBackoff);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private record Parsed(KafkaRecord<String, byte[]> record, Envelope envelope, String error) {
