@@ -72,7 +72,7 @@ public final class Bounce {
         }
         String id = original.id() + "-dsn-" + UUID.randomUUID().toString().substring(0, 8);
         String boundary = "mailpipe-" + UUID.randomUUID();
-        boolean headersOnly = delayed || original.text("ret").map("HDRS"::equalsIgnoreCase).orElse(false);
+        boolean headersOnly = delayed || original.ret().orElse(Envelope.Ret.FULL) == Envelope.Ret.HDRS;
         StringBuilder m = new StringBuilder();
         m.append("From: Mail Delivery System <MAILER-DAEMON@").append(reportingMta).append(">\r\n");
         m.append("To: <").append(original.mailFrom()).append(">\r\n");
@@ -97,7 +97,7 @@ public final class Bounce {
         m.append("\r\n--").append(boundary).append("\r\n");
         m.append("Content-Type: message/delivery-status\r\n\r\n");
         m.append("Reporting-MTA: dns; ").append(reportingMta).append("\r\n");
-        original.text("envid").ifPresent(e -> m.append("Original-Envelope-Id: ").append(e).append("\r\n"));
+        original.envid().ifPresent(e -> m.append("Original-Envelope-Id: ").append(e).append("\r\n"));
         m.append("X-Mailpipe-Queue-ID: ").append(original.id()).append("\r\n");
         m.append("Arrival-Date: ").append(RFC5322.format(original.receivedAt())).append("\r\n");
         for (Failure f : owed) {

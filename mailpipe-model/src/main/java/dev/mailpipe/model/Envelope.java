@@ -96,6 +96,103 @@ public final class Envelope {
         return instant("notBefore");
     }
 
+    /** The message's body type as MAIL FROM declared it (RFC 6152 BODY=); 7BIT when absent. */
+    public BodyType body() {
+        return text("body").map(BodyType::of).orElse(BodyType.SEVEN_BIT);
+    }
+
+    /** Whether the message needs SMTPUTF8 (RFC 6531) from every server it passes. */
+    public boolean smtpUtf8() {
+        return flag("smtputf8");
+    }
+
+    /** What a delivery status notification returns of the message (RFC 3461 RET=), if asked. */
+    public Optional<Ret> ret() {
+        return text("ret").map(Ret::of);
+    }
+
+    /** The sender's envelope identifier for its notifications (RFC 3461 ENVID=, xtext), if given. */
+    public Optional<String> envid() {
+        return text("envid");
+    }
+
+    /** Whether the sender has been told the message is delayed (one warning per message). */
+    public boolean delayWarned() {
+        return flag("delayWarned");
+    }
+
+    /** The ESMTP parameters of MAIL FROM that travel with the message. */
+    public Envelope withMailParameters(BodyType body, boolean smtpUtf8, Ret ret, String envid) {
+        ObjectNode copy = node.deepCopy();
+        if (body != BodyType.SEVEN_BIT) {
+            copy.put("body", body.keyword());
+        }
+        if (smtpUtf8) {
+            copy.put("smtputf8", true);
+        }
+        if (ret != null) {
+            copy.put("ret", ret.name());
+        }
+        if (envid != null) {
+            copy.put("envid", envid);
+        }
+        return new Envelope(copy);
+    }
+
+    public Envelope withDelayWarned() {
+        ObjectNode copy = node.deepCopy();
+        copy.put("delayWarned", true);
+        return new Envelope(copy);
+    }
+
+    /** RFC 6152 and RFC 3030 BODY= values. */
+    public enum BodyType {
+        SEVEN_BIT("7BIT"), EIGHT_BIT_MIME("8BITMIME"), BINARY_MIME("BINARYMIME");
+
+        private final String keyword;
+
+        BodyType(String keyword) {
+            this.keyword = keyword;
+        }
+
+        public String keyword() {
+            return keyword;
+        }
+
+        /** The type a BODY= value names, in any case; empty for one this server does not know. */
+        public static Optional<BodyType> parse(String keyword) {
+            for (BodyType t : values()) {
+                if (t.keyword.equalsIgnoreCase(keyword)) {
+                    return Optional.of(t);
+                }
+            }
+            return Optional.empty();
+        }
+
+        static BodyType of(String keyword) {
+            return parse(keyword).orElseThrow(() -> new MalformedEnvelopeException("envelope body is not a BODY type: " + keyword));
+        }
+    }
+
+    /** RFC 3461 RET= values: the full message or its headers only. */
+    public enum Ret {
+        FULL, HDRS;
+
+        /** The value RET= names, in any case; empty for anything else. */
+        public static Optional<Ret> parse(String value) {
+            for (Ret r : values()) {
+                if (r.name().equalsIgnoreCase(value)) {
+                    return Optional.of(r);
+                }
+            }
+            return Optional.empty();
+        }
+
+        static Ret of(String value) {
+            return parse(value).orElseThrow(() -> new MalformedEnvelopeException("envelope ret is not FULL or HDRS: " + value));
+        }
+    }
+
     /** A string field this class has no accessor for, as it was received. */
     public Optional<String> text(String field) {
         JsonNode v = node.get(field);

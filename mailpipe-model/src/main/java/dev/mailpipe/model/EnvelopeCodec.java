@@ -59,10 +59,12 @@ public final class EnvelopeCodec {
             }
         }
         Envelope envelope = new Envelope(node);
-        // Surface bad timestamps now rather than deep inside a stage.
+        // Surface bad timestamps and parameter values now rather than deep inside a stage.
         envelope.receivedAt();
         envelope.firstAttemptAt();
         envelope.notBefore();
+        envelope.body();
+        envelope.ret();
         return envelope;
     }
 }

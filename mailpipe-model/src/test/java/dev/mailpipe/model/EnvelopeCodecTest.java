@@ -58,4 +58,32 @@ class EnvelopeCodecTest {
         assertThrows(MalformedEnvelopeException.class,
                 () -> EnvelopeCodec.decode("{\"v\":1,\"id\":\"x\",\"mailFrom\":\"\",\"rcptTo\":[{\"address\":\"a@b\"}],\"notBefore\":\"soon\"}".getBytes()));
     }
+
+    @Test
+    void mailParametersAreTypedAndTravelUnderTheirContractNames() {
+        Envelope e = sample().withMailParameters(Envelope.BodyType.EIGHT_BIT_MIME, true, Envelope.Ret.HDRS, "QQ+2B1")
+                .withDelayWarned();
+        String json = new String(EnvelopeCodec.encode(e), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"body\":\"8BITMIME\"") && json.contains("\"smtputf8\":true")
+                && json.contains("\"ret\":\"HDRS\"") && json.contains("\"envid\":\"QQ+2B1\"")
+                && json.contains("\"delayWarned\":true"), json);
+        Envelope back = EnvelopeCodec.decode(EnvelopeCodec.encode(e));
+        assertEquals(Envelope.BodyType.EIGHT_BIT_MIME, back.body());
+        assertTrue(back.smtpUtf8());
+        assertEquals(java.util.Optional.of(Envelope.Ret.HDRS), back.ret());
+        assertEquals(java.util.Optional.of("QQ+2B1"), back.envid());
+        assertTrue(back.delayWarned());
+        Envelope plain = sample();
+        assertEquals(Envelope.BodyType.SEVEN_BIT, plain.body());
+        assertEquals(java.util.Optional.empty(), plain.ret());
+        assertEquals(false, plain.smtpUtf8() || plain.delayWarned());
+    }
+
+    @Test
+    void anUnknownBodyOrRetValueIsMalformedAtDecode() {
+        assertThrows(MalformedEnvelopeException.class, () -> EnvelopeCodec.decode(
+                "{\"v\":1,\"id\":\"x\",\"mailFrom\":\"\",\"rcptTo\":[{\"address\":\"a@b\"}],\"body\":\"9BIT\"}".getBytes()));
+        assertThrows(MalformedEnvelopeException.class, () -> EnvelopeCodec.decode(
+                "{\"v\":1,\"id\":\"x\",\"mailFrom\":\"\",\"rcptTo\":[{\"address\":\"a@b\"}],\"ret\":\"ALL\"}".getBytes()));
+    }
 }

@@ -45,7 +45,6 @@ import org.jboss.logging.Logger;
 public class RelayService {
     static final String STAGE = "relay-service";
     /** Envelope flag: the sender was told once that this message is delayed. */
-    static final String DELAY_WARNED = "delayWarned";
     private static final Logger LOG = Logger.getLogger(RelayService.class);
 
     private final RelayConfig config;
@@ -163,7 +162,7 @@ public class RelayService {
                         .map(o -> new Bounce.Failure(o.recipient(), o.status(), o.detail(), o.remoteMta())).toList();
                 Bounce.delayed(envelope, message, delays, config.hostname(), now).ifPresent(
                         n -> out.add(MailRecords.mail(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
-                later = later.withFlag(DELAY_WARNED, true);
+                later = later.withDelayWarned();
             }
             out.add(MailRecords.mail(retry.topicAfter(attempt), domain, later, message));
             String why = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED).findFirst()
@@ -192,7 +191,7 @@ public class RelayService {
 
 
     private boolean dueForDelayWarning(Envelope envelope, Instant now) {
-        return config.delayWarning().isPresent() && !envelope.flag(DELAY_WARNED)
+        return config.delayWarning().isPresent() && !envelope.delayWarned()
                 && Duration.between(envelope.receivedAt(), now).compareTo(config.delayWarning().get()) >= 0;
     }
 }

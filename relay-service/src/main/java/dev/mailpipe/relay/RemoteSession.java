@@ -138,7 +138,7 @@ final class RemoteSession {
     Future<Result> send(Envelope envelope, byte[] message) {
         transactions++;
         List<Recipient> recipients = envelope.recipients();
-        boolean utf8 = envelope.flag("smtputf8");
+        boolean utf8 = envelope.smtpUtf8();
         if (utf8 && !extensions.contains("SMTPUTF8")) {
             return Future.succeededFuture(all(recipients, Outcome.Kind.BOUNCED, "5.6.7",
                     "x-mailpipe; message needs SMTPUTF8, which " + host + " does not offer"));
@@ -282,15 +282,15 @@ final class RemoteSession {
         if (extensions.contains("SIZE")) {
             sb.append(" SIZE=").append(envelope.size());
         }
-        if (extensions.contains("8BITMIME") && envelope.text("body").map("8BITMIME"::equals).orElse(false)) {
+        if (extensions.contains("8BITMIME") && envelope.body() == Envelope.BodyType.EIGHT_BIT_MIME) {
             sb.append(" BODY=8BITMIME");
         }
-        if (envelope.flag("smtputf8")) {
+        if (envelope.smtpUtf8()) {
             sb.append(" SMTPUTF8");
         }
         if (extensions.contains("DSN")) {
-            envelope.text("ret").ifPresent(v -> sb.append(" RET=").append(v));
-            envelope.text("envid").ifPresent(v -> sb.append(" ENVID=").append(v));
+            envelope.ret().ifPresent(v -> sb.append(" RET=").append(v.name()));
+            envelope.envid().ifPresent(v -> sb.append(" ENVID=").append(v));
         }
         return sb.toString();
     }

@@ -37,7 +37,8 @@ public class SmtpIngress {
     private final InboundPublisher publisher;
     private final IngressMetrics metrics;
     private final MailboxRegistry mailboxes;
-    private final RecipientPolicy recipientPolicy;
+    private final SessionContext mx;
+    private final SessionContext submission;
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final AtomicLong sessionIds = new AtomicLong();
@@ -56,7 +57,12 @@ public class SmtpIngress {
         this.publisher = publisher;
         this.metrics = metrics;
         this.mailboxes = mailboxes;
-        this.recipientPolicy = new RecipientPolicy(mailboxes, new ClientNetworks(config.relayNetworks()));
+        RecipientPolicy recipients = new RecipientPolicy(mailboxes, new ClientNetworks(config.relayNetworks()));
+        Authenticator authenticator = new Authenticator(vertx, mailboxes);
+        this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
+                false, tlsAvailable(), this::sessionEnded);
+        this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,
+                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded);
     }
 
     void start(@Observes StartupEvent event) throws Exception {
@@ -134,7 +140,7 @@ public class SmtpIngress {
         }
     }
 
-    boolean tlsAvailable() {
+    private boolean tlsAvailable() {
         return config.tls().keystore().isPresent();
     }
 
@@ -156,10 +162,10 @@ public class SmtpIngress {
             refusal = Reply.of(421, "4.7.0", config.hostname() + " Error: too many connections from " + ip);
         }
         String id = Long.toString(sessionIds.incrementAndGet(), 36);
-        new SmtpSession(this, socket, context, id, isSubmission).start(refusal);
+        new SmtpConnection(isSubmission ? submission : mx, socket, context, id).start(refusal);
     }
 
-    void sessionEnded(String ip) {
+    private void sessionEnded(String ip) {
         metrics.sessionClosed();
         open.decrementAndGet();
         perClient.computeIfPresent(ip, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
@@ -181,29 +187,5 @@ public class SmtpIngress {
 
     public int proxyPort() {
         return proxyPort;
-    }
-
-    Vertx vertx() {
-        return vertx;
-    }
-
-    IngressConfig config() {
-        return config;
-    }
-
-    InboundPublisher publisher() {
-        return publisher;
-    }
-
-    IngressMetrics metrics() {
-        return metrics;
-    }
-
-    MailboxRegistry mailboxes() {
-        return mailboxes;
-    }
-
-    RecipientPolicy recipientPolicy() {
-        return recipientPolicy;
     }
 }

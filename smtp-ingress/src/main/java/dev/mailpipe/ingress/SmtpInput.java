@@ -31,7 +31,21 @@ final class SmtpInput {
     record Chunk(Violation violation) implements Event {
     }
 
-    enum Violation { NONE, TOO_BIG, LINE_TOO_LONG, BARE_NEWLINE }
+    /** What was wrong with a message's text, if anything; it is refused whole at its end. */
+    enum Violation {
+        NONE, TOO_BIG, LINE_TOO_LONG, BARE_NEWLINE;
+
+        /** The reply refusing the message, or null for {@link #NONE}. */
+        Reply reply(IngressConfig config) {
+            return switch (this) {
+                case NONE -> null;
+                case TOO_BIG -> Reply.of(552, "5.3.4", "Error: message exceeds fixed size limit of " + config.maxMessageSize());
+                case LINE_TOO_LONG -> Reply.of(500, "5.5.2", "Error: line longer than " + config.maxTextLine() + " octets");
+                case BARE_NEWLINE -> Reply.of(554, "5.5.2",
+                        "Error: bare <CR> or <LF> in message; lines must end with <CR><LF>");
+            };
+        }
+    }
 
     private enum Mode { COMMAND, DATA, CHUNK }
 

@@ -1,0 +1,18 @@
+package dev.mailpipe.ingress;
+
+import io.vertx.core.Vertx;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * What a session needs of the server it belongs to, and nothing more: its settings, where accepted
+ * mail goes, who decides about recipients and passwords, and whom to tell when it ends. One per
+ * listener kind (MX or submission).
+ *
+ * @param primaryDomain where the bare {@code Postmaster} recipient (RFC 5321 4.5.1) goes
+ * @param ended told the client's address when a session's connection has closed
+ */
+record SessionContext(IngressConfig config, Vertx vertx, IngressMetrics metrics, InboundPublisher publisher,
+        RecipientPolicy recipients, Authenticator authenticator, Supplier<String> primaryDomain, boolean submission,
+        boolean tlsAvailable, Consumer<String> ended) {
+}

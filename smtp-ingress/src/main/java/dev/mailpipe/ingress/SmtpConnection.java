@@ -1,0 +1,220 @@
+package dev.mailpipe.ingress;
+
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import org.jboss.logging.Logger;
+
+/**
+ * The connection under one SMTP conversation: the socket, the greeting, input gathered in
+ * {@link SmtpInput} and handed to the {@link SmtpSession} one complete event at a time, replies
+ * written in order, the error limit, the time limits, closing.
+ *
+ * <p>While the session waits (for Kafka, a password check, the TLS handshake) nothing more is read
+ * out of the input, so pipelined commands (RFC 2920) simply wait their turn; past a megabyte of
+ * unread input the socket is paused until the session catches up.
+ */
+final class SmtpConnection {
+    private static final Logger LOG = Logger.getLogger(SmtpConnection.class);
+    private static final int PAUSE_ABOVE = 1 << 20;
+
+    private final SessionContext context;
+    private final IngressConfig config;
+    private final NetSocket socket;
+    private final Context eventLoop;
+    private final String sessionId;
+    private final String clientIp;
+    private final SmtpInput input;
+    private final SessionTimer timer;
+    private SmtpSession session;
+    private boolean greeted;
+    private boolean earlyTalker;
+    private boolean waiting;
+    private boolean closed;
+    private int errors;
+
+    SmtpConnection(SessionContext context, NetSocket socket, Context eventLoop, String sessionId) {
+        this.context = context;
+        this.config = context.config();
+        this.socket = socket;
+        this.eventLoop = eventLoop;
+        this.sessionId = sessionId;
+        this.clientIp = socket.remoteAddress().hostAddress();
+        this.input = new SmtpInput(config.maxCommandLine(), config.maxTextLine());
+        this.timer = new SessionTimer(context.vertx(), config.idleTimeout(), config.sessionTimeout(), () -> waiting,
+                this::timeout);
+    }
+
+    /** Greets the client, after the configured delay, or refuses it at once with {@code refusal}. */
+    void start(Reply refusal) {
+        socket.handler(this::received);
+        socket.closeHandler(v -> closed());
+        socket.exceptionHandler(e -> LOG.debugf("[%s] socket error: %s", sessionId, e.getMessage()));
+        if (refusal != null) {
+            LOG.infof("[%s] refused %s: %s", sessionId, clientIp, refusal);
+            reply(refusal);
+            return;
+        }
+        LOG.debugf("[%s] connect from %s", sessionId, clientIp);
+        session = new SmtpSession(context, this);
+        timer.start();
+        long delay = config.greetingDelay().toMillis();
+        if (delay > 0) {
+            context.vertx().setTimer(delay, t -> greet());
+        } else {
+            greet();
+        }
+    }
+
+    /** RFC 5321 4.3.1: a client that talks before the greeting is no SMTP client (or a spammer's). */
+    private void greet() {
+        if (closed) {
+            return;
+        }
+        if (earlyTalker) {
+            LOG.infof("[%s] early talker %s refused", sessionId, clientIp);
+            reply(Reply.of(554, "5.5.1", "Error: talked before the greeting; SMTP protocol synchronization"));
+            close();
+            return;
+        }
+        greeted = true;
+        write(Reply.plain(220, config.hostname() + " ESMTP mailpipe"));
+        pump();
+    }
+
+    private void received(Buffer data) {
+        timer.activity();
+        if (!greeted) {
+            earlyTalker = true;
+            return;
+        }
+        input.append(data);
+        pump();
+    }
+
+    private void pump() {
+        while (!waiting && !closed) {
+            SmtpInput.Event event = input.next();
+            if (event == null) {
+                break;
+            }
+            if (event instanceof SmtpInput.CommandLine line) {
+                session.command(line);
+            } else if (event instanceof SmtpInput.Message message) {
+                session.endOfData(message);
+            } else if (event instanceof SmtpInput.Chunk chunk) {
+                session.endOfChunk(chunk);
+            }
+        }
+        if (!closed) {
+            if (input.buffered() > PAUSE_ABOVE) {
+                socket.pause();
+            } else {
+                socket.resume();
+            }
+        }
+    }
+
+    // ---- for the session ------------------------------------------------------------------------
+
+    SmtpInput input() {
+        return input;
+    }
+
+    String sessionId() {
+        return sessionId;
+    }
+
+    String clientIp() {
+        return clientIp;
+    }
+
+    /** No further input is handed over until {@link #resume()}; the idle limit does not run meanwhile. */
+    void await() {
+        waiting = true;
+    }
+
+    /** Back on the event loop after a wait: hands over the input that arrived meanwhile. */
+    void resume() {
+        waiting = false;
+        pump();
+    }
+
+    /** Runs {@code task} on this connection's event loop (from a Kafka or worker thread). */
+    void onEventLoop(Runnable task) {
+        eventLoop.runOnContext(v -> task.run());
+    }
+
+    /**
+     * RFC 3207: the handshake, then {@code established} and a fresh start. Whatever the client sent
+     * after STARTTLS in clear is dropped, before and after (the CVE-2011-0411 class of injection).
+     */
+    void startTls(Runnable established) {
+        input.discardBuffered();
+        await();
+        socket.upgradeToSsl().onComplete(r -> {
+            if (r.failed()) {
+                LOG.infof("[%s] TLS handshake with %s failed: %s", sessionId, clientIp, r.cause().getMessage());
+                close();
+                return;
+            }
+            established.run();
+            input.discardBuffered();
+            resume();
+        });
+    }
+
+    void reply(Reply reply) {
+        reply(reply, true);
+    }
+
+    /** {@code countsAsError}: whether an error reply moves the session toward its error limit. */
+    void reply(Reply reply, boolean countsAsError) {
+        if (closed) {
+            return;
+        }
+        write(reply);
+        if (reply.isError()) {
+            context.metrics().rejected(reply);
+            if (reply.code() >= 500) {
+                LOG.debugf("[%s] %s: %s", sessionId, clientIp, reply);
+            }
+            if (countsAsError && ++errors >= config.maxErrors() && !reply.closes()) {
+                write(Reply.of(421, "4.7.0", config.hostname() + " Error: too many errors"));
+                close();
+                return;
+            }
+        }
+        if (reply.closes()) {
+            close();
+        }
+    }
+
+    /** A reply outside the error count: 354, 334 challenges, the 220 before TLS. */
+    void write(Reply reply) {
+        socket.write(reply.toBuffer());
+    }
+
+    private void timeout(String why) {
+        if (closed) {
+            return;
+        }
+        LOG.infof("[%s] %s: %s", sessionId, clientIp, why);
+        write(Reply.of(421, "4.4.2", config.hostname() + " Error: " + why));
+        close();
+    }
+
+    private void close() {
+        if (!closed) {
+            closed = true;
+            socket.close();
+            timer.cancel();
+        }
+    }
+
+    private void closed() {
+        closed = true;
+        timer.cancel();
+        context.ended().accept(clientIp);
+    }
+}
