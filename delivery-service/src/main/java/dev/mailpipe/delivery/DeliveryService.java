@@ -1,22 +1,17 @@
 package dev.mailpipe.delivery;
 
 import dev.mailpipe.model.Account;
-import dev.mailpipe.model.Bounce;
-import dev.mailpipe.model.DeadLetters;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.MalformedEnvelopeException;
-import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.RetryScheduleConfig;
-import dev.mailpipe.model.Topics;
+import dev.mailpipe.model.StageOutcomes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -31,8 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -57,6 +50,7 @@ public class DeliveryService {
 
     private final DeliveryConfig config;
     private final RetryScheduleConfig retry;
+    private final StageOutcomes stageOutcomes;
     private final MailboxRegistry registry;
     private final MaildirWriter writer;
     /** The threads that write one batch's files at once. */
@@ -78,6 +72,7 @@ public class DeliveryService {
             throws InterruptedException {
         this.config = config;
         this.retry = retry;
+        this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
         this.registry = registry;
         this.writer = new MaildirWriter(config.fsync());
         this.writers = Executors.newFixedThreadPool(config.writers(), r -> {
@@ -118,7 +113,7 @@ public class DeliveryService {
         Envelope envelope;
         Path maildir;
         try {
-            envelope = EnvelopeCodec.decode(header(record, RecordHeaders.ENVELOPE));
+            envelope = MailRecords.envelope(record);
             maildir = MailboxPath.of(root, record.key() == null ? "" : record.key());
         } catch (MalformedEnvelopeException | MailboxPath.UnsafeAddressException e) {
             reject(record, e.getMessage());
@@ -203,36 +198,18 @@ public class DeliveryService {
             bounce(envelope, record.value(), "5.2.2", "x-mailpipe; mailbox " + mailbox + " is full (quota " + quota + ")");
             return;
         }
-        int attempts = envelope.attempt() + 1;
-        Instant due = now.plus(retry.delayAfter(attempts));
-        Envelope later = envelope.withRoute(null).withAttempt(attempts, envelope.firstAttemptAt().orElse(now), due);
-        List<Message<byte[]>> out = List.of(
-                MailRecords.mail(retry.topicAfter(attempts), record.key(), later, record.value()),
-                MailEvent.of(envelope.id(), STAGE, "deferred", mailbox, "4.2.2 mailbox full; next attempt " + due).toMessage());
-        LOG.infof("deferred %s to <%s>: mailbox over quota, next attempt %s", envelope.id(), mailbox, due);
-        send(out);
+        send(stageOutcomes.defer(envelope.withRoute(null), record.key(), record.value(),
+                "4.2.2 mailbox " + mailbox + " is full (quota " + quota + ")", now).records());
     }
 
     private void bounce(Envelope envelope, byte[] message, String status, String diagnostic) {
         metrics.counter("mailpipe.delivery.messages", "outcome", "bounced").increment();
-        List<Message<byte[]>> out = new ArrayList<>();
-        for (var r : envelope.recipients()) {
-            out.add(MailEvent.of(envelope.id(), STAGE, "bounced", r.address(), status + " " + diagnostic).toMessage());
-        }
-        Bounce.of(envelope, message, envelope.recipients().stream()
-                        .map(r -> new Bounce.Failure(r, status, diagnostic, null)).toList(), config.hostname(), Instant.now())
-                .ifPresent(n -> out.add(MailRecords.mail(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
-        LOG.infof("bounced %s: %s %s", envelope.id(), status, diagnostic);
-        send(out);
+        send(stageOutcomes.bounceAll(envelope, message, status, diagnostic, Instant.now()));
     }
 
     private void reject(ConsumerRecord<String, byte[]> record, String reason) {
         metrics.counter("mailpipe.delivery.failures", "reason", "unusable-record").increment();
-        LOG.errorf("dead-lettering record %s-%d@%d (key %s): %s", record.topic(), record.partition(),
-                record.offset(), record.key(), reason);
-        String id = record.key() == null ? "unknown" : record.key();
-        send(List.of(DeadLetters.message(STAGE, record.topic(), record.key(), record.value(), record.headers(), reason),
-                MailEvent.of(id, STAGE, "dead-lettered", record.key(), reason).toMessage()));
+        send(stageOutcomes.deadLetter(record, reason));
     }
 
     /** Sends and waits for every acknowledgement: the offset moves only after the outcome is durable. */
@@ -242,9 +219,4 @@ public class DeliveryService {
         }
     }
 
-
-    private static byte[] header(ConsumerRecord<String, byte[]> record, String name) {
-        Header h = record.headers().lastHeader(name);
-        return h == null ? null : h.value();
-    }
 }

@@ -6,7 +6,6 @@ import dev.mailpipe.model.MailboxRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import org.jboss.logging.Logger;
 
 /**

@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.kafka.KafkaBroker;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.Recipient;
-import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
 import dev.mailpipe.peers.Loopback;
 import dev.mailpipe.peers.ServiceProcess;
@@ -24,14 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +67,7 @@ class CrashRecoveryTest {
                 assertEquals(MESSAGES, out.size(), "no message lost or doubled");
                 Set<String> routed = new HashSet<>();
                 for (ConsumerRecord<String, byte[]> r : out) {
-                    routed.add(EnvelopeCodec.decode(r.headers().lastHeader(RecordHeaders.ENVELOPE).value()).id());
+                    routed.add(MailRecords.envelope(r).id());
                 }
                 assertEquals(new HashSet<>(ids), routed);
             }

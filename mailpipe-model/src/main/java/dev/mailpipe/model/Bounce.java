@@ -2,8 +2,6 @@ package dev.mailpipe.model;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,8 +15,6 @@ import java.util.UUID;
  * routed like any other message. Mail from {@code <>} never gets one, so bounces cannot loop.
  */
 public final class Bounce {
-    private static final DateTimeFormatter RFC5322 =
-            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     /**
      * One recipient that failed.
@@ -78,7 +74,7 @@ public final class Bounce {
         m.append("To: <").append(original.mailFrom()).append(">\r\n");
         m.append("Subject: ").append(delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender")
                 .append("\r\n");
-        m.append("Date: ").append(RFC5322.format(now)).append("\r\n");
+        m.append("Date: ").append(MessageHeaders.date(now)).append("\r\n");
         m.append("Message-ID: <").append(id).append('@').append(reportingMta).append(">\r\n");
         m.append("Auto-Submitted: auto-replied\r\n");
         m.append("MIME-Version: 1.0\r\n");
@@ -99,7 +95,7 @@ public final class Bounce {
         m.append("Reporting-MTA: dns; ").append(reportingMta).append("\r\n");
         original.envid().ifPresent(e -> m.append("Original-Envelope-Id: ").append(e).append("\r\n"));
         m.append("X-Mailpipe-Queue-ID: ").append(original.id()).append("\r\n");
-        m.append("Arrival-Date: ").append(RFC5322.format(original.receivedAt())).append("\r\n");
+        m.append("Arrival-Date: ").append(MessageHeaders.date(original.receivedAt())).append("\r\n");
         for (Failure f : owed) {
             m.append("\r\n");
             m.append("Final-Recipient: rfc822; ").append(f.recipient().address()).append("\r\n");
@@ -115,7 +111,7 @@ public final class Bounce {
         byte[] returned;
         if (headersOnly) {
             m.append("Content-Type: text/rfc822-headers\r\n\r\n");
-            returned = headerSection(originalMessage);
+            returned = MessageHeaders.section(originalMessage);
         } else {
             m.append("Content-Type: message/rfc822\r\n\r\n");
             returned = originalMessage;
@@ -130,16 +126,6 @@ public final class Bounce {
         Envelope envelope = Envelope.received(id, now, new Envelope.Client("127.0.0.1", reportingMta, false, null),
                 "", List.of(Recipient.of(original.mailFrom(), null, "NEVER")), all.length);
         return Optional.of(new Notice(envelope, all));
-    }
-
-    /** The header section of a message, up to and including the empty line. */
-    public static byte[] headerSection(byte[] message) {
-        for (int i = 0; i + 3 < message.length; i++) {
-            if (message[i] == '\r' && message[i + 1] == '\n' && message[i + 2] == '\r' && message[i + 3] == '\n') {
-                return java.util.Arrays.copyOf(message, i + 2);
-            }
-        }
-        return message;
     }
 
     private static String oneLine(String s) {

@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** A fixed directory: the given domains and mailboxes, no aliases. For tests and tools. */
+/** A fixed directory: the given domains, mailboxes, aliases and catch-alls. For tests and tools. */
 public final class LocalMailboxes implements MailboxDirectory {
     private final Set<String> domains;
     private final Set<String> mailboxes;

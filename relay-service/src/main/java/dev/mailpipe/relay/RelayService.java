@@ -1,20 +1,17 @@
 package dev.mailpipe.relay;
 
 import dev.mailpipe.model.Bounce;
-import dev.mailpipe.model.DeadLetters;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.Recipient;
-import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.RetryScheduleConfig;
+import dev.mailpipe.model.StageOutcomes;
 import dev.mailpipe.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.core.Vertx;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,8 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -62,10 +57,12 @@ public class RelayService {
     MutinyEmitter<byte[]> outcomes;
 
     private final RetryScheduleConfig retry;
+    private final StageOutcomes stageOutcomes;
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry) {
         this.config = config;
         this.retry = retry;
+        this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
         this.registry = registry;
         this.walker = new MxWalker(vertx, config);
     }
@@ -106,12 +103,9 @@ public class RelayService {
     private Uni<Void> deliver(ConsumerRecord<String, byte[]> record) {
         Envelope envelope;
         try {
-            Header h = record.headers().lastHeader(RecordHeaders.ENVELOPE);
-            envelope = EnvelopeCodec.decode(h == null ? null : h.value());
+            envelope = MailRecords.envelope(record);
         } catch (MalformedEnvelopeException e) {
-            LOG.errorf("dead-lettering %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
-            return outcomes.sendMessage(DeadLetters.message(STAGE, record.topic(), record.key(), record.value(),
-                    record.headers(), e.getMessage()));
+            return sendAll(stageOutcomes.deadLetter(record, e.getMessage()));
         }
         Envelope env = envelope;
         String domain = record.key();
@@ -132,7 +126,6 @@ public class RelayService {
         List<Message<byte[]>> out = new ArrayList<>();
         List<Recipient> deferred = new ArrayList<>();
         List<Bounce.Failure> failures = new ArrayList<>();
-        Instant first = envelope.firstAttemptAt().orElse(now);
         boolean expired = retry.expired(envelope.receivedAt(), now);
         for (Outcome o : results) {
             String rcpt = o.recipient().address();
@@ -154,9 +147,7 @@ public class RelayService {
             registry.counter("mailpipe.relay.recipients", "outcome", o.kind().name().toLowerCase()).increment();
         }
         if (!deferred.isEmpty()) {
-            int attempt = envelope.attempt() + 1;
-            Instant due = now.plus(retry.delayAfter(attempt));
-            Envelope later = envelope.withRecipients(deferred).withAttempt(attempt, first, due);
+            Envelope later = envelope.withRecipients(deferred);
             if (dueForDelayWarning(envelope, now)) {
                 List<Bounce.Failure> delays = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED)
                         .map(o -> new Bounce.Failure(o.recipient(), o.status(), o.detail(), o.remoteMta())).toList();
@@ -164,24 +155,18 @@ public class RelayService {
                         n -> out.add(MailRecords.mail(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
                 later = later.withDelayWarned();
             }
-            out.add(MailRecords.mail(retry.topicAfter(attempt), domain, later, message));
             String why = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED).findFirst()
                     .map(Outcome::detail).orElse("");
-            for (Recipient r : deferred) {
-                out.add(MailEvent.of(envelope.id(), STAGE, "deferred", r.address(), why + "; next attempt " + due)
-                        .toMessage());
-            }
-            LOG.infof("deferred %s to %d recipient(s) until %s: %s", envelope.id(), deferred.size(), due, why);
+            out.addAll(stageOutcomes.defer(later, domain, message, why, now).records());
         }
         if (!failures.isEmpty()) {
-            for (Bounce.Failure f : failures) {
-                out.add(MailEvent.of(envelope.id(), STAGE, "bounced", f.recipient().address(), f.diagnostic())
-                        .toMessage());
-                LOG.infof("bounced %s to <%s>: %s", envelope.id(), f.recipient().address(), f.diagnostic());
-            }
-            Bounce.of(envelope, message, failures, config.hostname(), now).ifPresent(
-                    n -> out.add(MailRecords.mail(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
+            out.addAll(stageOutcomes.bounce(envelope, message, failures, now));
         }
+        return sendAll(out);
+    }
+
+    /** Every record acknowledged, or the first failure: the offset moves only past what is durable. */
+    private Uni<Void> sendAll(List<Message<byte[]>> out) {
         if (out.isEmpty()) {
             return Uni.createFrom().voidItem();
         }

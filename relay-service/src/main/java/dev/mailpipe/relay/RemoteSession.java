@@ -83,10 +83,6 @@ final class RemoteSession {
         return transactions;
     }
 
-    String remoteAddress() {
-        return conn.remoteAddress();
-    }
-
     private Future<Void> hello() {
         return conn.command("EHLO " + heloName).compose(ehlo -> {
             if (ehlo.code() == 250) {

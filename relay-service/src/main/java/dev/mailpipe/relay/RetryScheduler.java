@@ -1,10 +1,9 @@
 package dev.mailpipe.relay;
 
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.KafkaClients;
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MalformedEnvelopeException;
-import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Route;
 import dev.mailpipe.model.Topics;
 import io.quarkus.runtime.ShutdownEvent;
@@ -33,7 +32,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -186,7 +184,7 @@ public class RetryScheduler {
     /** When a record may go again; an unreadable envelope is due now (the relay dead-letters it). */
     private static Instant dueAt(ConsumerRecord<String, byte[]> r) {
         try {
-            return envelope(r).notBefore().orElse(Instant.EPOCH);
+            return MailRecords.envelope(r).notBefore().orElse(Instant.EPOCH);
         } catch (MalformedEnvelopeException e) {
             return Instant.EPOCH;
         }
@@ -196,7 +194,7 @@ public class RetryScheduler {
         String topic = Topics.RELAY;
         String key = r.key();
         try {
-            Envelope e = envelope(r);
+            Envelope e = MailRecords.envelope(r);
             Route route = e.route().orElse(null);
             if (route == null || route.expiresAt() != null && route.expiresAt().isBefore(Instant.now())) {
                 topic = Topics.INBOUND;
@@ -209,8 +207,4 @@ public class RetryScheduler {
         return new ProducerRecord<>(topic, null, key, r.value(), r.headers());
     }
 
-    private static Envelope envelope(ConsumerRecord<String, byte[]> r) {
-        Header h = r.headers().lastHeader(RecordHeaders.ENVELOPE);
-        return EnvelopeCodec.decode(h == null ? null : h.value());
-    }
 }

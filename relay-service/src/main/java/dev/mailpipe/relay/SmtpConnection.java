@@ -51,10 +51,6 @@ final class SmtpConnection {
         socket.write(Buffer.buffer(lines.getBytes(StandardCharsets.UTF_8)));
     }
 
-    String remoteAddress() {
-        return socket.remoteAddress().hostAddress();
-    }
-
     synchronized Future<SmtpReply> reply() {
         if (!ready.isEmpty()) {
             return Future.succeededFuture(ready.poll());

@@ -4,9 +4,9 @@ import dev.mailpipe.model.Bounce;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.MailboxDirectory;
 import dev.mailpipe.model.MailAddress;
+import dev.mailpipe.model.MessageHeaders;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -151,19 +151,6 @@ final class Router {
 
     /** Received: fields in the header section (up to the first empty line). */
     static int receivedHeaders(byte[] message) {
-        String head = new String(Bounce.headerSection(message), StandardCharsets.ISO_8859_1);
-        int count = 0;
-        int lineStart = 0;
-        while (lineStart < head.length()) {
-            if (head.regionMatches(true, lineStart, "Received:", 0, 9)) {
-                count++;
-            }
-            int next = head.indexOf('\n', lineStart);
-            if (next < 0) {
-                break;
-            }
-            lineStart = next + 1;
-        }
-        return count;
+        return MessageHeaders.count(message, "Received");
     }
 }

@@ -1,15 +1,12 @@
 package dev.mailpipe.routing;
 
-import dev.mailpipe.model.Bounce;
-import dev.mailpipe.model.DeadLetters;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MalformedEnvelopeException;
-import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.RetryScheduleConfig;
+import dev.mailpipe.model.StageOutcomes;
 import dev.mailpipe.model.Topics;
 import dev.mailpipe.model.Failures;
 import io.micrometer.core.instrument.Counter;
@@ -18,8 +15,9 @@ import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
+import io.smallrye.reactive.messaging.kafka.transactions.TransactionalEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -29,8 +27,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -40,7 +36,7 @@ import org.jboss.logging.Logger;
 /**
  * routing-service: decides where each recipient's copy goes. Talks to DNS servers and Kafka, to no
  * SMTP peer. Reads {@code mail.inbound}; writes {@code mail.delivery} (per local mailbox),
- * {@code mail.relay} (per remote domain, with its ranked MX route), the first retry tier (DNS not
+ * {@code mail.relay} (per remote domain, with its ranked MX route), the retry tier of the next attempt (DNS not
  * answering), bounces back into {@code mail.inbound}, {@code mail.events} and {@code mail.dead-letter}.
  *
  * <p>Exactly once: a batch of input records, everything it produces and its consumer offsets are
@@ -71,12 +67,12 @@ public class RoutingService {
     private final Counter aborts;
     private volatile Duration abortBackoff = Duration.ZERO;
 
-    private final RetryScheduleConfig retry;
+    private final StageOutcomes outcomes;
 
     RoutingService(RoutingConfig config, MailboxRegistry mailboxes, RetryScheduleConfig retry, MeterRegistry registry)
             throws InterruptedException {
         this.config = config;
-        this.retry = retry;
+        this.outcomes = new StageOutcomes(STAGE, config.hostname(), retry);
         this.registry = registry;
         mailboxes.awaitLoaded();
         this.router = new Router(mailboxes, config.maxReceivedHeaders());
@@ -94,7 +90,7 @@ public class RoutingService {
         Map<String, CompletableFuture<Resolution>> lookups = new HashMap<>();
         for (KafkaRecord<String, byte[]> record : batch.getRecords()) {
             try {
-                Envelope envelope = EnvelopeCodec.decode(header(record, RecordHeaders.ENVELOPE));
+                Envelope envelope = MailRecords.envelope(record.getHeaders());
                 parsed.add(new Parsed(record, envelope, null));
                 for (String domain : router.remoteDomains(envelope)) {
                     lookups.computeIfAbsent(domain, this::timedLookup);
@@ -140,15 +136,14 @@ public class RoutingService {
     private record Parsed(KafkaRecord<String, byte[]> record, Envelope envelope, String error) {
     }
 
-    private void emit(io.smallrye.reactive.messaging.kafka.transactions.TransactionalEmitter<byte[]> tx, Parsed p,
+    private void emit(TransactionalEmitter<byte[]> tx, Parsed p,
             java.util.function.Function<String, Resolution> routes) {
         KafkaRecord<String, byte[]> record = p.record();
         if (p.envelope() == null) {
-            LOG.errorf("dead-lettering %s-%d (key %s): %s", record.getTopic(), record.getPartition(), record.getKey(),
-                    p.error());
             count("dead-letter");
-            tx.send(DeadLetters.message(STAGE, record.getTopic(), record.getKey(), record.getPayload(),
-                    record.getHeaders(), p.error()));
+            long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
+            send(tx, outcomes.deadLetter(record.getTopic(), record.getPartition(), offset, record.getKey(),
+                    record.getPayload(), record.getHeaders(), p.error()));
             return;
         }
         Envelope envelope = p.envelope();
@@ -167,23 +162,18 @@ public class RoutingService {
         }
         Instant now = Instant.now();
         for (Router.Deferral d : plan.deferrals()) {
-            int attempts = d.envelope().attempt() + 1;
-            Envelope later = d.envelope().withAttempt(attempts, d.envelope().firstAttemptAt().orElse(now),
-                    now.plus(retry.delayAfter(attempts)));
-            tx.send(MailRecords.mail(retry.topicAfter(attempts), d.domain(), later, message));
-            tx.send(event(envelope, "deferred", d.domain(), d.reason()));
-            LOG.infof("deferred %s for %s: %s", envelope.id(), d.domain(), d.reason());
+            send(tx, outcomes.defer(d.envelope(), d.domain(), message, d.reason(), now).records());
             count("deferred");
         }
         if (!plan.failures().isEmpty()) {
-            for (var f : plan.failures()) {
-                tx.send(event(envelope, "bounced", f.recipient().address(), f.status() + " " + f.diagnostic()));
-                LOG.infof("bouncing %s to <%s>: %s %s", envelope.id(), f.recipient().address(), f.status(),
-                        f.diagnostic());
-                count("bounced");
-            }
-            Bounce.of(envelope, message, plan.failures(), config.hostname(), now).ifPresent(notice ->
-                    tx.send(MailRecords.mail(Topics.INBOUND, notice.envelope().id(), notice.envelope(), notice.message())));
+            send(tx, outcomes.bounce(envelope, message, plan.failures(), now));
+            plan.failures().forEach(f -> count("bounced"));
+        }
+    }
+
+    private static void send(TransactionalEmitter<byte[]> tx, List<Message<byte[]>> records) {
+        for (Message<byte[]> m : records) {
+            tx.send(m);
         }
     }
 
@@ -196,13 +186,8 @@ public class RoutingService {
         registry.counter("mailpipe.routing.routed", "outcome", outcome).increment();
     }
 
-
     private static Message<byte[]> event(Envelope envelope, String type, String recipient, String detail) {
         return MailEvent.of(envelope.id(), STAGE, type, recipient, detail).toMessage();
     }
 
-    private static byte[] header(KafkaRecord<String, byte[]> record, String name) {
-        Header h = record.getHeaders().lastHeader(name);
-        return h == null ? null : h.value();
-    }
 }

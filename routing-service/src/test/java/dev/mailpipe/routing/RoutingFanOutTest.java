@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.mailpipe.kafka.LocalKafkaResource;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Recipient;
-import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
 import dev.mailpipe.peers.TopicReader;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -78,7 +76,7 @@ class RoutingFanOutTest {
 
     private static long ours(String bootstrap, String run) {
         return TopicReader.readCommitted(bootstrap, Topics.DELIVERY).stream()
-                .filter(r -> EnvelopeCodec.decode(r.headers().lastHeader(RecordHeaders.ENVELOPE).value()).id().startsWith(run))
+                .filter(r -> MailRecords.envelope(r).id().startsWith(run))
                 .count();
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.kafka.LocalKafkaResource;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
@@ -15,20 +14,14 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
@@ -66,11 +59,11 @@ class RoutingServiceTest {
         assertEquals("record has no mailpipe-envelope header", header(dead.get(0), RecordHeaders.DEAD_LETTER_REASON));
         await().atMost(Duration.ofSeconds(30)).until(() -> read(Topics.DELIVERY).stream()
                 .anyMatch(r -> "bob@example.test".equals(r.key())
-                        && EnvelopeCodec.decode(r.headers().lastHeader(RecordHeaders.ENVELOPE).value()).id().equals(good)));
+                        && MailRecords.envelope(r).id().equals(good)));
     }
 
     private static String header(ConsumerRecord<String, byte[]> r, String name) {
-        return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+        return MailRecords.text(r.headers(), name).orElseThrow();
     }
 
     private static List<ConsumerRecord<String, byte[]>> read(String topic) {

@@ -26,7 +26,7 @@ public interface IngressConfig {
 
     /**
      * Port of a listener that expects a PROXY protocol header (v1 or v2) first, for a load balancer
-     * in front of the ingress; the client address in it is the one policy sees. 0 turns it off.
+     * in front of the ingress; the client address in it is the one policy sees (0 picks a free port).
      * Only the load balancer may reach this port: the header is believed. -1 (the default) turns it off.
      */
     @WithDefault("-1")

@@ -1,13 +1,10 @@
 package dev.mailpipe.ingress;
 
+import dev.mailpipe.model.MessageHeaders;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 
 /** The trace header of RFC 5321 4.4, with the protocol names of RFC 3848. */
 final class ReceivedHeader {
-    private static final DateTimeFormatter RFC5322 =
-            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
     private ReceivedHeader() {
     }
@@ -29,7 +26,7 @@ final class ReceivedHeader {
         if (forRecipient != null) {
             h.append("\r\n\tfor <").append(clean(forRecipient)).append('>');
         }
-        return h.append("; ").append(RFC5322.format(when)).append("\r\n").toString();
+        return h.append("; ").append(MessageHeaders.date(when)).append("\r\n").toString();
     }
 
     /** Keeps what the client said from breaking the header: no controls, no bare parentheses. */

@@ -162,7 +162,7 @@ public class SmtpIngress {
             refusal = Reply.of(421, "4.7.0", config.hostname() + " Error: too many connections from " + ip);
         }
         String id = Long.toString(sessionIds.incrementAndGet(), 36);
-        new SmtpConnection(isSubmission ? submission : mx, socket, context, id).start(refusal);
+        new ClientConnection(isSubmission ? submission : mx, socket, context, id).start(refusal);
     }
 
     private void sessionEnded(String ip) {

@@ -19,7 +19,7 @@ import org.jboss.logging.Logger;
  * handler of its verb below, in the order a client uses them.
  *
  * <p>Commands are handled strictly one after the other, replies written in order by the
- * {@link SmtpConnection} underneath, so PIPELINING (RFC 2920) needs nothing special: while
+ * {@link ClientConnection} underneath, so PIPELINING (RFC 2920) needs nothing special: while
  * end-of-data waits for Kafka, later input waits unread.
  */
 final class SmtpSession {
@@ -28,7 +28,7 @@ final class SmtpSession {
 
     private final SessionContext context;
     private final IngressConfig config;
-    private final SmtpConnection connection;
+    private final ClientConnection connection;
     private final SmtpInput input;
     private final String sessionId;
     private final String clientIp;
@@ -62,7 +62,7 @@ final class SmtpSession {
     private String authenticated;
     private SaslExchange sasl;
 
-    SmtpSession(SessionContext context, SmtpConnection connection) {
+    SmtpSession(SessionContext context, ClientConnection connection) {
         this.context = context;
         this.config = context.config();
         this.connection = connection;

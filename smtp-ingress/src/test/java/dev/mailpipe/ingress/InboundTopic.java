@@ -1,19 +1,11 @@
 package dev.mailpipe.ingress;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.ConfigProvider;
 
-/** Reads what the ingress wrote to mail.inbound, from the start, with a throwaway consumer group. */
+/** Reads what the ingress wrote to mail.inbound, from the start, without a consumer group. */
 final class InboundTopic {
     private InboundTopic() {
     }

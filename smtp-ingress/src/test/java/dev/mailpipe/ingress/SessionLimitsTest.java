@@ -172,8 +172,7 @@ class SessionLimitsTest {
         }
         var records = InboundTopic.containing(marker);
         assertEquals(1, records.size());
-        var envelope = dev.mailpipe.model.EnvelopeCodec.decode(
-                records.get(0).headers().lastHeader(dev.mailpipe.model.RecordHeaders.ENVELOPE).value());
+        var envelope = dev.mailpipe.model.MailRecords.envelope(records.get(0));
         assertEquals(List.of("alice+0@example.test", "alice+1@example.test", "alice+2@example.test",
                 "alice+3@example.test", "alice+4@example.test"), envelope.recipients().stream().map(r -> r.address()).toList());
     }

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.kafka.LocalKafkaResource;
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.EnvelopeCodec;
-import dev.mailpipe.model.RecordHeaders;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -89,7 +88,7 @@ class SmtpConversationTest {
             assertTrue(text.startsWith("Received: from client.test ([127.0.0.1])\r\n\tby mailpipe.localhost (mailpipe) with ESMTP id " + id + ";"),
                     "two recipients: no 'for' clause\n" + text);
             assertTrue(text.endsWith("Subject: " + marker + "\r\n\r\n.dot-stuffed\r\nend\r\n"), text);
-            Envelope e = EnvelopeCodec.decode(r.headers().lastHeader(RecordHeaders.ENVELOPE).value());
+            Envelope e = MailRecords.envelope(r);
             assertEquals(id, e.id());
             assertEquals("sender@y.test", e.mailFrom());
             assertEquals(List.of("alice@example.test", "Bob+news@EXAMPLE.test"),

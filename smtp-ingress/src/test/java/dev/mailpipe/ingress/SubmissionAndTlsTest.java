@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.kafka.LocalKafkaResource;
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Account;
-import dev.mailpipe.model.EnvelopeCodec;
 import dev.mailpipe.model.PasswordHash;
-import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -121,7 +120,7 @@ class SubmissionAndTlsTest {
         String text = new String(records.get(0).value(), StandardCharsets.UTF_8);
         assertTrue(text.contains("with ESMTPSA id "), text);
         assertTrue(text.contains("\r\nDate: ") && text.contains("\r\nMessage-ID: <"), text);
-        var env = EnvelopeCodec.decode(records.get(0).headers().lastHeader(RecordHeaders.ENVELOPE).value());
+        var env = MailRecords.envelope(records.get(0));
         assertEquals(USER, env.client().auth());
         assertTrue(env.client().tls());
     }
@@ -161,8 +160,7 @@ class SubmissionAndTlsTest {
         String out = run(List.of("smtp-source", "-s", "10", "-m", "200", "-l", "1024", "-f", sender,
                 "-t", "alice@example.test", "127.0.0.1:" + ingress.port()));
         assertEquals("", out.trim(), "smtp-source reports no error: " + out);
-        long queued = InboundTopic.all().stream().filter(r -> EnvelopeCodec.decode(
-                r.headers().lastHeader(RecordHeaders.ENVELOPE).value()).mailFrom().equals(sender)).count();
+        long queued = InboundTopic.all().stream().filter(r -> MailRecords.envelope(r).mailFrom().equals(sender)).count();
         assertEquals(200, queued);
     }
 

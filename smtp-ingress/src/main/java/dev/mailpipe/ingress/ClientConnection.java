@@ -14,8 +14,8 @@ import org.jboss.logging.Logger;
  * out of the input, so pipelined commands (RFC 2920) simply wait their turn; past a megabyte of
  * unread input the socket is paused until the session catches up.
  */
-final class SmtpConnection {
-    private static final Logger LOG = Logger.getLogger(SmtpConnection.class);
+final class ClientConnection {
+    private static final Logger LOG = Logger.getLogger(ClientConnection.class);
     private static final int PAUSE_ABOVE = 1 << 20;
 
     private final SessionContext context;
@@ -33,7 +33,7 @@ final class SmtpConnection {
     private boolean closed;
     private int errors;
 
-    SmtpConnection(SessionContext context, NetSocket socket, Context eventLoop, String sessionId) {
+    ClientConnection(SessionContext context, NetSocket socket, Context eventLoop, String sessionId) {
         this.context = context;
         this.config = context.config();
         this.socket = socket;

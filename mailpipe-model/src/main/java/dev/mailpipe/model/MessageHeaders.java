@@ -1,0 +1,64 @@
+package dev.mailpipe.model;
+
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.TemporalAccessor;
+import java.util.Arrays;
+import java.util.Locale;
+
+/** The RFC 5322 header section of a message as the stages read it, and its date format. */
+public final class MessageHeaders {
+    /** RFC 5322 3.3 date-time, always in UTC ({@code Tue, 1 Dec 2026 12:00:00 +0000}). */
+    private static final DateTimeFormatter DATE =
+            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private MessageHeaders() {
+    }
+
+    public static String date(TemporalAccessor when) {
+        return DATE.format(when);
+    }
+
+    /**
+     * The header fields, each with its line end, without the empty line that ends them. The section
+     * ends at the first empty line, after CRLF or a bare LF (BDAT chunks are stored as sent); a
+     * message without one is all header.
+     */
+    public static byte[] section(byte[] message) {
+        if (message.length > 0 && (message[0] == '\n' || message[0] == '\r' && message.length > 1 && message[1] == '\n')) {
+            return new byte[0];
+        }
+        for (int i = 0; i + 1 < message.length; i++) {
+            if (message[i] != '\n') {
+                continue;
+            }
+            if (message[i + 1] == '\n' || message[i + 1] == '\r' && i + 2 < message.length && message[i + 2] == '\n') {
+                return Arrays.copyOf(message, i + 1);
+            }
+        }
+        return message;
+    }
+
+    /** How many fields named {@code name} (in any case) the header section has. */
+    public static int count(byte[] message, String name) {
+        String head = new String(section(message), StandardCharsets.ISO_8859_1);
+        String field = name + ":";
+        int count = 0;
+        for (int lineStart = 0; lineStart < head.length(); ) {
+            if (head.regionMatches(true, lineStart, field, 0, field.length())) {
+                count++;
+            }
+            int next = head.indexOf('\n', lineStart);
+            if (next < 0) {
+                break;
+            }
+            lineStart = next + 1;
+        }
+        return count;
+    }
+
+    public static boolean has(byte[] message, String name) {
+        return count(message, name) > 0;
+    }
+}

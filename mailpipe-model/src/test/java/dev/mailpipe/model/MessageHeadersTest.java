@@ -1,0 +1,44 @@
+package dev.mailpipe.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import org.junit.jupiter.api.Test;
+
+class MessageHeadersTest {
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String section(String message) {
+        return new String(MessageHeaders.section(bytes(message)), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void theSectionEndsAtTheFirstEmptyLineWhateverTheLineEnds() {
+        assertEquals("Subject: a\r\nFrom: b\r\n", section("Subject: a\r\nFrom: b\r\n\r\nDate: not a header\r\n"));
+        assertEquals("Subject: a\n", section("Subject: a\n\nbody"));
+        assertEquals("", section("\r\nSubject: in the body"));
+        assertEquals("Subject: only headers\r\n", section("Subject: only headers\r\n"));
+    }
+
+    @Test
+    void fieldsAreCountedByNameInAnyCaseAndOnlyInTheHeader() {
+        byte[] m = bytes("Received: from a\r\n\tby b\r\nRECEIVED: from c\r\nX-Received: no\r\nSubject: Received: no\r\n\r\n"
+                + "Received: in the body\r\n");
+        assertEquals(2, MessageHeaders.count(m, "Received"));
+        assertTrue(MessageHeaders.has(m, "subject"));
+        assertFalse(MessageHeaders.has(m, "Date"));
+    }
+
+    @Test
+    void datesAreRfc5322InUtcWhateverTheZoneGiven() {
+        Instant t = Instant.parse("2026-12-01T12:00:00Z");
+        assertEquals("Tue, 1 Dec 2026 12:00:00 +0000", MessageHeaders.date(t));
+        assertEquals("Tue, 1 Dec 2026 12:00:00 +0000", MessageHeaders.date(t.atZone(ZoneId.of("Europe/Berlin"))));
+    }
+}
