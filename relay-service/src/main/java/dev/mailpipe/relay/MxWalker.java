@@ -44,7 +44,8 @@ final class MxWalker {
                 .setTrustAll(true)
                 .setHostnameVerificationAlgorithm(""));
         this.pool = new ConnectionPool(vertx, config.idleConnectionTimeout(), config.maxMessagesPerConnection());
-        this.limiter = new SiteLimiter(config.maxConnectionsPerSite(), config.maxConnections());
+        this.limiter = new SiteLimiter(config.initialConnectionsPerSite(), config.maxConnectionsPerSite(),
+                config.maxConnections());
         this.tlsRequired = config.tlsRequiredDomains().orElse(List.of()).stream()
                 .map(d -> d.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     }
@@ -65,8 +66,16 @@ final class MxWalker {
         RemoteSession.TlsPolicy tls = route != null && tlsRequired.contains(route.domain().toLowerCase(Locale.ROOT))
                 ? RemoteSession.TlsPolicy.REQUIRE : RemoteSession.TlsPolicy.OPPORTUNISTIC;
         String lastError = route == null ? "no route" : "route has no address";
-        return limiter.acquire(String.join(",", site)).compose(release ->
-                attempt(envelope, message, targets, 0, lastError, tls).onComplete(done -> release.run()));
+        // The budget starts with the slot: waiting for one is not the server's doing.
+        return limiter.acquire(String.join(",", site)).compose(slot ->
+                attempt(envelope, message, targets, 0, lastError, tls, Deadline.after(config.timeout().delivery()))
+                        .onComplete(done -> slot.release(done.succeeded()
+                                && done.result().stream().noneMatch(o -> o.kind() == Outcome.Kind.DEFERRED))));
+    }
+
+    /** Each site's current concurrency window (for metrics). */
+    java.util.Map<String, Double> siteWindows() {
+        return limiter.windows();
     }
 
     /** Open sessions waiting for reuse (for metrics and tests). */
@@ -95,18 +104,20 @@ final class MxWalker {
     }
 
     private Future<List<Outcome>> attempt(Envelope envelope, byte[] message, List<Target> targets, int i,
-            String lastError, RemoteSession.TlsPolicy tls) {
-        if (i == targets.size()) {
+            String lastError, RemoteSession.TlsPolicy tls, Deadline deadline) {
+        if (i == targets.size() || deadline.passed()) {
+            String why = i == targets.size() ? "no MX host reachable: " + lastError
+                    : "delivery time budget of " + deadline.budget() + " used up: " + lastError;
             List<Outcome> deferred = new ArrayList<>();
             for (Recipient r : envelope.recipients()) {
                 deferred.add(new Outcome(r, Outcome.Kind.DEFERRED, tls == RemoteSession.TlsPolicy.REQUIRE ? "4.7.5" : "4.4.1",
-                        "x-mailpipe; no MX host reachable: " + lastError, null));
+                        "x-mailpipe; " + why, null));
             }
             return Future.succeededFuture(deferred);
         }
         Target t = targets.get(i);
         String where = t.host() + "[" + t.address() + "]:" + config.port();
-        return session(t, tls)
+        return session(t, tls, deadline)
                 .compose(s -> s.send(envelope, message).onSuccess(r -> {
                     if (config.reuseConnections()) {
                         pool.give(key(t), s);
@@ -118,7 +129,7 @@ final class MxWalker {
                     if (e instanceof RemoteSession.TlsUnavailable && tls == RemoteSession.TlsPolicy.OPPORTUNISTIC) {
                         // Opportunistic TLS that fails falls back to plain text on the same server.
                         LOG.infof("%s: %s; retrying without TLS", envelope.id(), e.getMessage());
-                        return session(t, RemoteSession.TlsPolicy.NONE).compose(s -> s.send(envelope, message)
+                        return session(t, RemoteSession.TlsPolicy.NONE, deadline).compose(s -> s.send(envelope, message)
                                 .onComplete(r -> s.quit()));
                     }
                     return Future.failedFuture(e);
@@ -129,32 +140,34 @@ final class MxWalker {
                         return Future.succeededFuture(result.outcomes());
                     }
                     LOG.infof("%s: %s; trying the next address", envelope.id(), result.tryNextBecause());
-                    return attempt(envelope, message, targets, i + 1, result.tryNextBecause(), tls);
+                    return attempt(envelope, message, targets, i + 1, result.tryNextBecause(), tls, deadline);
                 });
     }
 
     /** A pooled session that answers RSET, or a new connection through greeting, EHLO and STARTTLS. */
-    private Future<RemoteSession> session(Target t, RemoteSession.TlsPolicy tls) {
+    private Future<RemoteSession> session(Target t, RemoteSession.TlsPolicy tls, Deadline deadline) {
         RemoteSession pooled = config.reuseConnections() && tls != RemoteSession.TlsPolicy.NONE ? pool.take(key(t)) : null;
         if (pooled != null && (tls != RemoteSession.TlsPolicy.REQUIRE || pooled.tls())) {
+            pooled.within(deadline);
             return pooled.reset().compose(ok -> {
                 if (ok) {
                     return Future.succeededFuture(pooled);
                 }
                 pooled.close();
-                return connect(t, tls);
+                return connect(t, tls, deadline);
             });
         }
         if (pooled != null) {
             pooled.quit();
         }
-        return connect(t, tls);
+        return connect(t, tls, deadline);
     }
 
-    private Future<RemoteSession> connect(Target t, RemoteSession.TlsPolicy tls) {
+    private Future<RemoteSession> connect(Target t, RemoteSession.TlsPolicy tls, Deadline deadline) {
         return client.connect(config.port(), t.address())
-                .compose(socket -> RemoteSession.open(new SmtpConnection(vertx, socket, config.replyTimeout()),
-                        config.hostname(), t.host(), tls));
+                .compose(socket -> RemoteSession.open(
+                        new SmtpConnection(vertx, socket, config.maxReplyLineLength(), config.maxReplyLines()),
+                        config.timeout(), config.hostname(), t.host(), tls, deadline));
     }
 
     private String key(Target t) {

@@ -34,8 +34,19 @@ public interface RelayConfig {
     @WithDefault("100")
     int maxMessagesPerConnection();
 
-    /** Transfers at once to one destination site (the set of MX hosts that domains share). */
-    @WithDefault("4")
+    /**
+     * Transfers at once to a destination site (the set of MX hosts that domains share) before it has
+     * shown how much it takes: Postfix's {@code initial_destination_concurrency}.
+     */
+    @WithDefault("5")
+    int initialConnectionsPerSite();
+
+    /**
+     * The most transfers at once to one site, however well it answers: Postfix's
+     * {@code default_destination_concurrency_limit}. Between the two the window adapts (see
+     * {@code SiteLimiter}); metric {@code mailpipe.relay.site.window}.
+     */
+    @WithDefault("20")
     int maxConnectionsPerSite();
 
     /** Transfers at once over all destinations. */
@@ -48,7 +59,48 @@ public interface RelayConfig {
      */
     java.util.Optional<Duration> delayWarning();
 
-    /** How long to wait for any one reply (RFC 5321 4.5.3.2 suggests minutes; the sum stays bounded). */
-    @WithDefault("2m")
-    Duration replyTimeout();
+    /** How long the client waits, per phase of the conversation and for a whole delivery. */
+    Timeouts timeout();
+
+    /** The longest reply line taken (RFC 5321 4.5.3.1.5 allows 512 octets; servers exceed it a little). */
+    @WithDefault("2048")
+    int maxReplyLineLength();
+
+    /** The most lines one multi-line reply may have (an EHLO reply has a dozen or two). */
+    @WithDefault("100")
+    int maxReplyLines();
+
+    /**
+     * RFC 5321 4.5.3.2: its suggested minimums are the defaults. A reply that does not come in time,
+     * a line that is too long, or a reply with too many lines is a protocol error: the next address
+     * is tried, or, once the content has gone out, the recipients are deferred.
+     */
+    interface Timeouts {
+        /** 4.5.3.2.1: the 220 greeting. */
+        @WithDefault("5m")
+        Duration greeting();
+
+        /** 4.5.3.2.2 and .3 (MAIL, RCPT); also EHLO, HELO, STARTTLS and RSET. */
+        @WithDefault("5m")
+        Duration command();
+
+        /** 4.5.3.2.4: the 354 to DATA. */
+        @WithDefault("2m")
+        Duration dataInit();
+
+        /** 4.5.3.2.5: each block of the content to leave for the server. */
+        @WithDefault("3m")
+        Duration dataBlock();
+
+        /** 4.5.3.2.6: the reply to the final dot. */
+        @WithDefault("10m")
+        Duration finalDot();
+
+        /**
+         * The whole delivery of one message, over every address it tries: a server that answers
+         * each command just in time, or trickles a reply, keeps a slot no longer than this.
+         */
+        @WithDefault("20m")
+        Duration delivery();
+    }
 }

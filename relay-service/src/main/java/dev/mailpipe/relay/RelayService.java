@@ -10,6 +10,8 @@ import dev.mailpipe.model.RetryScheduleConfig;
 import dev.mailpipe.model.StageOutcomes;
 import dev.mailpipe.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.vertx.core.Vertx;
@@ -65,7 +67,13 @@ public class RelayService {
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
         this.registry = registry;
         this.walker = new MxWalker(vertx, config);
+        MultiGauge windows = MultiGauge.builder("mailpipe.relay.site.window")
+                .description("transfers at once allowed to a destination site (its MX hosts), as learned").register(registry);
+        vertx.setPeriodic(WINDOW_METRICS_EVERY.toMillis(), t -> windows.register(walker.siteWindows().entrySet().stream()
+                .map(e -> MultiGauge.Row.of(Tags.of("site", e.getKey()), e.getValue())).toList(), true));
     }
+
+    private static final Duration WINDOW_METRICS_EVERY = Duration.ofSeconds(10);
 
     /**
      * Many deliveries at once: this runs on the {@code relay-deliveries} worker pool without order

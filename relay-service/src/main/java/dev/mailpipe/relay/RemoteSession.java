@@ -42,6 +42,7 @@ final class RemoteSession {
     enum TlsPolicy { OPPORTUNISTIC, REQUIRE, NONE }
 
     private final SmtpConnection conn;
+    private final RelayConfig.Timeouts timeouts;
     private final String heloName;
     final String host;
     private final Set<String> extensions = new HashSet<>();
@@ -50,16 +51,22 @@ final class RemoteSession {
     private boolean usable = true;
     private int transactions;
 
-    private RemoteSession(SmtpConnection conn, String heloName, String host) {
+    private RemoteSession(SmtpConnection conn, RelayConfig.Timeouts timeouts, String heloName, String host) {
         this.conn = conn;
+        this.timeouts = timeouts;
         this.heloName = heloName;
         this.host = host;
     }
 
-    /** Greeting, EHLO, and STARTTLS as the policy says. Fails with {@link Refused} or {@link TlsUnavailable}. */
-    static Future<RemoteSession> open(SmtpConnection conn, String heloName, String host, TlsPolicy tls) {
-        RemoteSession s = new RemoteSession(conn, heloName, host);
-        return conn.reply()
+    /**
+     * Greeting, EHLO, and STARTTLS as the policy says, all within {@code deadline}. Fails with
+     * {@link Refused} or {@link TlsUnavailable}.
+     */
+    static Future<RemoteSession> open(SmtpConnection conn, RelayConfig.Timeouts timeouts, String heloName, String host,
+            TlsPolicy tls, Deadline deadline) {
+        RemoteSession s = new RemoteSession(conn, timeouts, heloName, host);
+        conn.deadline(deadline);
+        return conn.reply(timeouts.greeting())
                 .compose(greeting -> greeting.code() == 220 ? s.hello()
                         : Future.failedFuture(new Refused("greeting " + greeting)))
                 .compose(v -> s.startTls(tls))
@@ -74,6 +81,11 @@ final class RemoteSession {
         return extensions.contains("PIPELINING");
     }
 
+    /** The delivery about to use this (pooled) session: none of its waits goes past {@code deadline}. */
+    void within(Deadline deadline) {
+        conn.deadline(deadline);
+    }
+
     /** Whether another transaction may use this connection. */
     boolean reusable() {
         return usable && conn.open();
@@ -84,7 +96,7 @@ final class RemoteSession {
     }
 
     private Future<Void> hello() {
-        return conn.command("EHLO " + heloName).compose(ehlo -> {
+        return conn.command("EHLO " + heloName, timeouts.command()).compose(ehlo -> {
             if (ehlo.code() == 250) {
                 extensions.clear();
                 for (int i = 1; i < ehlo.lines().size(); i++) {
@@ -103,7 +115,7 @@ final class RemoteSession {
             if (ehlo.code() == 421) {
                 return Future.failedFuture(new Refused("EHLO " + ehlo));
             }
-            return conn.command("HELO " + heloName).compose(helo -> helo.code() == 250 ? Future.succeededFuture()
+            return conn.command("HELO " + heloName, timeouts.command()).compose(helo -> helo.code() == 250 ? Future.succeededFuture()
                     : Future.failedFuture(new Refused("HELO " + helo)));
         });
     }
@@ -115,7 +127,7 @@ final class RemoteSession {
                     ? Future.failedFuture(new TlsUnavailable(host + " does not offer STARTTLS, which is required"))
                     : Future.succeededFuture();
         }
-        return conn.command("STARTTLS").compose(go -> {
+        return conn.command("STARTTLS", timeouts.command()).compose(go -> {
             if (go.code() != 220) {
                 return policy == TlsPolicy.REQUIRE ? Future.failedFuture(new TlsUnavailable("STARTTLS refused: " + go))
                         : Future.succeededFuture();
@@ -161,8 +173,8 @@ final class RemoteSession {
         conn.write(batch.toString());
         List<Outcome> outcomes = new ArrayList<>();
         List<Recipient> accepted = new ArrayList<>();
-        return conn.reply().compose(mail -> readRcpts(recipients, 0, mail, accepted, outcomes)
-                .compose(v -> conn.reply())
+        return conn.reply(timeouts.command()).compose(mail -> readRcpts(recipients, 0, mail, accepted, outcomes)
+                .compose(v -> conn.reply(timeouts.dataInit()))
                 .compose(data -> {
                     if (mail.code() == 421) {
                         return Future.failedFuture(new Refused("MAIL " + mail));
@@ -172,7 +184,7 @@ final class RemoteSession {
                     }
                     if (data.code() == 354 && accepted.isEmpty()) {
                         // Nothing to deliver, yet the server waits for content: end it empty.
-                        return conn.send(Buffer.buffer(".\r\n")).map(ignored -> new Result(outcomes, null));
+                        return conn.send(Buffer.buffer(".\r\n"), timeouts.dataBlock(), timeouts.finalDot()).map(ignored -> new Result(outcomes, null));
                     }
                     return content(data, message, accepted, outcomes);
                 }));
@@ -183,7 +195,7 @@ final class RemoteSession {
         if (i == all.size()) {
             return Future.succeededFuture();
         }
-        return conn.reply().compose(reply -> {
+        return conn.reply(timeouts.command()).compose(reply -> {
             if (mail.positive()) {
                 if (reply.positive()) {
                     accepted.add(all.get(i));
@@ -196,7 +208,7 @@ final class RemoteSession {
     }
 
     private Future<Result> stepwise(Envelope envelope, byte[] message, List<Recipient> recipients) {
-        return conn.command(mailFrom(envelope)).compose(mail -> {
+        return conn.command(mailFrom(envelope), timeouts.command()).compose(mail -> {
             if (mail.code() == 421) {
                 return Future.failedFuture(new Refused("MAIL " + mail));
             }
@@ -213,10 +225,10 @@ final class RemoteSession {
             if (accepted.isEmpty()) {
                 return Future.succeededFuture(new Result(outcomes, null));
             }
-            return conn.command("DATA").compose(data -> content(data, message, accepted, outcomes));
+            return conn.command("DATA", timeouts.dataInit()).compose(data -> content(data, message, accepted, outcomes));
         }
         Recipient r = all.get(i);
-        return conn.command(rcptTo(r)).compose(reply -> {
+        return conn.command(rcptTo(r), timeouts.command()).compose(reply -> {
             if (reply.code() == 421) {
                 return Future.failedFuture(new Refused("RCPT " + reply));
             }
@@ -237,7 +249,7 @@ final class RemoteSession {
             accepted.forEach(r -> outcomes.add(Outcome.of(r, data, host)));
             return Future.succeededFuture(new Result(outcomes, null));
         }
-        return conn.send(MessageEncoder.dataContent(message))
+        return conn.send(MessageEncoder.dataContent(message), timeouts.dataBlock(), timeouts.finalDot())
                 .recover(e -> {
                     // The content went out but no final reply came: the server may or may not have
                     // it. Defer rather than hand it to another host; RFC 5321 6.1 prefers duplicates
@@ -260,7 +272,7 @@ final class RemoteSession {
 
     /** RSET before the next transaction on this connection: a 250 says it is still good. */
     Future<Boolean> reset() {
-        return conn.command("RSET").map(SmtpReply::positive).recover(e -> Future.succeededFuture(false));
+        return conn.command("RSET", timeouts.command()).map(SmtpReply::positive).recover(e -> Future.succeededFuture(false));
     }
 
     void quit() {

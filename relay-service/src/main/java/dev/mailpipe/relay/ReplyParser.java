@@ -8,8 +8,14 @@ import java.util.List;
  * Fed one line at a time, CRLF removed.
  */
 final class ReplyParser {
+    private final int maxLines;
     private final List<String> lines = new ArrayList<>();
     private int code = -1;
+
+    /** @param maxLines the most lines one reply may have: an endless multi-line reply is an attack */
+    ReplyParser(int maxLines) {
+        this.maxLines = maxLines;
+    }
 
     /** The complete reply this line ends, or null if more lines follow. */
     SmtpReply feed(String line) {
@@ -25,6 +31,9 @@ final class ReplyParser {
         boolean more = line.length() > 3 && line.charAt(3) == '-';
         lines.add(line.length() > 4 ? line.substring(4) : "");
         if (more) {
+            if (lines.size() >= maxLines) {
+                throw new IllegalArgumentException("reply of more than " + maxLines + " lines");
+            }
             return null;
         }
         SmtpReply reply = new SmtpReply(code, List.copyOf(lines));

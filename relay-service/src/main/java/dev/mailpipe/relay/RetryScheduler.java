@@ -151,7 +151,7 @@ public class RetryScheduler {
                             pausedUntil.put(tp, due);
                             break;
                         }
-                        sends.add(producer.send(forward(r)));
+                        sends.add(producer.send(forward(r, Instant.now())));
                         done.put(tp, new OffsetAndMetadata(r.offset() + 1));
                     }
                 }
@@ -182,7 +182,7 @@ public class RetryScheduler {
     }
 
     /** When a record may go again; an unreadable envelope is due now (the relay dead-letters it). */
-    private static Instant dueAt(ConsumerRecord<String, byte[]> r) {
+    static Instant dueAt(ConsumerRecord<String, byte[]> r) {
         try {
             return MailRecords.envelope(r).notBefore().orElse(Instant.EPOCH);
         } catch (MalformedEnvelopeException e) {
@@ -190,13 +190,17 @@ public class RetryScheduler {
         }
     }
 
-    private static ProducerRecord<String, byte[]> forward(ConsumerRecord<String, byte[]> r) {
+    /**
+     * Where a due record goes: back to the relay while its route is within its DNS lifetime, else
+     * (or without a route: routing's and delivery's deferrals) to routing, keyed as that topic wants.
+     */
+    static ProducerRecord<String, byte[]> forward(ConsumerRecord<String, byte[]> r, Instant now) {
         String topic = Topics.RELAY;
         String key = r.key();
         try {
             Envelope e = MailRecords.envelope(r);
             Route route = e.route().orElse(null);
-            if (route == null || route.expiresAt() != null && route.expiresAt().isBefore(Instant.now())) {
+            if (route == null || route.expiresAt() != null && route.expiresAt().isBefore(now)) {
                 topic = Topics.INBOUND;
                 key = e.id();
             }

@@ -5,62 +5,119 @@ import io.vertx.core.Promise;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Caps transfers in progress per destination site and overall. A site is the set of MX hosts a
  * route names, so that domains hosted on the same servers share one limit (as Postfix's queue
  * manager does per next hop). Waiters are served in arrival order.
+ *
+ * <p>Each site's limit is a window that adapts as Postfix's does: it starts at {@code initial},
+ * grows by 1/window for every delivery the site answered (so by about one per window's worth of
+ * successes) up to {@code max}, and shrinks by 1/window, never below one, for every delivery it did
+ * not take (connection failures, timeouts, 4xx). A site that struggles gets fewer connections from
+ * here instead of more; a healthy one soon gets its full share.
  */
 final class SiteLimiter {
-    private final int perSite;
+    /** Sites remembered with no transfer in progress; the least recently used are forgotten past this. */
+    private static final int REMEMBERED_SITES = 10_000;
+
+    private final double initial;
+    private final double max;
     private final int total;
-    private final Map<String, Integer> active = new HashMap<>();
+    private final Map<String, Site> sites = new HashMap<>();
+    /** Idle sites, least recently used first, so that a site's learned window outlives a pause. */
+    private final LinkedHashMap<String, Site> idle = new LinkedHashMap<>(16, 0.75f, true);
     private final Deque<Waiter> waiting = new ArrayDeque<>();
     private int running;
 
-    private record Waiter(String site, Promise<Runnable> promise) {
+    /** One transfer's hold on its site's window; {@link #release} says how the site did. */
+    interface Slot {
+        /** @param answered whether the site took the delivery (any real answer), else it failed or deferred */
+        void release(boolean answered);
     }
 
-    SiteLimiter(int perSite, int total) {
-        this.perSite = perSite;
+    private static final class Site {
+        double window;
+        int active;
+
+        Site(double window) {
+            this.window = window;
+        }
+    }
+
+    private record Waiter(String site, Promise<Slot> promise) {
+    }
+
+    SiteLimiter(int initial, int max, int total) {
+        this.max = Math.max(1, max);
+        this.initial = Math.max(1, Math.min(initial, max));
         this.total = total;
     }
 
-    /** Completes with a release action once a slot for {@code site} is free. */
-    synchronized Future<Runnable> acquire(String site) {
-        Promise<Runnable> p = Promise.promise();
+    /** Completes with the slot once {@code site}'s window and the overall limit allow one more transfer. */
+    synchronized Future<Slot> acquire(String site) {
+        Promise<Slot> p = Promise.promise();
         waiting.addLast(new Waiter(site, p));
         dispatch();
         return p.future();
     }
 
     private void dispatch() {
-        var it = waiting.iterator();
+        Iterator<Waiter> it = waiting.iterator();
         while (it.hasNext() && running < total) {
             Waiter w = it.next();
-            int n = active.getOrDefault(w.site(), 0);
-            if (n < perSite) {
+            Site s = site(w.site());
+            if (s.active < (int) s.window) {
                 it.remove();
-                active.put(w.site(), n + 1);
+                s.active++;
                 running++;
-                w.promise().complete(() -> release(w.site()));
+                idle.remove(w.site());
+                w.promise().complete(answered -> release(w.site(), answered));
             }
         }
     }
 
-    private synchronized void release(String site) {
-        int n = active.getOrDefault(site, 1) - 1;
-        if (n <= 0) {
-            active.remove(site);
-        } else {
-            active.put(site, n);
+    private Site site(String name) {
+        Site s = sites.get(name);
+        if (s == null) {
+            s = idle.remove(name);
+            if (s == null) {
+                s = new Site(initial);
+            }
+            sites.put(name, s);
         }
+        return s;
+    }
+
+    private synchronized void release(String name, boolean answered) {
+        Site s = sites.get(name);
+        s.active--;
         running--;
+        double step = 1 / s.window;
+        s.window = answered ? Math.min(max, s.window + step) : Math.max(1, s.window - step);
+        if (s.active == 0) {
+            sites.remove(name);
+            idle.put(name, s);
+            if (idle.size() > REMEMBERED_SITES) {
+                idle.remove(idle.keySet().iterator().next());
+            }
+        }
         dispatch();
     }
 
     synchronized int running(String site) {
-        return active.getOrDefault(site, 0);
+        Site s = sites.get(site);
+        return s == null ? 0 : s.active;
+    }
+
+    /** The current window of every site with a transfer in progress or a remembered window. */
+    synchronized Map<String, Double> windows() {
+        Map<String, Double> out = new HashMap<>();
+        idle.forEach((k, v) -> out.put(k, v.window));
+        sites.forEach((k, v) -> out.put(k, v.window));
+        return out;
     }
 }

@@ -13,25 +13,33 @@ import java.util.Deque;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One client connection to a remote SMTP server: send a line, await the reply. Replies arriving
- * before they are asked for (the greeting, pipelined answers) wait in order. A pooled connection
- * may be used from another event loop than the one its socket reads on, hence the locking.
+ * One client connection to a remote SMTP server: send a line, await the reply within the time its
+ * phase allows. Replies arriving before they are asked for (the greeting, pipelined answers) wait
+ * in order. Memory per connection is bounded: a reply line longer than the limit, or a reply with
+ * too many lines, breaks the connection. A pooled connection may be used from another event loop
+ * than the one its socket reads on, hence the locking.
  */
 final class SmtpConnection {
+    /** Content goes out in blocks, each of which must leave within the data-block timeout. */
+    private static final int BLOCK = 64 * 1024;
+
     private final Vertx vertx;
     private final NetSocket socket;
-    private final Duration replyTimeout;
-    private final ReplyParser parser = new ReplyParser();
+    private final ReplyParser parser;
     private final Deque<SmtpReply> ready = new ArrayDeque<>();
     private final Deque<Promise<SmtpReply>> waiting = new ArrayDeque<>();
     private Throwable broken;
+    private volatile Deadline deadline = Deadline.none();
 
-    SmtpConnection(Vertx vertx, NetSocket socket, Duration replyTimeout) {
+    SmtpConnection(Vertx vertx, NetSocket socket, int maxLineLength, int maxLines) {
         this.vertx = vertx;
         this.socket = socket;
-        this.replyTimeout = replyTimeout;
-        RecordParser lines = RecordParser.newDelimited("\n", this::line).maxRecordSize(64 * 1024);
-        lines.exceptionHandler(this::fail);
+        this.parser = new ReplyParser(maxLines);
+        RecordParser lines = RecordParser.newDelimited("\n", this::line).maxRecordSize(maxLineLength + 1);
+        lines.exceptionHandler(e -> {
+            fail(new java.io.IOException("reply line longer than " + maxLineLength + " octets"));
+            socket.close();
+        });
         socket.handler(lines);
         socket.closeHandler(v -> fail(new java.io.IOException("connection closed by peer")));
         socket.exceptionHandler(this::fail);
@@ -51,7 +59,13 @@ final class SmtpConnection {
         socket.write(Buffer.buffer(lines.getBytes(StandardCharsets.UTF_8)));
     }
 
-    synchronized Future<SmtpReply> reply() {
+    /** The delivery now using this connection: no wait goes past its end. */
+    void deadline(Deadline d) {
+        deadline = d;
+    }
+
+    /** The next reply, within {@code timeout} (or what is left of the delivery's budget). */
+    synchronized Future<SmtpReply> reply(Duration timeout) {
         if (!ready.isEmpty()) {
             return Future.succeededFuture(ready.poll());
         }
@@ -60,28 +74,61 @@ final class SmtpConnection {
         }
         Promise<SmtpReply> p = Promise.promise();
         waiting.add(p);
-        long timer = vertx.setTimer(replyTimeout.toMillis(), t -> {
+        String why = expiry(timeout, "no reply");
+        long timer = vertx.setTimer(Math.max(1, deadline.cap(timeout).toMillis()), t -> {
             boolean stillWaiting;
             synchronized (this) {
                 stillWaiting = waiting.remove(p);
             }
             if (stillWaiting) {
-                p.tryFail(new TimeoutException("no reply within " + replyTimeout));
+                p.tryFail(new TimeoutException(why));
                 socket.close();
             }
         });
         return p.future().onComplete(r -> vertx.cancelTimer(timer));
     }
 
-    Future<SmtpReply> command(String line) {
+    Future<SmtpReply> command(String line, Duration timeout) {
         socket.write(Buffer.buffer((line + "\r\n").getBytes(StandardCharsets.UTF_8)));
-        return reply();
+        return reply(timeout);
     }
 
-    /** Sends raw bytes (message content) and awaits the reply that follows them. */
-    Future<SmtpReply> send(Buffer content) {
-        socket.write(content);
-        return reply();
+    /**
+     * Sends message content block by block, each within {@code blockTimeout} (a server that stops
+     * reading fills the TCP window, and the block never leaves), then awaits the reply that follows
+     * within {@code replyTimeout}.
+     */
+    Future<SmtpReply> send(Buffer content, Duration blockTimeout, Duration replyTimeout) {
+        return writeBlocks(content, 0, blockTimeout).compose(v -> reply(replyTimeout));
+    }
+
+    private Future<Void> writeBlocks(Buffer content, int from, Duration timeout) {
+        if (from >= content.length()) {
+            return Future.succeededFuture();
+        }
+        int to = Math.min(content.length(), from + BLOCK);
+        Promise<Void> written = Promise.promise();
+        String why = expiry(timeout, "content not taken");
+        long timer = vertx.setTimer(Math.max(1, deadline.cap(timeout).toMillis()), t -> {
+            if (written.tryFail(new TimeoutException(why))) {
+                socket.close();
+            }
+        });
+        socket.write(content.slice(from, to)).onComplete(r -> {
+            vertx.cancelTimer(timer);
+            if (r.succeeded()) {
+                written.tryComplete();
+            } else {
+                written.tryFail(r.cause());
+            }
+        });
+        return written.future().compose(v -> writeBlocks(content, to, timeout));
+    }
+
+    private String expiry(Duration timeout, String what) {
+        return deadline.cap(timeout).compareTo(timeout) < 0
+                ? what + ": the delivery's time budget of " + deadline.budget() + " is used up"
+                : what + " within " + timeout;
     }
 
     void quit() {

@@ -79,8 +79,16 @@ class MxWalkerTest {
                 return Duration.ofSeconds(2);
             }
 
-            public Duration replyTimeout() {
-                return Duration.ofSeconds(15);
+            public RelayConfig.Timeouts timeout() {
+                return FixedTimeouts.of(Duration.ofSeconds(15));
+            }
+
+            public int maxReplyLineLength() {
+                return 2048;
+            }
+
+            public int maxReplyLines() {
+                return 100;
             }
 
             public java.util.Optional<List<String>> tlsRequiredDomains() {
@@ -101,6 +109,10 @@ class MxWalkerTest {
 
             public int maxMessagesPerConnection() {
                 return 100;
+            }
+
+            public int initialConnectionsPerSite() {
+                return 2;
             }
 
             public int maxConnectionsPerSite() {
@@ -250,7 +262,7 @@ class MxWalkerTest {
         int sinkPort = Loopback.freePort("127.0.0.26");
         try (var sink = dev.mailpipe.peers.ChildProcess.start("smtp-sink", List.of("smtp-sink", "-u", "nobody",
                 "127.0.0.26:" + sinkPort, "10"), tmp, java.util.Map.of(), tmp.resolve("postfix-sink.log"))) {
-            Thread.sleep(300);
+            Loopback.awaitListening("127.0.0.26", sinkPort, java.time.Duration.ofSeconds(10));
             RelayConfig onSinkPort = portConfig(sinkPort);
             List<Outcome> out = new MxWalker(vertx, onSinkPort).deliver(
                     envelope(List.of("a@dest.test", "b@dest.test"), "127.0.0.26"), "Subject: p\r\n\r\n.x\r\n".getBytes())
@@ -274,7 +286,7 @@ class MxWalkerTest {
             int before = accepting.messages().size();
             RelayConfig impatient = (RelayConfig) java.lang.reflect.Proxy.newProxyInstance(RelayConfig.class.getClassLoader(),
                     new Class<?>[] {RelayConfig.class}, (proxy, method, args) ->
-                            method.getName().equals("replyTimeout") ? Duration.ofSeconds(2) : method.invoke(config(), args));
+                            method.getName().equals("timeout") ? FixedTimeouts.of(Duration.ofSeconds(2)) : method.invoke(config(), args));
             Outcome o = deliver(new MxWalker(vertx, impatient), envelope(List.of("a@dest.test"), silent, "127.0.0.21"),
                     "Subject: maybe\r\n\r\nx\r\n").get(0);
             assertEquals(Outcome.Kind.DEFERRED, o.kind(), silent + ": " + o.detail());

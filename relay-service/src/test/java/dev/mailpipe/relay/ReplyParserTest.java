@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class ReplyParserTest {
     @Test
     void multiLineRepliesEndAtTheLineWithASpace() {
-        ReplyParser p = new ReplyParser();
+        ReplyParser p = new ReplyParser(100);
         assertNull(p.feed("250-mx.test greets you"));
         assertNull(p.feed("250-SIZE 1000"));
         SmtpReply r = p.feed("250 PIPELINING");
@@ -21,7 +21,7 @@ class ReplyParserTest {
 
     @Test
     void enhancedStatusIsReadOrDerived() {
-        ReplyParser p = new ReplyParser();
+        ReplyParser p = new ReplyParser(100);
         assertEquals("5.1.1", p.feed("550 5.1.1 no such user").status());
         assertEquals("4.0.0", p.feed("451 try later").status());
         assertEquals("smtp; 550 5.1.1 no such user", p.feed("550 5.1.1 no such user").diagnostic());
@@ -29,9 +29,22 @@ class ReplyParserTest {
 
     @Test
     void garbageIsNotAReply() {
-        assertThrows(IllegalArgumentException.class, () -> new ReplyParser().feed("hello"));
-        ReplyParser p = new ReplyParser();
+        assertThrows(IllegalArgumentException.class, () -> new ReplyParser(100).feed("hello"));
+        ReplyParser p = new ReplyParser(100);
         p.feed("250-a");
         assertThrows(IllegalArgumentException.class, () -> p.feed("550 b"));
+    }
+
+    @Test
+    void anEndlessMultiLineReplyIsCutAtTheLimit() {
+        ReplyParser p = new ReplyParser(3);
+        p.feed("220-one");
+        p.feed("220-two");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.feed("220-three"));
+        assertEquals("reply of more than 3 lines", e.getMessage());
+        ReplyParser fine = new ReplyParser(3);
+        fine.feed("250-a");
+        fine.feed("250-b");
+        assertEquals(3, fine.feed("250 c").lines().size());
     }
 }

@@ -5,26 +5,59 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SiteLimiterTest {
     @Test
     void capsEachSiteAndTheTotalAndServesWaitersInOrder() {
-        SiteLimiter limiter = new SiteLimiter(2, 3);
-        Future<Runnable> a1 = limiter.acquire("mx.a");
-        Future<Runnable> a2 = limiter.acquire("mx.a");
-        Future<Runnable> a3 = limiter.acquire("mx.a");
+        SiteLimiter limiter = new SiteLimiter(2, 2, 3);
+        Future<SiteLimiter.Slot> a1 = limiter.acquire("mx.a");
+        Future<SiteLimiter.Slot> a2 = limiter.acquire("mx.a");
+        Future<SiteLimiter.Slot> a3 = limiter.acquire("mx.a");
         assertTrue(a1.succeeded() && a2.succeeded());
         assertFalse(a3.isComplete(), "a third transfer to one site waits");
-        Future<Runnable> b1 = limiter.acquire("mx.b");
+        Future<SiteLimiter.Slot> b1 = limiter.acquire("mx.b");
         assertTrue(b1.succeeded(), "another site is not held up by the first");
-        Future<Runnable> c1 = limiter.acquire("mx.c");
+        Future<SiteLimiter.Slot> c1 = limiter.acquire("mx.c");
         assertFalse(c1.isComplete(), "the overall limit of 3 is reached");
-        a1.result().run();
+        a1.result().release(true);
         assertTrue(a3.succeeded(), "the waiter for mx.a came first");
         assertFalse(c1.isComplete());
-        b1.result().run();
+        b1.result().release(true);
         assertTrue(c1.succeeded());
         assertEquals(2, limiter.running("mx.a"));
+    }
+
+    @Test
+    void theWindowGrowsWhileTheSiteAnswersAndShrinksWhenItFails() {
+        SiteLimiter limiter = new SiteLimiter(2, 5, 100);
+        assertEquals(2, startedAtOnce(limiter, "mx.a", true), "it starts at the initial window");
+        for (int i = 0; i < 30; i++) {
+            limiter.acquire("mx.a").result().release(true);
+        }
+        assertEquals(5.0, limiter.windows().get("mx.a"), "successes grow it up to the maximum");
+        assertEquals(5, startedAtOnce(limiter, "mx.a", false));
+        for (int i = 0; i < 40; i++) {
+            limiter.acquire("mx.a").result().release(false);
+        }
+        assertEquals(1.0, limiter.windows().get("mx.a"), "failures shrink it, never below one");
+        assertEquals(1, startedAtOnce(limiter, "mx.a", false));
+        assertEquals(2, startedAtOnce(limiter, "mx.b", false), "each site learns on its own");
+    }
+
+    /** How many of ten transfers to {@code site} start at once; all of them are then let go. */
+    private static int startedAtOnce(SiteLimiter limiter, String site, boolean answered) {
+        List<Future<SiteLimiter.Slot>> all = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            all.add(limiter.acquire(site));
+        }
+        int started = (int) all.stream().filter(Future::succeeded).count();
+        // A release lets the next waiter in at once, on this thread.
+        for (Future<SiteLimiter.Slot> f : all) {
+            f.result().release(answered);
+        }
+        return started;
     }
 }

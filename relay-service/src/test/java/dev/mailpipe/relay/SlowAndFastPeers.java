@@ -43,7 +43,8 @@ public class SlowAndFastPeers implements QuarkusTestResourceLifecycleManager {
             }, "silent-mx");
             t.setDaemon(true);
             t.start();
-            return Map.of("mailpipe.relay.port", String.valueOf(port), "mailpipe.relay.reply-timeout", "25s");
+            return Map.of("mailpipe.relay.port", String.valueOf(port), "mailpipe.relay.timeout.greeting", "25s",
+                    "mailpipe.relay.timeout.command", "25s");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -1,5 +1,6 @@
 package dev.mailpipe.ingress;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,10 +67,8 @@ class SubmissionAndTlsTest {
         return Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
     }
 
-    private void awaitAccount() throws InterruptedException {
-        for (int i = 0; i < 200 && registry.mailbox(USER).isEmpty(); i++) {
-            Thread.sleep(50);
-        }
+    private void awaitAccount() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.mailbox(USER).isPresent());
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.mailpipe.kafka.KafkaBroker;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.peers.ConsumerLag;
 import dev.mailpipe.peers.Loopback;
 import dev.mailpipe.peers.ServiceProcess;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly once (transactions), delivery must have written exactly one file per message (idempotent
  * names, offsets committed after fsync).
  */
-class CrashRecoveryTest {
+class CrashRecoveryIT {
     private static final int MESSAGES = 300;
     /**
      * The killed consumer's partitions move to its successor only when its session expires; the
@@ -60,9 +61,10 @@ class CrashRecoveryTest {
             try (ServiceProcess again = ServiceProcess.start("routing-service", broker.bootstrapServers(),
                     Map.of("KAFKA_SESSION_TIMEOUT_MS", FAST_REJOIN),
                     tmp.resolve("routing-2.log"))) {
+                // Everything routed is in one committed transaction with its input's offsets: once the
+                // group has committed past all of mail.inbound, nothing more can appear.
                 await().atMost(Duration.ofSeconds(90))
-                        .until(() -> committed(broker.bootstrapServers(), Topics.DELIVERY).size() >= MESSAGES);
-                Thread.sleep(2000);
+                        .until(() -> ConsumerLag.caughtUp(broker.bootstrapServers(), "routing-service", Topics.INBOUND));
                 List<ConsumerRecord<String, byte[]>> out = committed(broker.bootstrapServers(), Topics.DELIVERY);
                 assertEquals(MESSAGES, out.size(), "no message lost or doubled");
                 Set<String> routed = new HashSet<>();
@@ -88,8 +90,9 @@ class CrashRecoveryTest {
             assertTrue(before < MESSAGES, "killed mid-way (" + before + " files)");
             try (ServiceProcess again = ServiceProcess.start("delivery-service", broker.bootstrapServers(), env,
                     tmp.resolve("delivery-2.log"))) {
-                await().atMost(Duration.ofSeconds(90)).until(() -> files(fresh) >= MESSAGES);
-                Thread.sleep(2000);
+                // Offsets are committed only after the files are in new/ and fsync'd.
+                await().atMost(Duration.ofSeconds(90))
+                        .until(() -> ConsumerLag.caughtUp(broker.bootstrapServers(), "delivery-service", Topics.DELIVERY));
                 assertEquals(MESSAGES, files(fresh), "one file per message, none lost, none doubled");
                 assertEquals(0, files(root.resolve("example.test/alice/Maildir/tmp")));
             }

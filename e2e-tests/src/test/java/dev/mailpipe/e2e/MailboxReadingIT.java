@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * delivered Maildir file over IMAP and POP3 byte for byte, as the read API does.
  */
 @ExtendWith(SharedPipeline.class)
-class MailboxReadingTest {
+class MailboxReadingIT {
     @TempDir
     Path tmp;
 

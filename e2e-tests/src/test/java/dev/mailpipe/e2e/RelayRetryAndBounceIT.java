@@ -4,6 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mailpipe.model.Topics;
+import dev.mailpipe.peers.ConsumerLag;
 import dev.mailpipe.peers.SmtpSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * to a local sender's Maildir.
  */
 @ExtendWith(SharedPipeline.class)
-class RelayRetryAndBounceTest {
+class RelayRetryAndBounceIT {
     @TempDir
     Path tmp;
 
@@ -56,7 +58,12 @@ class RelayRetryAndBounceTest {
             assertTrue(dsn.contains("Content-Type: multipart/report; report-type=delivery-status"));
             assertTrue(dsn.contains("Final-Recipient: rfc822; nobody@remote.test\r\nAction: failed\r\nStatus: 5.1.1"));
             assertTrue(dsn.contains("Diagnostic-Code: smtp; 550 5.1.1 no such user here"));
-            Thread.sleep(3000);
+            // Once relay, routing and delivery have committed past all their input, no second DSN
+            // can be on its way.
+            String kafka = pipeline().bootstrapServers();
+            await().atMost(Duration.ofSeconds(60)).until(() -> ConsumerLag.caughtUp(kafka, "relay-service", Topics.RELAY)
+                    && ConsumerLag.caughtUp(kafka, "routing-service", Topics.INBOUND)
+                    && ConsumerLag.caughtUp(kafka, "delivery-service", Topics.DELIVERY));
             assertEquals(1, dsnsFor(bobNew, "will bounce 5xx").size(), "exactly one bounce");
         }
     }

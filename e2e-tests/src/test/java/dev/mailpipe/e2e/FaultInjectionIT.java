@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@code -Dfaults.messages} and {@code -Dfaults.rate} set the size: CI runs the small default;
  * {@code bench/faults} runs thousands.
  */
-class FaultInjectionTest {
+class FaultInjectionIT {
     private static final int MESSAGES = Integer.getInteger("faults.messages", 600);
     private static final double RATE = Double.parseDouble(System.getProperty("faults.rate", "15"));
     private static final Pattern SUBJECT = Pattern.compile("^Subject: (fault-\\d+)", Pattern.MULTILINE);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the Maildir on disk is what the user would read.
  */
 @ExtendWith(SharedPipeline.class)
-class PipelineEndToEndTest {
+class PipelineEndToEndIT {
     @TempDir
     static Path tmp;
 
