@@ -26,23 +26,25 @@ public final class PasswordHash {
         return PREFIX + "$" + ITERATIONS + "$" + b64(salt) + "$" + b64(derive(password, salt, ITERATIONS));
     }
 
-    /** Constant-time check of a password against a stored hash; false for any malformed hash. */
+    /**
+     * Constant-time check of a password against a stored hash; false for any malformed hash. Without
+     * a usable hash (no such account, or one without a password) the same work is done anyway, so
+     * that how long a refusal takes does not tell a guesser which accounts exist.
+     */
     public static boolean verify(char[] password, String stored) {
-        if (stored == null) {
-            return false;
+        String[] parts = stored == null ? new String[0] : stored.split("\\$");
+        if (parts.length == 4 && parts[0].equals(PREFIX)) {
+            try {
+                int iterations = Integer.parseInt(parts[1]);
+                byte[] salt = Base64.getDecoder().decode(parts[2]);
+                byte[] expected = Base64.getDecoder().decode(parts[3]);
+                return MessageDigest.isEqual(expected, derive(password, salt, iterations));
+            } catch (IllegalArgumentException e) {
+                // malformed: refused below, after the same work
+            }
         }
-        String[] parts = stored.split("\\$");
-        if (parts.length != 4 || !parts[0].equals(PREFIX)) {
-            return false;
-        }
-        try {
-            int iterations = Integer.parseInt(parts[1]);
-            byte[] salt = Base64.getDecoder().decode(parts[2]);
-            byte[] expected = Base64.getDecoder().decode(parts[3]);
-            return MessageDigest.isEqual(expected, derive(password, salt, iterations));
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        derive(password, new byte[16], ITERATIONS);
+        return false;
     }
 
     private static byte[] derive(char[] password, byte[] salt, int iterations) {

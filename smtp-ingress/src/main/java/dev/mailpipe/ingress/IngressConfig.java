@@ -45,6 +45,33 @@ public interface IngressConfig {
     /** STARTTLS (RFC 3207). */
     Tls tls();
 
+    /** How failed AUTH attempts are slowed and then refused, across sessions. */
+    AuthThrottling authThrottling();
+
+    /**
+     * Failed AUTH is counted per client address and per account for {@link #window()} after the
+     * last failure. Past {@link #freeFailures()} every further 535 waits, twice as long each time up
+     * to {@link #maxDelay()}; an address past {@link #maxFailuresPerClient()} gets 454 4.7.0 to AUTH,
+     * without a password check, until its window ends. An account is only slowed, never locked: its
+     * owner must still get in from elsewhere, at once, since a success is never delayed.
+     */
+    interface AuthThrottling {
+        @WithDefault("3")
+        int freeFailures();
+
+        @WithDefault("1s")
+        Duration firstDelay();
+
+        @WithDefault("16s")
+        Duration maxDelay();
+
+        @WithDefault("10")
+        int maxFailuresPerClient();
+
+        @WithDefault("15m")
+        Duration window();
+    }
+
     interface Tls {
         /** PKCS#12 keystore holding the server's certificate and key; STARTTLS is offered only if set. */
         java.util.Optional<String> keystore();

@@ -57,4 +57,9 @@ public class IngressMetrics {
         registry.counter("mailpipe.ingress.rejected", "code", String.valueOf(reply.code()),
                 "status", reply.status() == null ? "none" : reply.status()).increment();
     }
+
+    /** An AUTH outcome: success, failure, locked-out (refused before any password check). */
+    void auth(String outcome) {
+        registry.counter("mailpipe.ingress.auth", "outcome", outcome).increment();
+    }
 }

@@ -58,7 +58,7 @@ public class SmtpIngress {
         this.metrics = metrics;
         this.mailboxes = mailboxes;
         RecipientPolicy recipients = new RecipientPolicy(mailboxes, new ClientNetworks(config.relayNetworks()));
-        Authenticator authenticator = new Authenticator(vertx, mailboxes);
+        Authenticator authenticator = new Authenticator(vertx, mailboxes, new AuthThrottle(config.authThrottling()), metrics);
         this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
                 false, tlsAvailable(), this::sessionEnded);
         this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,

@@ -300,6 +300,10 @@ final class SmtpSession {
             reply(Reply.of(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
             return;
         }
+        if (!context.authenticator().mayTry(sessionId, clientIp)) {
+            reply(Reply.of(454, "4.7.0", "Too many failed authentication attempts; try again later"));
+            return;
+        }
         authStep(SaslExchange.start(arg, x -> sasl = x));
     }
 
@@ -316,18 +320,25 @@ final class SmtpSession {
         SaslExchange.Credentials creds = (SaslExchange.Credentials) step;
         connection.await();
         String user = creds.username().toLowerCase(Locale.ROOT);
-        context.authenticator().verify(user, creds.password())
-                .onComplete(r -> {
-                    if (r.succeeded() && r.result()) {
-                        authenticated = user;
-                        LOG.infof("[%s] %s authenticated as %s", sessionId, clientIp, user);
-                        reply(Reply.of(235, "2.7.0", "Authentication successful"));
-                    } else {
-                        LOG.infof("[%s] %s failed to authenticate as %s", sessionId, clientIp, user);
-                        reply(Reply.of(535, "5.7.8", "Authentication credentials invalid"));
-                    }
-                    connection.resume();
-                });
+        context.authenticator().verify(sessionId, clientIp, user, creds.password()).onComplete(r -> {
+            if (r.succeeded() && r.result() instanceof Authenticator.Accepted) {
+                authenticated = user;
+                reply(Reply.of(235, "2.7.0", "Authentication successful"));
+                connection.resume();
+                return;
+            }
+            // A guesser waits for each refusal; the connection reads nothing meanwhile.
+            long delay = r.result() instanceof Authenticator.Refused refused ? refused.delay().toMillis() : 0;
+            Runnable refuse = () -> {
+                reply(Reply.of(535, "5.7.8", "Authentication credentials invalid"));
+                connection.resume();
+            };
+            if (delay > 0) {
+                context.vertx().setTimer(delay, t -> refuse.run());
+            } else {
+                refuse.run();
+            }
+        });
     }
 
     private void rset(String arg) {

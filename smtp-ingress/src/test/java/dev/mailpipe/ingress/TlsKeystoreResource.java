@@ -9,11 +9,12 @@ import java.util.Map;
 /** A self-signed server certificate made with the JDK's keytool, for STARTTLS tests. */
 public class TlsKeystoreResource implements QuarkusTestResourceLifecycleManager {
     static final String PASSWORD = "test-keystore";
+    private Path dir;
 
     @Override
     public Map<String, String> start() {
         try {
-            Path dir = Files.createTempDirectory("mailpipe-tls-");
+            dir = Files.createTempDirectory("mailpipe-tls-");
             Path keystore = dir.resolve("ingress.p12");
             Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                     "-genkeypair", "-alias", "mailpipe", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
@@ -33,5 +34,12 @@ public class TlsKeystoreResource implements QuarkusTestResourceLifecycleManager 
 
     @Override
     public void stop() {
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (java.io.IOException e) {
+                // a few KiB left in /tmp
+            }
+        }
     }
 }
