@@ -5,6 +5,7 @@ import dev.mailpipe.model.MailAddress;
 import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.PasswordHash;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.DELETE;
@@ -23,11 +24,12 @@ import java.util.Locale;
 /**
  * The mailbox registry's API: mailboxes (with the password for submission AUTH, stored only as a
  * PBKDF2 hash), aliases, and per-domain catch-alls. Every change is a record on {@code mail.accounts},
- * which ingress and routing follow.
+ * which ingress and routing follow. For the administrator only (HTTP Basic, see {@link ApiIdentities}).
  */
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
+@RolesAllowed(ApiIdentities.ADMIN)
 public class AccountResource {
 
     @Inject

@@ -1,7 +1,10 @@
 package dev.mailpipe.delivery;
 
 import io.smallrye.common.annotation.Blocking;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
@@ -12,13 +15,20 @@ import jakarta.ws.rs.core.MediaType;
 import java.nio.file.Files;
 import java.util.List;
 
-/** Reads delivered mail: the messages of a mailbox, and one message as the raw bytes on disk. */
+/**
+ * Reads delivered mail: the messages of a mailbox, and one message as the raw bytes on disk. A
+ * mailbox's own login reads only that mailbox (another's gets 403); the administrator reads any.
+ */
 @Path("/api/mailboxes/{address}/messages")
 @Blocking
+@RolesAllowed({ApiIdentities.ADMIN, ApiIdentities.MAILBOX})
 public class MessageResource {
 
     @Inject
     DeliveryConfig config;
+
+    @Inject
+    SecurityIdentity identity;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -35,8 +45,12 @@ public class MessageResource {
     }
 
     private java.nio.file.Path maildir(String address) {
+        String key = AccountResource.key(address);
+        if (!identity.hasRole(ApiIdentities.ADMIN) && !identity.getPrincipal().getName().equals(key)) {
+            throw new ForbiddenException();
+        }
         try {
-            return MailboxPath.of(java.nio.file.Path.of(config.root()), AccountResource.key(address));
+            return MailboxPath.of(java.nio.file.Path.of(config.root()), key);
         } catch (MailboxPath.UnsafeAddressException e) {
             throw new BadRequestException(e.getMessage());
         }

@@ -29,6 +29,17 @@ import org.junit.jupiter.api.Test;
 class DeliveryServiceTest {
     private static final Path ROOT = Path.of("target/test-mail");
 
+    /** These tests use the API as its administrator; {@link ApiSecurityTest} checks who else may. */
+    @org.junit.jupiter.api.BeforeAll
+    static void asAdministrator() {
+        io.restassured.RestAssured.authentication = io.restassured.RestAssured.preemptive().basic("admin", "test-admin-secret");
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void asNobody() {
+        io.restassured.RestAssured.authentication = io.restassured.RestAssured.DEFAULT_AUTH;
+    }
+
     @org.junit.jupiter.api.BeforeAll
     static void emptyTheMailRoot() throws Exception {
         if (Files.isDirectory(ROOT)) {

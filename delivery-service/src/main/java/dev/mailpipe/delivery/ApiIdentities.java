@@ -1,0 +1,100 @@
+package dev.mailpipe.delivery;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.mailpipe.model.Account;
+import dev.mailpipe.model.MailboxRegistry;
+import dev.mailpipe.model.PasswordHash;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.AuthenticationRequestContext;
+import io.quarkus.security.identity.IdentityProvider;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.request.UsernamePasswordAuthenticationRequest;
+import io.quarkus.security.runtime.QuarkusPrincipal;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Who an HTTP Basic login is: {@code admin} with {@code mailpipe.api.admin-password} (role
+ * {@value #ADMIN}), or a mailbox with its own registry password (role {@value #MAILBOX}, named by
+ * its address). Passwords are checked off the event loop; an unknown user costs the same PBKDF2
+ * work as a wrong password. A client address with too many failures is refused (401, as any failed
+ * login) before any check until its lockout ends; every failure is logged as
+ * {@code API login failed: client=<ip> user=<name>}, every refusal as {@code API login refused}.
+ */
+@ApplicationScoped
+public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthenticationRequest> {
+    static final String ADMIN = "admin";
+    static final String MAILBOX = "mailbox";
+    private static final Logger LOG = Logger.getLogger(ApiIdentities.class);
+
+    private final MailboxRegistry registry;
+    private final ApiConfig config;
+    private final Cache<String, AtomicInteger> failures;
+
+    ApiIdentities(MailboxRegistry registry, ApiConfig config) {
+        this.registry = registry;
+        this.config = config;
+        this.failures = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(config.lockout()).build();
+    }
+
+    @Override
+    public Class<UsernamePasswordAuthenticationRequest> getRequestType() {
+        return UsernamePasswordAuthenticationRequest.class;
+    }
+
+    @Override
+    public Uni<SecurityIdentity> authenticate(UsernamePasswordAuthenticationRequest request, AuthenticationRequestContext context) {
+        String client = clientOf(request);
+        AtomicInteger failed = failures.getIfPresent(client);
+        if (failed != null && failed.get() >= config.maxFailuresPerClient()) {
+            LOG.warnf("API login refused: client=%s too many failed attempts", client);
+            return Uni.createFrom().failure(new AuthenticationFailedException());
+        }
+        return context.runBlocking(() -> {
+            String user = request.getUsername().toLowerCase(Locale.ROOT);
+            char[] password = request.getPassword().getPassword();
+            SecurityIdentity identity = user.equals(ADMIN) ? admin(password) : mailbox(user, password);
+            if (identity == null) {
+                AtomicInteger n = failures.get(client, k -> new AtomicInteger());
+                n.incrementAndGet();
+                failures.put(client, n);
+                LOG.warnf("API login failed: client=%s user=%s", client, user);
+                throw new AuthenticationFailedException();
+            }
+            failures.invalidate(client);
+            return identity;
+        });
+    }
+
+    private SecurityIdentity admin(char[] password) {
+        String expected = config.adminPassword().orElse(null);
+        boolean ok = expected != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
+                new String(password).getBytes(StandardCharsets.UTF_8));
+        // As slow as a mailbox's check, so that timing does not say which user name was tried.
+        PasswordHash.verify(password, null);
+        return ok ? identity(ADMIN, ADMIN) : null;
+    }
+
+    private SecurityIdentity mailbox(String user, char[] password) {
+        String hash = registry.mailbox(user).map(Account.Mailbox::passwordHash).orElse(null);
+        return PasswordHash.verify(password, hash) ? identity(user, MAILBOX) : null;
+    }
+
+    private static SecurityIdentity identity(String name, String role) {
+        return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)).addRole(role).build();
+    }
+
+    private static String clientOf(UsernamePasswordAuthenticationRequest request) {
+        RoutingContext rc = HttpSecurityUtils.getRoutingContextAttribute(request);
+        return rc == null || rc.request().remoteAddress() == null ? "unknown" : rc.request().remoteAddress().hostAddress();
+    }
+}
