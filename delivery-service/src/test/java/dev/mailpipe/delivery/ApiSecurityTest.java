@@ -30,6 +30,9 @@ class ApiSecurityTest {
     @Inject
     MailboxRegistry registry;
 
+    @io.quarkus.test.common.http.TestHTTPResource(value = "/health/ready", management = true)
+    java.net.URI health;
+
     @BeforeEach
     void mailboxesWithPasswords() {
         for (String m : new String[] {"hank@example.test", "iris@example.test"}) {
@@ -56,6 +59,16 @@ class ApiSecurityTest {
                 .then().statusCode(401);
         given().auth().preemptive().basic("nobody@example.test", "x").get("/api/mailboxes/nobody@example.test/messages")
                 .then().statusCode(401);
+    }
+
+    @Test
+    void healthIsOnTheManagementPortWithoutCredentialsAndNotBesideTheApi() throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(health).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), health + ": " + response.body());
+        org.junit.jupiter.api.Assertions.assertNotEquals(io.restassured.RestAssured.port, health.getPort());
+        given().get("/q/health/ready").then().statusCode(404);
+        given().get("/q/metrics").then().statusCode(404);
     }
 
     @Test

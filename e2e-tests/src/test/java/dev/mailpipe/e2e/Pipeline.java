@@ -43,6 +43,7 @@ final class Pipeline implements AutoCloseable {
         env.put("MAILPIPE_DATA", data.toString());
         env.put("MAILPIPE_KAFKA_PORT", String.valueOf(kafka));
         env.put("MAILPIPE_HTTP_PORT_BASE", String.valueOf(http));
+        env.put("MAILPIPE_MANAGEMENT_PORT_BASE", String.valueOf(Loopback.freeRange(12)));
         env.put("MAILPIPE_INGRESS_PORT", String.valueOf(smtp));
         env.put("MAILPIPE_INGRESS_SUBMISSION_PORT", String.valueOf(Loopback.freePort()));
         env.put("MAILPIPE_PARTITIONS", "2");

@@ -46,7 +46,7 @@ public final class IngressBench {
             // Scraped once before any load: the first scrape warms the HTTP side, which slowed
             // the round that followed it when taken later.
             String latency = "mailpipe_ingress_publish_latency_seconds";
-            ServiceMetrics before = ServiceMetrics.scrape(ingress.httpPort(), latency);
+            ServiceMetrics before = ServiceMetrics.scrape(ingress.managementPort(), latency);
             // The JVMs (ingress and broker) need some 50,000 messages before the JIT has compiled
             // the hot paths: warm up that long at least, then until a round is no longer clearly
             // faster. (Stopping at the first round that was not faster left some runs cold.)
@@ -70,8 +70,8 @@ public final class IngressBench {
                 sinkRounds.measure(sinkPort, n, sessions, size, dir.resolve("source-sink.log"));
                 rounds.measure(port, n, sessions, size, dir.resolve("source-ingress.log"));
             }
-            ServiceMetrics publish = ServiceMetrics.scrape(ingress.httpPort(), latency).since(before);
-            Files.writeString(dir.resolve("ingress-metrics.txt"), ServiceMetrics.text(ingress.httpPort()));
+            ServiceMetrics publish = ServiceMetrics.scrape(ingress.managementPort(), latency).since(before);
+            Files.writeString(dir.resolve("ingress-metrics.txt"), ServiceMetrics.text(ingress.managementPort()));
             long inKafka = Bench.committed(broker.bootstrapServers(), Topics.INBOUND);
             System.out.printf("  smtp-sink   %7.0f msgs/s (rounds %s), CPU per message %.0f us%n", sinkRounds.median(),
                     sinkRounds, sinkRounds.cpuMicros(sink.pid()));

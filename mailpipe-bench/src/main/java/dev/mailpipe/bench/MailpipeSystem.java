@@ -21,6 +21,7 @@ record MailpipeSystem(String name, ChildProcess launcher, Path mailRoot, int smt
         env.put("MAILPIPE_DATA", data.toString());
         env.put("MAILPIPE_KAFKA_PORT", String.valueOf(Loopback.freeRange(1)));
         env.put("MAILPIPE_HTTP_PORT_BASE", String.valueOf(Loopback.freeRange(4)));
+        env.put("MAILPIPE_MANAGEMENT_PORT_BASE", String.valueOf(Loopback.freeRange(4)));
         env.put("MAILPIPE_INGRESS_PORT", String.valueOf(port));
         env.put("MAILPIPE_INGRESS_SUBMISSION_PORT", "-1");
         env.put("MAILPIPE_INGRESS_MAX_CONNECTIONS_PER_CLIENT", "200");

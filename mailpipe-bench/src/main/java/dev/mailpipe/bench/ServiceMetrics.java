@@ -22,13 +22,13 @@ final class ServiceMetrics {
     }
 
     /** The whole Prometheus text of a service. */
-    static String text(int httpPort) throws Exception {
+    static String text(int managementPort) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                URI.create("http://127.0.0.1:" + managementPort + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    static ServiceMetrics scrape(int httpPort, String histogram) throws Exception {
-        String text = text(httpPort);
+    static ServiceMetrics scrape(int managementPort, String histogram) throws Exception {
+        String text = text(managementPort);
         Pattern line = Pattern.compile("^" + Pattern.quote(histogram) + "_bucket\\{.*le=\"([^\"]+)\".*\\} ([0-9.eE+]+)$",
                 Pattern.MULTILINE);
         List<double[]> buckets = new ArrayList<>();

@@ -23,7 +23,7 @@ class KafkaUnavailableTest {
     @Inject
     SmtpIngress ingress;
 
-    @TestHTTPResource("/q/health/ready")
+    @TestHTTPResource(value = "/health/ready", management = true)
     URI ready;
 
     private int readiness() throws Exception {

@@ -11,10 +11,12 @@ import java.util.Map;
 public final class ServiceProcess implements AutoCloseable {
     private final ChildProcess process;
     private final int httpPort;
+    private final int managementPort;
 
-    private ServiceProcess(ChildProcess process, int httpPort) {
+    private ServiceProcess(ChildProcess process, int httpPort, int managementPort) {
         this.process = process;
         this.httpPort = httpPort;
+        this.managementPort = managementPort;
     }
 
     public static ServiceProcess start(String module, String bootstrap, Map<String, String> settings, Path log)
@@ -23,16 +25,23 @@ public final class ServiceProcess implements AutoCloseable {
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         int httpPort = Loopback.freePort();
         env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
+        int managementPort = Loopback.freePort();
+        env.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(managementPort));
         Path jar = Loopback.repoRoot().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         ChildProcess p = ChildProcess.start(module, List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()), Loopback.repoRoot(), env, log);
         p.awaitOutput("started in", Duration.ofSeconds(90));
-        return new ServiceProcess(p, httpPort);
+        return new ServiceProcess(p, httpPort, managementPort);
     }
 
-    /** Where the service's HTTP side (health, metrics, APIs) listens on 127.0.0.1. */
+    /** Where the service's HTTP API listens on 127.0.0.1. */
     public int httpPort() {
         return httpPort;
+    }
+
+    /** Where its health and metrics are, on 127.0.0.1. */
+    public int managementPort() {
+        return managementPort;
     }
 
     public long pid() {
