@@ -37,7 +37,8 @@ class MailboxReadingIT {
         String api = "http://127.0.0.1:" + (pipeline.httpBase + 4) + "/api";
         HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(api + "/mailboxes/dora@example.test"))
                 .PUT(HttpRequest.BodyPublishers.ofString("{\"password\":\"dora-pw-123\"}"))
-                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+                .header("Content-Type", "application/json").header("Authorization", pipeline.adminAuthorization()).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(201, created.statusCode(), created.body());
 
         Path msg = Swaks.message(tmp, "dora.eml", "From: sender@y.test", "To: dora@example.test",
@@ -60,8 +61,10 @@ class MailboxReadingIT {
             assertArrayEquals(onDisk, pop3.get(0), "POP3 returns the file as delivered");
         }
 
+        // The read API, with the mailbox's own password.
         HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create(api + "/mailboxes/dora@example.test/messages"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", Pipeline.basic("dora@example.test", "dora-pw-123")).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertTrue(list.body().contains("\"subject\":\"read me over IMAP\""), list.body());
     }
 

@@ -66,6 +66,16 @@ final class Pipeline implements AutoCloseable {
         return mailRoot().resolve(domain).resolve(local).resolve("Maildir");
     }
 
+    /** The HTTP Basic header of the registry API's administrator, whose password the launcher made. */
+    String adminAuthorization() throws IOException {
+        return basic("admin", Files.readString(data.resolve("admin-password")).trim());
+    }
+
+    static String basic(String user, String password) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     String bootstrapServers() {
         return "127.0.0.1:" + kafkaPort;
     }

@@ -78,6 +78,13 @@ public interface IngressConfig {
 
         /** Password of the keystore. */
         java.util.Optional<String> keystorePassword();
+
+        /**
+         * How often the keystore file is checked for a change (a rotated certificate); a changed
+         * one serves every connection from then on, without a restart.
+         */
+        @WithDefault("1m")
+        Duration reloadCheck();
     }
 
     /** Name this server gives in its greeting, its EHLO reply and its Received: headers. */

@@ -45,9 +45,17 @@ import java.util.function.Supplier;
  */
 final class LoopAcceptor {
     private final Channel channel;
+    private final NetServerOptions options;
+    private final ContextInternal context;
+    /** Read by each new connection: a reloaded certificate serves the connections after it. */
+    private final java.util.concurrent.atomic.AtomicReference<SslChannelProvider> tls;
 
-    private LoopAcceptor(Channel channel) {
+    private LoopAcceptor(Channel channel, NetServerOptions options, ContextInternal context,
+            java.util.concurrent.atomic.AtomicReference<SslChannelProvider> tls) {
         this.channel = channel;
+        this.options = options;
+        this.context = context;
+        this.tls = tls;
     }
 
     /**
@@ -56,9 +64,8 @@ final class LoopAcceptor {
      */
     static Future<LoopAcceptor> bind(Vertx vertx, Context context, NetServerOptions options, Handler<NetSocket> connected) {
         ContextInternal ctx = (ContextInternal) context;
-        Future<SslChannelProvider> tls = options.getKeyCertOptions() == null ? Future.succeededFuture()
-                : new SSLHelper(options, null).buildChannelProvider(options.getSslOptions(), ctx);
-        return tls.compose(provider -> {
+        return tlsProvider(options, ctx).compose(initial -> {
+            var provider = new java.util.concurrent.atomic.AtomicReference<>(initial);
             EventLoop loop = ctx.nettyEventLoop();
             ServerBootstrap bootstrap = new ServerBootstrap().group(loop)
                     .childOption(ChannelOption.TCP_NODELAY, options.isTcpNoDelay())
@@ -66,9 +73,9 @@ final class LoopAcceptor {
                         @Override
                         protected void initChannel(Channel ch) {
                             if (options.isUseProxyProtocol()) {
-                                expectProxyHeader(ch, options, () -> serve(ch, ctx, provider, connected));
+                                expectProxyHeader(ch, options, () -> serve(ch, ctx, provider.get(), connected));
                             } else {
-                                serve(ch, ctx, provider, connected);
+                                serve(ch, ctx, provider.get(), connected);
                             }
                         }
                     });
@@ -79,8 +86,22 @@ final class LoopAcceptor {
                         .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
             }
             ChannelFuture bind = bootstrap.bind(options.getHost(), options.getPort());
-            return when(bind, () -> new LoopAcceptor(bind.channel()));
+            return when(bind, () -> new LoopAcceptor(bind.channel(), options, ctx, provider));
         });
+    }
+
+    private static Future<SslChannelProvider> tlsProvider(NetServerOptions options, ContextInternal ctx) {
+        return options.getKeyCertOptions() == null ? Future.succeededFuture()
+                : new SSLHelper(options, null).buildChannelProvider(options.getSslOptions(), ctx);
+    }
+
+    /**
+     * Reads the key and certificate again (cert-manager has rotated them): connections accepted from
+     * now on, and their STARTTLS, use the new ones; open sessions keep theirs. A file that cannot be
+     * read leaves the current certificate in place.
+     */
+    Future<Void> reloadTls() {
+        return tlsProvider(options, context).onSuccess(tls::set).mapEmpty();
     }
 
     /** As Vert.x does: the PROXY header first, within its timeout, then the connection proper. */

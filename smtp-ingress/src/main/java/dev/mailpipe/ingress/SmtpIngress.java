@@ -44,6 +44,10 @@ public class SmtpIngress {
     private final AtomicLong sessionIds = new AtomicLong();
     /** The listener deployments, undeployed (their servers closed) first at shutdown. */
     private final java.util.List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Every listener's acceptor, for certificate reloads. */
+    private final java.util.List<LoopAcceptor> acceptors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The keystore file as last loaded: modification time and size. */
+    private volatile String keystoreStamp = "";
     /** Per port, the event-loop threads its listeners run on. */
     private final Map<Integer, Set<String>> listenerLoops = new ConcurrentHashMap<>();
     private int port = -1;
@@ -80,6 +84,32 @@ public class SmtpIngress {
             proxyPort = listen(config.proxyPort(), false, true, loops);
             LOG.infof("SMTP behind PROXY protocol listening on %s:%d", config.host(), proxyPort);
         }
+        config.tls().keystore().ifPresent(ks -> {
+            keystoreStamp = stamp(ks);
+            vertx.setPeriodic(config.tls().reloadCheck().toMillis(), t -> reloadIfChanged(ks));
+        });
+    }
+
+    /** cert-manager (or an operator) replaced the keystore: new connections get the new certificate. */
+    private void reloadIfChanged(String keystore) {
+        String now = stamp(keystore);
+        if (now.isEmpty() || now.equals(keystoreStamp)) {
+            return;
+        }
+        keystoreStamp = now;
+        for (LoopAcceptor a : acceptors) {
+            a.reloadTls().onFailure(e -> LOG.warnf("cannot load the new keystore %s, keeping the old one: %s", keystore, e));
+        }
+        LOG.infof("TLS keystore %s changed; new connections get its certificate", keystore);
+    }
+
+    private static String stamp(String file) {
+        try {
+            var attrs = java.nio.file.Files.readAttributes(java.nio.file.Path.of(file), java.nio.file.attribute.BasicFileAttributes.class);
+            return attrs.lastModifiedTime() + "/" + attrs.size();
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     /**
@@ -101,8 +131,11 @@ public class SmtpIngress {
     private NetServerOptions serverOptions(int port, boolean proxy) {
         NetServerOptions options = new NetServerOptions().setHost(config.host()).setPort(port).setTcpNoDelay(true);
         // The key is loaded up front but TLS starts only when a client says STARTTLS.
-        config.tls().keystore().ifPresent(ks -> options.setKeyCertOptions(
-                new PfxOptions().setPath(ks).setPassword(config.tls().keystorePassword().orElse(""))));
+        config.tls().keystore().ifPresent(ks -> {
+            options.setKeyCertOptions(new PfxOptions().setPath(ks).setPassword(config.tls().keystorePassword().orElse("")));
+            options.setEnabledSecureTransportProtocols(TlsPolicy.PROTOCOLS);
+            TlsPolicy.CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
+        });
         if (proxy) {
             options.setUseProxyProtocol(true).setProxyProtocolTimeout(10).setProxyProtocolTimeoutUnit(TimeUnit.SECONDS);
         }
@@ -125,11 +158,15 @@ public class SmtpIngress {
             listenerLoops.computeIfAbsent(options.getPort(), p -> ConcurrentHashMap.newKeySet())
                     .add(Thread.currentThread().getName());
             LoopAcceptor.bind(vertx, context, options, socket -> connected(socket, isSubmission, context))
-                    .onSuccess(a -> acceptor = a).<Void>mapEmpty().onComplete(started);
+                    .onSuccess(a -> {
+                        acceptor = a;
+                        acceptors.add(a);
+                    }).<Void>mapEmpty().onComplete(started);
         }
 
         @Override
         public void stop(Promise<Void> stopped) {
+            acceptors.remove(acceptor);
             (acceptor == null ? io.vertx.core.Future.<Void>succeededFuture() : acceptor.close()).onComplete(stopped);
         }
     }

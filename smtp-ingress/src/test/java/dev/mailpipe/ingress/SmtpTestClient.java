@@ -78,6 +78,12 @@ final class SmtpTestClient implements AutoCloseable {
         out = tls.getOutputStream();
     }
 
+    /** After {@link #startTls()}: the subject of the certificate the server presented. */
+    String serverCertificateSubject() throws Exception {
+        var certs = ((javax.net.ssl.SSLSocket) socket).getSession().getPeerCertificates();
+        return ((java.security.cert.X509Certificate) certs[0]).getSubjectX500Principal().getName();
+    }
+
     /** One whole reply, all its lines joined by "\n", CRLFs removed. */
     String reply() throws IOException {
         StringBuilder all = new StringBuilder();

@@ -1,48 +1,62 @@
 package dev.mailpipe.peers;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * How far a consumer group is behind on a topic: the evidence that a stage has finished with all
  * its input (every outcome recorded, since offsets move only after), where a test would otherwise
  * sleep and hope.
+ *
+ * <p>Counted as the records a read_committed reader finds past the group's committed offsets, not
+ * as end offset minus committed offset: a transaction's commit marker takes an offset of its own
+ * after the last record, which no consumer ever commits past.
  */
 public final class ConsumerLag {
     private ConsumerLag() {
     }
 
-    /**
-     * Records of {@code topic} that {@code group} has not committed past (read_committed end
-     * offsets; a partition the group has never committed counts from its start). -1 while the
-     * broker cannot answer.
-     */
+    /** Records of {@code topic} not yet committed by {@code group}; -1 while the broker cannot answer. */
     public static long of(String bootstrap, String group, String topic) {
+        Map<TopicPartition, OffsetAndMetadata> committed;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            Map<TopicPartition, OffsetAndMetadata> committed =
-                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-            var partitions = admin.describeTopics(java.util.List.of(topic)).allTopicNames().get().get(topic).partitions();
-            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
-            partitions.forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest,
-                    new org.apache.kafka.clients.admin.ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
-            long lag = 0;
-            for (var e : ends.entrySet()) {
-                OffsetAndMetadata c = committed.get(e.getKey());
-                lag += e.getValue().offset() - (c == null ? 0 : c.offset());
-            }
-            return lag;
+            committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         } catch (ExecutionException e) {
             return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
+        }
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(parts);
+            for (TopicPartition tp : parts) {
+                OffsetAndMetadata at = committed.get(tp);
+                if (at == null) {
+                    c.seekToBeginning(List.of(tp));
+                } else {
+                    c.seek(tp, at.offset());
+                }
+            }
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long records = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    return -1;
+                }
+                records += c.poll(Duration.ofMillis(100)).count();
+            }
+            return records;
         }
     }
 
