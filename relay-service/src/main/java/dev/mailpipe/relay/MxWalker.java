@@ -164,10 +164,9 @@ final class MxWalker {
     }
 
     private Future<RemoteSession> connect(Target t, RemoteSession.TlsPolicy tls, Deadline deadline) {
-        return client.connect(config.port(), t.address())
-                .compose(socket -> RemoteSession.open(
-                        new SmtpConnection(vertx, socket, config.maxReplyLineLength(), config.maxReplyLines()),
-                        config.timeout(), config.hostname(), t.host(), tls, deadline));
+        return SmtpConnection.connect(vertx, client, config.port(), t.address(), config.maxReplyLineLength(),
+                        config.maxReplyLines())
+                .compose(conn -> RemoteSession.open(conn, config.timeout(), config.hostname(), t.host(), tls, deadline));
     }
 
     private String key(Target t) {

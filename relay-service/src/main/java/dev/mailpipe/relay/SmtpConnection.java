@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +33,21 @@ final class SmtpConnection {
     private Throwable broken;
     private volatile Deadline deadline = Deadline.none();
 
-    SmtpConnection(Vertx vertx, NetSocket socket, int maxLineLength, int maxLines) {
+    /**
+     * Connects on an event loop of its own, where the socket's callbacks run: the reply handler is
+     * then in place before the server can say anything. Connecting from a worker thread ran the
+     * callback later on that thread, and a greeting sent at once was lost now and then (the
+     * session waited out its greeting timeout and moved on to the next MX).
+     */
+    static Future<SmtpConnection> connect(Vertx vertx, NetClient client, int port, String address, int maxLineLength,
+            int maxLines) {
+        Promise<SmtpConnection> connected = Promise.promise();
+        ((VertxInternal) vertx).createEventLoopContext().runOnContext(v -> client.connect(port, address)
+                .map(socket -> new SmtpConnection(vertx, socket, maxLineLength, maxLines)).onComplete(connected));
+        return connected.future();
+    }
+
+    private SmtpConnection(Vertx vertx, NetSocket socket, int maxLineLength, int maxLines) {
         this.vertx = vertx;
         this.socket = socket;
         this.parser = new ReplyParser(maxLines);

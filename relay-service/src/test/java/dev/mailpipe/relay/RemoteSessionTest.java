@@ -41,10 +41,9 @@ class RemoteSessionTest {
     }
 
     private static RemoteSession open(int port) throws Exception {
-        return client.connect(port, ADDRESS)
-                .compose(socket -> RemoteSession.open(new SmtpConnection(vertx, socket, 2048, 100),
-                        FixedTimeouts.of(Duration.ofSeconds(5)), "relay.test", "mx.dest.test",
-                        RemoteSession.TlsPolicy.OPPORTUNISTIC, Deadline.after(Duration.ofMinutes(1))))
+        return SmtpConnection.connect(vertx, client, port, ADDRESS, 2048, 100)
+                .compose(conn -> RemoteSession.open(conn, FixedTimeouts.of(Duration.ofSeconds(5)), "relay.test",
+                        "mx.dest.test", RemoteSession.TlsPolicy.OPPORTUNISTIC, Deadline.after(Duration.ofMinutes(1))))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
