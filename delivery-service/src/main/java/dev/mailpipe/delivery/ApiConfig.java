@@ -15,9 +15,24 @@ public interface ApiConfig {
      */
     Optional<String> adminPassword();
 
-    /** Failed logins from one client address before the API answers it 429 for {@link #lockout()}. */
+    /**
+     * Failed logins from one client address after which every further attempt is refused, without
+     * a password check, until {@link #lockout()} has passed since the last failure.
+     */
     @WithDefault("10")
     int maxFailuresPerClient();
+
+    /** Failed logins from one address answered at once; past them each 401 waits, doubling. */
+    @WithDefault("3")
+    int freeFailures();
+
+    /** The wait of the first slowed 401. */
+    @WithDefault("1s")
+    Duration firstDelay();
+
+    /** The longest wait of a 401. */
+    @WithDefault("16s")
+    Duration maxDelay();
 
     /** How long a client address past its failures is refused, counted from its last failure. */
     @WithDefault("15m")

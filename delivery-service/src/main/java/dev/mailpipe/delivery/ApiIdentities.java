@@ -18,6 +18,7 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -72,7 +73,22 @@ public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthentic
             }
             failures.invalidate(client);
             return identity;
+        }).onFailure(AuthenticationFailedException.class).call(() -> {
+            // The 401 waits, without holding a thread: a guesser's next try comes later.
+            Duration wait = delay(client);
+            return wait.isZero() ? Uni.createFrom().voidItem() : Uni.createFrom().voidItem().onItem().delayIt().by(wait);
         });
+    }
+
+    /** How long the 401 to {@code client}'s latest failure waits. */
+    private Duration delay(String client) {
+        AtomicInteger n = failures.getIfPresent(client);
+        int over = (n == null ? 0 : n.get()) - config.freeFailures();
+        if (over <= 0) {
+            return Duration.ZERO;
+        }
+        Duration d = config.firstDelay().multipliedBy(1L << Math.min(over - 1, 20));
+        return d.compareTo(config.maxDelay()) > 0 ? config.maxDelay() : d;
     }
 
     private SecurityIdentity admin(char[] password) {

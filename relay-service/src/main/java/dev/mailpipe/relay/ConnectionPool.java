@@ -46,19 +46,26 @@ final class ConnectionPool {
     }
 
     /** After a transfer: keep the session for the next one, or end it. */
-    synchronized void give(String address, RemoteSession session) {
+    void give(String address, RemoteSession session) {
         if (!session.reusable() || session.transactions() >= maxMessages) {
             session.quit();
             return;
         }
-        Deque<Idle> q = idle.computeIfAbsent(address, a -> new ArrayDeque<>());
-        long timer = vertx.setTimer(idleTimeout.toMillis(), t -> expire(address, session));
-        q.addLast(new Idle(session, timer));
+        synchronized (this) {
+            Deque<Idle> q = idle.computeIfAbsent(address, a -> new ArrayDeque<>());
+            long timer = vertx.setTimer(idleTimeout.toMillis(), t -> expire(address, session));
+            q.addLast(new Idle(session, timer));
+        }
     }
 
-    private synchronized void expire(String address, RemoteSession session) {
-        Deque<Idle> q = idle.get(address);
-        if (q != null && q.removeIf(i -> i.session() == session)) {
+    /** Ends an idle session; outside the lock, since closing a socket may run its handlers at once. */
+    private void expire(String address, RemoteSession session) {
+        boolean removed;
+        synchronized (this) {
+            Deque<Idle> q = idle.get(address);
+            removed = q != null && q.removeIf(i -> i.session() == session);
+        }
+        if (removed) {
             session.quit();
         }
     }

@@ -3,9 +3,11 @@ package dev.mailpipe.relay;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -58,14 +60,20 @@ final class SiteLimiter {
     }
 
     /** Completes with the slot once {@code site}'s window and the overall limit allow one more transfer. */
-    synchronized Future<Slot> acquire(String site) {
+    Future<Slot> acquire(String site) {
         Promise<Slot> p = Promise.promise();
-        waiting.addLast(new Waiter(site, p));
-        dispatch();
+        List<Waiter> admitted;
+        synchronized (this) {
+            waiting.addLast(new Waiter(site, p));
+            admitted = admit();
+        }
+        start(admitted);
         return p.future();
     }
 
-    private void dispatch() {
+    /** The waiters that may start now, in order; the caller starts them after leaving the lock. */
+    private List<Waiter> admit() {
+        List<Waiter> admitted = new ArrayList<>();
         Iterator<Waiter> it = waiting.iterator();
         while (it.hasNext() && running < total) {
             Waiter w = it.next();
@@ -75,8 +83,19 @@ final class SiteLimiter {
                 s.active++;
                 running++;
                 idle.remove(w.site());
-                w.promise().complete(answered -> release(w.site(), answered));
+                admitted.add(w);
             }
+        }
+        return admitted;
+    }
+
+    /**
+     * Outside the lock: a transfer that starts runs on this thread into connections and pools, and
+     * one that ends comes back here; holding the lock meanwhile deadlocked two threads.
+     */
+    private void start(List<Waiter> admitted) {
+        for (Waiter w : admitted) {
+            w.promise().complete(answered -> release(w.site(), answered));
         }
     }
 
@@ -92,7 +111,16 @@ final class SiteLimiter {
         return s;
     }
 
-    private synchronized void release(String name, boolean answered) {
+    private void release(String name, boolean answered) {
+        List<Waiter> admitted;
+        synchronized (this) {
+            finished(name, answered);
+            admitted = admit();
+        }
+        start(admitted);
+    }
+
+    private void finished(String name, boolean answered) {
         Site s = sites.get(name);
         s.active--;
         running--;
@@ -105,7 +133,6 @@ final class SiteLimiter {
                 idle.remove(idle.keySet().iterator().next());
             }
         }
-        dispatch();
     }
 
     synchronized int running(String site) {

@@ -11,7 +11,9 @@ import io.vertx.core.parsetools.RecordParser;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -158,14 +160,21 @@ final class SmtpConnection {
         socket.close();
     }
 
-    private synchronized void line(Buffer raw) {
+    /**
+     * One reply line, on the socket's event loop. Promises are completed outside the lock: what waits
+     * on a reply goes on on this thread (to the site limiter, the pool, another connection), and
+     * doing that while holding this connection's lock deadlocked against a thread holding theirs.
+     */
+    private void line(Buffer raw) {
         String s = raw.toString(StandardCharsets.UTF_8);
         if (s.endsWith("\r")) {
             s = s.substring(0, s.length() - 1);
         }
         SmtpReply reply;
         try {
-            reply = parser.feed(s);
+            synchronized (this) {
+                reply = parser.feed(s);
+            }
         } catch (IllegalArgumentException e) {
             fail(e);
             socket.close();
@@ -174,21 +183,27 @@ final class SmtpConnection {
         if (reply == null) {
             return;
         }
-        Promise<SmtpReply> p = waiting.poll();
+        Promise<SmtpReply> p;
+        synchronized (this) {
+            p = waiting.poll();
+            if (p == null) {
+                ready.add(reply);
+            }
+        }
         if (p != null) {
             p.tryComplete(reply);
-        } else {
-            ready.add(reply);
         }
     }
 
-    private synchronized void fail(Throwable t) {
-        if (broken == null) {
-            broken = t;
+    private void fail(Throwable t) {
+        List<Promise<SmtpReply>> failed;
+        synchronized (this) {
+            if (broken == null) {
+                broken = t;
+            }
+            failed = new ArrayList<>(waiting);
+            waiting.clear();
         }
-        Promise<SmtpReply> p;
-        while ((p = waiting.poll()) != null) {
-            p.tryFail(t);
-        }
+        failed.forEach(p -> p.tryFail(t));
     }
 }

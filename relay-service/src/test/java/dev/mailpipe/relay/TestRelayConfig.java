@@ -5,7 +5,11 @@ import java.util.List;
 import java.util.Optional;
 
 /** A relay configuration for tests that talk to loopback servers on one port. */
-record TestRelayConfig(int port, RelayConfig.Timeouts timeout) implements RelayConfig {
+record TestRelayConfig(int port, RelayConfig.Timeouts timeout, boolean reuseConnections) implements RelayConfig {
+    TestRelayConfig(int port, RelayConfig.Timeouts timeout) {
+        this(port, timeout, false);
+    }
+
     public String hostname() {
         return "relay.test";
     }
@@ -16,10 +20,6 @@ record TestRelayConfig(int port, RelayConfig.Timeouts timeout) implements RelayC
 
     public Optional<List<String>> tlsRequiredDomains() {
         return Optional.empty();
-    }
-
-    public boolean reuseConnections() {
-        return false;
     }
 
     public Duration idleConnectionTimeout() {
