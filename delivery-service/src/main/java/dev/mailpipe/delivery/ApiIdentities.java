@@ -3,6 +3,7 @@ package dev.mailpipe.delivery;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mailpipe.model.Account;
+import dev.mailpipe.model.Backoff;
 import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.PasswordHash;
 import io.quarkus.security.AuthenticationFailedException;
@@ -83,12 +84,7 @@ public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthentic
     /** How long the 401 to {@code client}'s latest failure waits. */
     private Duration delay(String client) {
         AtomicInteger n = failures.getIfPresent(client);
-        int over = (n == null ? 0 : n.get()) - config.freeFailures();
-        if (over <= 0) {
-            return Duration.ZERO;
-        }
-        Duration d = config.firstDelay().multipliedBy(1L << Math.min(over - 1, 20));
-        return d.compareTo(config.maxDelay()) > 0 ? config.maxDelay() : d;
+        return new Backoff(config.freeFailures(), config.firstDelay(), config.maxDelay()).after(n == null ? 0 : n.get());
     }
 
     private SecurityIdentity admin(char[] password) {

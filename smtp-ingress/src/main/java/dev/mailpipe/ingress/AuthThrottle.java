@@ -2,6 +2,7 @@ package dev.mailpipe.ingress;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.mailpipe.model.Backoff;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,11 +18,13 @@ final class AuthThrottle {
     private final IngressConfig.AuthThrottling config;
     private final Cache<String, AtomicInteger> byClient;
     private final Cache<String, AtomicInteger> byAccount;
+    private final Backoff backoff;
 
     AuthThrottle(IngressConfig.AuthThrottling config) {
         this.config = config;
         this.byClient = Caffeine.newBuilder().maximumSize(TRACKED).expireAfterWrite(config.window()).build();
         this.byAccount = Caffeine.newBuilder().maximumSize(TRACKED).expireAfterWrite(config.window()).build();
+        this.backoff = new Backoff(config.freeFailures(), config.firstDelay(), config.maxDelay());
     }
 
     /** Whether this address has failed too often to be allowed another try for now. */
@@ -34,12 +37,7 @@ final class AuthThrottle {
     Duration failed(String clientIp, String account) {
         int client = count(byClient, clientIp);
         int forAccount = count(byAccount, account);
-        int over = Math.max(client, forAccount) - config.freeFailures();
-        if (over <= 0) {
-            return Duration.ZERO;
-        }
-        Duration delay = config.firstDelay().multipliedBy(1L << Math.min(over - 1, 20));
-        return delay.compareTo(config.maxDelay()) > 0 ? config.maxDelay() : delay;
+        return backoff.after(Math.max(client, forAccount));
     }
 
     /** The address got in: its count starts over. The account's stays, for the guessers elsewhere. */

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.kafka.LocalKafkaResource;
-import dev.mailpipe.model.Account;
-import dev.mailpipe.model.PasswordHash;
-import dev.mailpipe.model.Topics;
 import dev.mailpipe.peers.DebianPeers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -22,11 +19,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -70,12 +62,7 @@ class AuthThrottlingTest {
 
     @BeforeAll
     static void createAccount() throws Exception {
-        String bootstrap = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(), new ByteArraySerializer())) {
-            Account.Mailbox m = new Account.Mailbox(USER, PasswordHash.hash(PASSWORD.toCharArray()), 0);
-            p.send(new ProducerRecord<>(Topics.ACCOUNTS, m.key(), m.toJson())).get();
-        }
+        TestAccounts.create(USER, PASSWORD);
     }
 
     /** A new session from {@code source}, inside TLS, that tries one password; returns AUTH's reply. */

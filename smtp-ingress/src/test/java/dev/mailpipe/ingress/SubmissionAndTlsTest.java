@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.kafka.LocalKafkaResource;
 import dev.mailpipe.model.MailRecords;
-import dev.mailpipe.model.Account;
-import dev.mailpipe.model.PasswordHash;
-import dev.mailpipe.model.Topics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -16,13 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -45,12 +36,7 @@ class SubmissionAndTlsTest {
 
     @BeforeAll
     static void createAccount() throws Exception {
-        String bootstrap = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
-                new StringSerializer(), new ByteArraySerializer())) {
-            Account.Mailbox m = new Account.Mailbox(USER, PasswordHash.hash(PASSWORD.toCharArray()), 0);
-            p.send(new ProducerRecord<>(Topics.ACCOUNTS, m.key(), m.toJson())).get();
-        }
+        TestAccounts.create(USER, PASSWORD);
     }
 
     private SmtpTestClient submissionOverTls() throws Exception {
