@@ -1,9 +1,8 @@
 package dev.mailpipe.delivery;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mailpipe.model.Account;
 import dev.mailpipe.model.Backoff;
+import dev.mailpipe.model.FailureCounts;
 import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.PasswordHash;
 import io.quarkus.security.AuthenticationFailedException;
@@ -21,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,12 +38,14 @@ public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthentic
 
     private final MailboxRegistry registry;
     private final ApiConfig config;
-    private final Cache<String, AtomicInteger> failures;
+    private final FailureCounts failures;
+    private final Backoff backoff;
 
     ApiIdentities(MailboxRegistry registry, ApiConfig config) {
         this.registry = registry;
         this.config = config;
-        this.failures = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(config.lockout()).build();
+        this.failures = new FailureCounts(config.lockout(), 100_000);
+        this.backoff = new Backoff(config.freeFailures(), config.firstDelay(), config.maxDelay());
     }
 
     @Override
@@ -56,8 +56,7 @@ public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthentic
     @Override
     public Uni<SecurityIdentity> authenticate(UsernamePasswordAuthenticationRequest request, AuthenticationRequestContext context) {
         String client = clientOf(request);
-        AtomicInteger failed = failures.getIfPresent(client);
-        if (failed != null && failed.get() >= config.maxFailuresPerClient()) {
+        if (failures.of(client) >= config.maxFailuresPerClient()) {
             LOG.warnf("API login refused: client=%s too many failed attempts", client);
             return Uni.createFrom().failure(new AuthenticationFailedException());
         }
@@ -66,25 +65,17 @@ public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthentic
             char[] password = request.getPassword().getPassword();
             SecurityIdentity identity = user.equals(ADMIN) ? admin(password) : mailbox(user, password);
             if (identity == null) {
-                AtomicInteger n = failures.get(client, k -> new AtomicInteger());
-                n.incrementAndGet();
-                failures.put(client, n);
+                failures.failed(client);
                 LOG.warnf("API login failed: client=%s user=%s", client, user);
                 throw new AuthenticationFailedException();
             }
-            failures.invalidate(client);
+            failures.clear(client);
             return identity;
         }).onFailure(AuthenticationFailedException.class).call(() -> {
             // The 401 waits, without holding a thread: a guesser's next try comes later.
-            Duration wait = delay(client);
+            Duration wait = backoff.after(failures.of(client));
             return wait.isZero() ? Uni.createFrom().voidItem() : Uni.createFrom().voidItem().onItem().delayIt().by(wait);
         });
-    }
-
-    /** How long the 401 to {@code client}'s latest failure waits. */
-    private Duration delay(String client) {
-        AtomicInteger n = failures.getIfPresent(client);
-        return new Backoff(config.freeFailures(), config.firstDelay(), config.maxDelay()).after(n == null ? 0 : n.get());
     }
 
     private SecurityIdentity admin(char[] password) {

@@ -1,6 +1,7 @@
 package dev.mailpipe.delivery;
 
 import dev.mailpipe.model.Account;
+import dev.mailpipe.model.Backoff;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MailEvent;
@@ -148,9 +149,10 @@ public class DeliveryService {
      * with a growing wait; it is never dropped. What succeeded is not written again.
      */
     private void writeUntilDone(List<MaildirWriter.Delivery> batch) throws InterruptedException {
-        Duration wait = config.retryInitialDelay();
+        Backoff backoff = new Backoff(0, config.retryInitialDelay(), config.retryMaxDelay());
         List<MaildirWriter.Delivery> todo = batch;
-        while (true) {
+        for (int attempt = 1; ; attempt++) {
+            Duration wait = backoff.after(attempt);
             long started = System.nanoTime();
             List<MaildirWriter.Delivery> failed = new ArrayList<>();
             for (MaildirWriter.Result r : writer.deliverAll(todo, writers)) {
@@ -168,8 +170,6 @@ public class DeliveryService {
                 return;
             }
             Thread.sleep(wait.toMillis());
-            Duration doubled = wait.multipliedBy(2);
-            wait = doubled.compareTo(config.retryMaxDelay()) > 0 ? config.retryMaxDelay() : doubled;
             todo = failed;
         }
     }

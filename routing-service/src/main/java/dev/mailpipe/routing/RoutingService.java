@@ -1,5 +1,6 @@
 package dev.mailpipe.routing;
 
+import dev.mailpipe.model.Backoff;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MailboxRegistry;
@@ -63,9 +64,10 @@ public class RoutingService {
     @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
     KafkaTransactions<byte[]> transactions;
 
-    private static final Duration MAX_ABORT_BACKOFF = Duration.ofSeconds(30);
+    /** The pause after the n-th abort in a row: 1 s, doubling, at most 30 s. */
+    private static final Backoff ABORT_BACKOFF = new Backoff(0, Duration.ofSeconds(1), Duration.ofSeconds(30));
     private final Counter aborts;
-    private volatile Duration abortBackoff = Duration.ZERO;
+    private volatile int abortsInARow;
 
     private final StageOutcomes outcomes;
 
@@ -108,7 +110,7 @@ public class RoutingService {
                     return Uni.createFrom().voidItem();
                 }))
                 .call(() -> {
-                    abortBackoff = Duration.ZERO;
+                    abortsInARow = 0;
                     return Uni.createFrom().completionStage(batch.ack());
                 })
                 .onFailure().call(this::aborted)
@@ -123,14 +125,10 @@ public class RoutingService {
      */
     private Uni<Void> aborted(Throwable failure) {
         aborts.increment();
-        abortBackoff = abortBackoff.isZero() ? Duration.ofSeconds(1) : min(abortBackoff.multipliedBy(2), MAX_ABORT_BACKOFF);
-        LOG.warnf("routing transaction aborted, the batch will be read again in %ds: %s", abortBackoff.toSeconds(),
+        Duration pause = ABORT_BACKOFF.after(++abortsInARow);
+        LOG.warnf("routing transaction aborted, the batch will be read again in %ds: %s", pause.toSeconds(),
                 Failures.summary(failure));
-        return Uni.createFrom().voidItem().onItem().delayIt().by(abortBackoff);
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
+        return Uni.createFrom().voidItem().onItem().delayIt().by(pause);
     }
 
     private record Parsed(KafkaRecord<String, byte[]> record, Envelope envelope, String error) {

@@ -1,6 +1,7 @@
 package dev.mailpipe.ingress;
 
 import dev.mailpipe.model.MailboxRegistry;
+import dev.mailpipe.model.TlsPolicy;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.AbstractVerticle;
