@@ -3,8 +3,6 @@ package dev.mailpipe.kafka;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -62,10 +60,8 @@ public class LocalKafkaResource implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    /** A TCP port free on 127.0.0.1 right now. */
+    /** A TCP port free on 127.0.0.1, below the ephemeral range (see {@link FreePorts}). */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
+        return FreePorts.port();
     }
 }

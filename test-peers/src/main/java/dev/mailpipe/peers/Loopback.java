@@ -1,9 +1,7 @@
 package dev.mailpipe.peers;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import dev.mailpipe.kafka.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -12,44 +10,14 @@ public final class Loopback {
     private Loopback() {
     }
 
-    /** A TCP port free on every one of the given loopback addresses. */
+    /** A TCP port free on every one of the given loopback addresses (see {@link FreePorts}). */
     public static int freePort(String... addresses) throws IOException {
-        for (int tries = 0; tries < 50; tries++) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                port = s.getLocalPort();
-            }
-            if (freeOnAll(port, addresses)) {
-                return port;
-            }
-        }
-        throw new IOException("no common free port");
+        return FreePorts.port(addresses);
     }
 
     /** A run of {@code n} consecutive ports free on 127.0.0.1 (for the launcher's port base). */
     public static int freeRange(int n) throws IOException {
-        for (int tries = 0; tries < 50; tries++) {
-            int base = freePort();
-            boolean all = true;
-            for (int i = 1; i <= n && all; i++) {
-                all = freeOnAll(base + i, "127.0.0.1");
-            }
-            if (all && base + n < 65535) {
-                return base;
-            }
-        }
-        throw new IOException("no free port range");
-    }
-
-    private static boolean freeOnAll(int port, String... addresses) {
-        for (String a : addresses) {
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new InetSocketAddress(InetAddress.getByName(a), port));
-            } catch (IOException e) {
-                return false;
-            }
-        }
-        return true;
+        return FreePorts.range(n);
     }
 
     /** Waits until something accepts TCP connections at {@code host:port}; fails after {@code timeout}. */
