@@ -1,6 +1,7 @@
 package dev.mailpipe.delivery;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +14,13 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -28,9 +32,18 @@ import java.util.concurrent.Executor;
  * so a record that Kafka hands over twice (after a crash before the offset commit) finds its file
  * already there and is not written again. It still follows the Maildir form
  * {@code <time>.<unique>.<host>,S=<size>}; Dovecot moves read mail to {@code cur/} with a
- * {@code :2,<flags>} suffix, which {@link #alreadyDelivered} also recognises.
+ * {@code :2,<flags>} suffix, which {@link #readNames} also recognises.
  */
 final class MaildirWriter {
+    /** One per writer thread: looking the algorithm up among the providers costs more than hashing. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    });
+
     private final boolean fsync;
 
     MaildirWriter(boolean fsync) {
@@ -62,9 +75,19 @@ final class MaildirWriter {
      * One delivery's failure (a full disk, a read-only mailbox) fails only the deliveries it touches.
      */
     List<Result> deliverAll(List<Delivery> batch, Executor writers) {
+        // Each mailbox's cur/ is read once per batch, not once per message: a mailbox holds
+        // thousands of read messages, and a second look at the same directory finds the same names.
+        Map<Path, Set<String>> read = new HashMap<>();
         List<CompletableFuture<Result>> written = new ArrayList<>();
         for (Delivery d : batch) {
-            written.add(CompletableFuture.supplyAsync(() -> write(d), writers));
+            Set<String> readHere;
+            try {
+                readHere = read.computeIfAbsent(d.maildir(), MaildirWriter::readNames);
+            } catch (UncheckedIOException e) {
+                written.add(CompletableFuture.completedFuture(new Result(d, null, false, e.getCause())));
+                continue;
+            }
+            written.add(CompletableFuture.supplyAsync(() -> write(d, readHere), writers));
         }
         List<Result> results = new ArrayList<>();
         Map<Path, List<Integer>> toSync = new LinkedHashMap<>();
@@ -99,7 +122,7 @@ final class MaildirWriter {
         return results;
     }
 
-    private Result write(Delivery d) {
+    private Result write(Delivery d, Set<String> readNames) {
         try {
             long size = d.head().length + (long) d.body().length;
             String name = d.receivedEpochSeconds() + ".M" + digest(d.messageId() + "\0" + d.recipient())
@@ -109,7 +132,7 @@ final class MaildirWriter {
             Path fresh = d.maildir().resolve("new");
             ensureDirectories(d.maildir(), tmp, fresh, cur);
             Path target = fresh.resolve(name);
-            if (alreadyDelivered(target, cur, name)) {
+            if (readNames.contains(name) || Files.exists(target)) {
                 return new Result(d, target, true, null);
             }
             Path temp = tmp.resolve(name);
@@ -128,15 +151,24 @@ final class MaildirWriter {
         }
     }
 
-    private static boolean alreadyDelivered(Path target, Path cur, String name) throws IOException {
-        if (Files.exists(target)) {
-            return true;
-        }
-        try (DirectoryStream<Path> read = Files.newDirectoryStream(cur, glob(name) + ":2,*")) {
-            return read.iterator().hasNext();
+    /**
+     * The base names of the messages in a Maildir's {@code cur/}: what a reader moved there, with
+     * its {@code :2,<flags>} info cut off. Empty for a mailbox that does not exist yet.
+     */
+    static Set<String> readNames(Path maildir) {
+        Set<String> names = new HashSet<>();
+        try (DirectoryStream<Path> cur = Files.newDirectoryStream(maildir.resolve("cur"))) {
+            for (Path p : cur) {
+                String name = p.getFileName().toString();
+                int info = name.indexOf(":2,");
+                names.add(info < 0 ? name : name.substring(0, info));
+            }
         } catch (NoSuchFileException e) {
-            return false;
+            return names;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+        return names;
     }
 
     private void ensureDirectories(Path maildir, Path tmp, Path fresh, Path cur) throws IOException {
@@ -167,17 +199,10 @@ final class MaildirWriter {
         }
     }
 
-    private static String glob(String name) {
-        return name.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?").replace("[", "\\[")
-                .replace("{", "\\{");
+    private static String digest(String s) {
+        MessageDigest sha256 = SHA256.get();
+        sha256.reset();
+        return HexFormat.of().formatHex(sha256.digest(s.getBytes(StandardCharsets.UTF_8)), 0, 12);
     }
 
-    private static String digest(String s) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

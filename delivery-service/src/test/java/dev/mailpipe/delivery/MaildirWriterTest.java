@@ -49,6 +49,41 @@ class MaildirWriterTest {
     }
 
     @Test
+    void aBatchFindsItsReadCopiesAmongManyInCurWhateverTheirFlags() throws Exception {
+        Path maildir = root.resolve("example.test/dave/Maildir");
+        MaildirWriter w = new MaildirWriter(false);
+        java.util.List<MaildirWriter.Delivery> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            batch.add(new MaildirWriter.Delivery(maildir, "r" + i, "dave@example.test", 1, head, body));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.List<MaildirWriter.Result> first = w.deliverAll(batch, pool);
+            // The reader moves three of them, with different flags; other read mail fills cur/.
+            String[] flags = {":2,", ":2,S", ":2,FRS"};
+            for (int i = 0; i < 3; i++) {
+                Path f = first.get(i).file();
+                Files.move(f, maildir.resolve("cur").resolve(f.getFileName() + flags[i]));
+            }
+            for (int i = 0; i < 500; i++) {
+                Files.writeString(maildir.resolve("cur").resolve(i + ".Mother.host,S=1:2,S"), "x");
+            }
+            java.util.List<MaildirWriter.Delivery> again = new java.util.ArrayList<>(batch);
+            again.add(new MaildirWriter.Delivery(maildir, "r-new", "dave@example.test", 1, head, body));
+            java.util.List<MaildirWriter.Result> second = w.deliverAll(again, pool);
+            for (int i = 0; i < 6; i++) {
+                assertTrue(second.get(i).duplicate(), "copy " + i + " is already there");
+            }
+            assertFalse(second.get(6).duplicate(), "a message not delivered before");
+            try (Stream<Path> fresh = Files.list(maildir.resolve("new"))) {
+                assertEquals(4, fresh.count(), "three unread copies and the new message");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aBatchWritesInParallelAndABadMailboxFailsOnlyItsOwnDeliveries() throws Exception {
         Path good = root.resolve("example.test/alice/Maildir");
         Path bad = root.resolve("example.test/carol/Maildir");

@@ -21,6 +21,8 @@ public final class Envelope {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final ObjectNode node;
+    /** Parsed once: every stage asks for it per record (file names, queue lifetime, logs). */
+    private Instant receivedAt;
 
     Envelope(ObjectNode node) {
         this.node = node;
@@ -46,7 +48,10 @@ public final class Envelope {
     }
 
     public Instant receivedAt() {
-        return instant("receivedAt").orElse(Instant.EPOCH);
+        if (receivedAt == null) {
+            receivedAt = instant("receivedAt").orElse(Instant.EPOCH);
+        }
+        return receivedAt;
     }
 
     public Client client() {
