@@ -126,8 +126,8 @@ class FaultInjectionIT {
                             i -> i % 2 == 1 ? "user" + i + "@faults.remote.test" : (i % 4 == 0 ? "alice" : "bob") + "@example.test")) {
                 Map<String, Long> faultAt = new java.util.concurrent.ConcurrentHashMap<>();
                 List<Fault> faults = plan.of(p, mx);
-                // Start once every relay replica has its partitions: a replica that joins later
-                // moves partitions with deliveries in flight (issue #18), which is not under test here.
+                // Start once every relay replica has its partitions, so the faults below are the
+                // only rebalances (a hand-over with deliveries under way is RelayHandOverIT's).
                 int relays = replicas(launcherSettings, "relay-service");
                 p.awaitGroup("relay-service", relays, Duration.ofMinutes(2));
                 ScheduledExecutorService injector = Executors.newSingleThreadScheduledExecutor();

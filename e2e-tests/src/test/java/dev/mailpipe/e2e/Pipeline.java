@@ -97,6 +97,11 @@ final class Pipeline implements AutoCloseable {
         ProcessHandle.of(pid(name)).ifPresent(ProcessHandle::destroyForcibly);
     }
 
+    /** SIGTERM, as an orchestrator stops a pod: the process shuts down on its own; the supervisor restarts it. */
+    void stop(String name) throws IOException {
+        ProcessHandle.of(pid(name)).ifPresent(ProcessHandle::destroy);
+    }
+
     /** How often the supervisor restarted {@code name} since {@code up}. */
     int restarts(String name) throws IOException {
         Path f = data.resolve("run").resolve(name + ".restarts");

@@ -62,6 +62,19 @@ public interface RelayConfig {
     /** How long the client waits, per phase of the conversation and for a whole delivery. */
     Timeouts timeout();
 
+    /**
+     * When a partition of {@code mail.relay} moves to another replica (a rebalance, a shutdown), how
+     * long the deliveries under way in it may take to finish before it is handed over. What is still
+     * under way after that is abandoned to the next owner, which sends it again. Below the consumer's
+     * {@code max.poll.interval.ms} (5 minutes), which bounds how long a rebalance may wait.
+     */
+    @WithDefault("30s")
+    Duration handOverGrace();
+
+    /** How often the relay commits how far it got in each partition, with what finished out of order. */
+    @WithDefault("100ms")
+    Duration commitInterval();
+
     /** The longest reply line taken (RFC 5321 4.5.3.1.5 allows 512 octets; servers exceed it a little). */
     @WithDefault("2048")
     int maxReplyLineLength();

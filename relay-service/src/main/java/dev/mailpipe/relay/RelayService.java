@@ -61,8 +61,12 @@ public class RelayService {
     private final RetryScheduleConfig retry;
     private final StageOutcomes stageOutcomes;
 
-    RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry) {
+    private final RelayProgress progress;
+
+    RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
+            RelayProgress progress) {
         this.config = config;
+        this.progress = progress;
         this.retry = retry;
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
         this.registry = registry;
@@ -79,12 +83,28 @@ public class RelayService {
      * Many deliveries at once: this runs on the {@code relay-deliveries} worker pool without order
      * ({@code smallrye.messaging.worker.relay-deliveries.max-concurrency}), so a slow or silent MX
      * holds only the deliveries that wait on it, and {@link SiteLimiter} caps each site. The
-     * throttled commit strategy moves a partition's offset only past records whose outcome is
-     * recorded, even when later records finish first. Independent messages need no order.
+     * commit strategy ({@link ProgressCommit}) moves a partition's offset only past records whose
+     * outcome is recorded, even when later records finish first, and tells the next owner of a
+     * partition which records above it are done. Independent messages need no order.
      */
     @Incoming("relay")
     @Blocking(value = "relay-deliveries", ordered = false)
     public void relay(ConsumerRecord<String, byte[]> record) {
+        switch (progress.decide(record)) {
+            case NOT_OWNED -> {
+                LOG.infof("%s-%d offset %d moved to another replica before it was sent; left to it", record.topic(),
+                        record.partition(), record.offset());
+                return;
+            }
+            case DONE_BEFORE -> {
+                LOG.infof("%s-%d offset %d was relayed before the partition came here; not sent again",
+                        record.topic(), record.partition(), record.offset());
+                return;
+            }
+            case DELIVER -> {
+                // below
+            }
+        }
         // An interrupt (shutdown) does not cut the wait short: an exception here would nack the
         // record to the dead-letter topic. The delivery ends within its own timeouts; its outcome is
         // then recorded, or the record stays uncommitted and the next owner delivers it.

@@ -71,6 +71,14 @@ class MxWalkerTest {
                 return port;
             }
 
+            public Duration handOverGrace() {
+                return Duration.ofSeconds(30);
+            }
+
+            public Duration commitInterval() {
+                return Duration.ofMillis(100);
+            }
+
             public String hostname() {
                 return "relay.test";
             }

@@ -53,4 +53,12 @@ record TestRelayConfig(int port, RelayConfig.Timeouts timeout, boolean reuseConn
     public int maxReplyLines() {
         return 100;
     }
+
+    public Duration handOverGrace() {
+        return Duration.ofSeconds(30);
+    }
+
+    public Duration commitInterval() {
+        return Duration.ofMillis(100);
+    }
 }

@@ -5,7 +5,8 @@ Saves every message it accepts as <dir>/<n>.eml (the DATA content exactly as rec
 dot-unstuffed) with <n>.env beside it (MAIL FROM and RCPT TO lines) and <n>.session (which
 connection carried it, and whether it was inside TLS). --mode picks a behaviour:
 accept, tempfail (451 to RCPT), reject (550 to RCPT), slow (30 s before answering the
-end of DATA), drop (close the connection at the end of DATA without answering). Prints "ready" once listening.
+end of DATA), lagging (1.5 s before accepting at the end of DATA), drop (close the connection
+at the end of DATA without answering). Prints "ready" once listening.
 Listens only where it is told (loopback addresses in the tests)."""
 import argparse
 import asyncio
@@ -38,6 +39,9 @@ class Sink:
             return "421 4.4.2 gone"
         if self.mode == "slow":
             await asyncio.sleep(30)
+        if self.mode == "lagging":
+            # Accepts, but only after a pause: many deliveries are under way at any moment.
+            await asyncio.sleep(1.5)
         n = next(self.counter)
         base = os.path.join(self.directory, "%d-%08d" % (os.getpid(), n))  # sorts in arrival order
         with open(base + ".tmp", "wb") as f:
@@ -57,7 +61,7 @@ def main():
     p.add_argument("--host", required=True)
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--dir", required=True)
-    p.add_argument("--mode", default="accept", choices=["accept", "tempfail", "reject", "slow", "drop"])
+    p.add_argument("--mode", default="accept", choices=["accept", "tempfail", "reject", "slow", "lagging", "drop"])
     p.add_argument("--tls-cert", help="offer STARTTLS with this certificate (PEM)")
     p.add_argument("--tls-key", help="and this key (PEM)")
     a = p.parse_args()

@@ -1,0 +1,113 @@
+package dev.mailpipe.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mailpipe.peers.DnsServer;
+import dev.mailpipe.peers.Loopback;
+import dev.mailpipe.peers.SmtpSink;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two relay replicas and a remote MX that takes 1.5 s to accept each message, so dozens of
+ * deliveries are under way at any moment. One replica is stopped as an orchestrator stops a pod
+ * and then comes back: two rebalances, each moving partitions with deliveries in flight. Each
+ * message reaches the remote MX exactly once.
+ */
+class RelayHandOverIT {
+    private static final int MESSAGES = 160;
+    private static final Pattern SUBJECT = Pattern.compile("^Subject: (handover-\\d+)", Pattern.MULTILINE);
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void partitionsMovingWithDeliveriesUnderWaySendNothingTwice() throws Exception {
+        int port = Loopback.freePort("127.0.0.7");
+        try (DnsServer dns = DnsServer.start(tmp.resolve("dns"), "remote.test");
+                SmtpSink remote = SmtpSink.start("127.0.0.7", port, tmp.resolve("remote"), "lagging");
+                Pipeline p = Pipeline.start(tmp.resolve("pipeline"), Map.of(
+                        "MAILPIPE_ROUTING_DNS_SERVERS", dns.address(),
+                        "MAILPIPE_RELAY_PORT", String.valueOf(port),
+                        "MAILPIPE_REPLICAS", "relay-service=2",
+                        "KAFKA_SESSION_TIMEOUT_MS", "6000"));
+                // Eight destination domains, so both partitions of mail.relay carry mail.
+                SmtpLoad load = new SmtpLoad(p.smtpPort, "handover", i -> "user" + i + "@d" + (i % 8) + ".handover.remote.test")) {
+            p.awaitGroup("relay-service", 2, Duration.ofMinutes(2));
+            Thread stopper = new Thread(() -> {
+                try {
+                    Thread.sleep(4000);
+                    p.stop("relay-service-2");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            stopper.start();
+            load.run(MESSAGES, 20);
+            load.awaitAll();
+            stopper.join();
+            for (int i = 0; i < MESSAGES; i++) {
+                assertTrue(load.accepted(i), "message " + i + ": " + load.outcomes.get(i));
+            }
+            Path inbox = tmp.resolve("remote").resolve("inbox");
+            try {
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> arrivals(inbox).size() == MESSAGES);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError(arrivals(inbox).size() + " of " + MESSAGES + " arrived; the relays said:\n"
+                        + notable(p.log("relay-service")) + "\n--- relay-service-2:\n" + notable(p.log("relay-service-2")), e);
+            }
+            // Back to two members: the second rebalance, as the supervisor restarted the stopped replica.
+            p.awaitGroup("relay-service", 2, Duration.ofMinutes(2));
+            Thread.sleep(5000); // what a rebalance would send twice arrives within seconds
+
+            Map<String, Integer> seen = arrivals(inbox);
+            List<String> twice = seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+            assertEquals(List.of(), twice, "sent twice");
+            assertEquals(MESSAGES, seen.size());
+            assertEquals(1, p.restarts("relay-service-2"), p.launcherLog());
+            String logs = p.log("relay-service") + p.log("relay-service-2");
+            assertTrue(logs.contains("every delivery under way finished"), "a hand-over waited for its deliveries");
+            assertFalse(logs.contains("still under way after"), "no delivery was abandoned");
+        }
+    }
+
+    /** The lines of a log an operator would look at first. */
+    private static String notable(String log) {
+        return log.lines().filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("handing over")
+                || l.contains("moved to another replica")).limit(60).reduce("", (a, b) -> a + b + "\n");
+    }
+
+    private static Map<String, Integer> arrivals(Path inbox) throws IOException {
+        Map<String, Integer> seen = new TreeMap<>();
+        if (!Files.isDirectory(inbox)) {
+            return seen;
+        }
+        try (Stream<Path> files = Files.list(inbox)) {
+            for (Path f : files.filter(x -> x.toString().endsWith(".eml")).toList()) {
+                Matcher m = SUBJECT.matcher(Files.readString(f, StandardCharsets.ISO_8859_1));
+                if (m.find()) {
+                    seen.merge(m.group(1), 1, Integer::sum);
+                }
+            }
+        }
+        return seen;
+    }
+}
