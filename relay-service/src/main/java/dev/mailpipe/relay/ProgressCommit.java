@@ -72,17 +72,23 @@ final class ProgressCommit implements KafkaCommitHandler {
     /** On the consumer's thread, in the rebalance: the next owner starts once this returns. */
     @Override
     public void partitionsRevoked(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> points = progress.handOver(partitions, config.handOverGrace());
+        if (points.isEmpty()) {
+            return;
+        }
+        // A stopping replica interrupts this thread, and the client refuses to commit on an
+        // interrupted one: the flag is set aside for the commit and restored after it.
+        boolean interrupted = Thread.interrupted();
         try {
-            Map<TopicPartition, OffsetAndMetadata> points = progress.handOver(partitions, config.handOverGrace());
-            if (!points.isEmpty()) {
-                consumer.unwrap().commitSync(points);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            consumer.unwrap().commitSync(points);
         } catch (KafkaException e) {
             // The group moved on without us (fenced, session expired): the next owner starts from
             // the last periodic commit and may send again what finished since.
             LOG.warnf("could not commit the handed-over partitions %s: %s", partitions, e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -91,16 +97,27 @@ final class ProgressCommit implements KafkaCommitHandler {
         vertx.cancelTimer(timer);
     }
 
+    /**
+     * The points are taken on the consumer's thread, where the rebalance callbacks run too: points
+     * taken before a hand-over and committed after it would move the offset back and lose what
+     * the hand-over's commit recorded as done, and the next owner would send that again.
+     */
     private void commitNow() {
-        Map<TopicPartition, OffsetAndMetadata> points = progress.commitPoints();
-        if (points.isEmpty() || points.equals(lastCommitted)) {
-            return;
-        }
-        consumer.commitAsync(points).subscribe().with(ok -> lastCommitted = points,
-                e -> LOG.debugf("periodic commit failed, the next one retries: %s", e.toString()));
+        consumer.runOnPollingThread(c -> {
+            Map<TopicPartition, OffsetAndMetadata> points = progress.commitPoints();
+            if (points.isEmpty() || points.equals(lastCommitted)) {
+                return;
+            }
+            c.commitAsync(points, (offsets, e) -> {
+                if (e == null) {
+                    lastCommitted = points;
+                } else {
+                    LOG.debugf("periodic commit failed, the next one retries: %s", e.toString());
+                }
+            });
+        }).subscribe().with(ok -> { }, e -> LOG.debugf("periodic commit not started: %s", e.toString()));
     }
 
-    @SuppressWarnings("unchecked")
     static ConsumerRecord<?, ?> consumerRecord(IncomingKafkaRecord<?, ?> record) {
         return record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> (ConsumerRecord<?, ?>) m.getRecord())
                 .orElseThrow(() -> new IllegalStateException("an incoming Kafka record without its metadata"));

@@ -49,6 +49,17 @@ public interface RelayConfig {
     @WithDefault("20")
     int maxConnectionsPerSite();
 
+    /**
+     * Records taken from Kafka and not finished, at most: under way, or waiting for their site's
+     * window. Past it the relay reads no further until one finishes.
+     */
+    @WithDefault("1000")
+    int maxDeliveriesInHand();
+
+    /** The bytes of messages those records hold, at most (a larger message is taken alone). */
+    @WithDefault("64M")
+    io.quarkus.runtime.configuration.MemorySize maxBytesInHand();
+
     /** Transfers at once over all destinations. */
     @WithDefault("50")
     int maxConnections();

@@ -8,6 +8,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -96,11 +98,12 @@ public class RelayProgress {
      * them and returns what to commit for them. Runs on the consumer's thread, in the rebalance,
      * so the next owner starts only after this returns.
      */
-    Map<TopicPartition, OffsetAndMetadata> handOver(Collection<TopicPartition> revoked, Duration grace)
-            throws InterruptedException {
+    Map<TopicPartition, OffsetAndMetadata> handOver(Collection<TopicPartition> revoked, Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
         while (pending(revoked) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+            // Not cut short by an interrupt: a stopping replica interrupts the consumer's thread,
+            // and giving up here would leave the deliveries' outcomes out of the last commit.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
         Map<TopicPartition, OffsetAndMetadata> points = new HashMap<>();
         int left = 0;

@@ -15,17 +15,22 @@ import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.vertx.core.Vertx;
-import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -62,6 +67,8 @@ public class RelayService {
     private final StageOutcomes stageOutcomes;
 
     private final RelayProgress progress;
+    private final DeliveriesInHand inHand;
+    private volatile boolean stopping;
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
             RelayProgress progress) {
@@ -71,6 +78,8 @@ public class RelayService {
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
         this.registry = registry;
         this.walker = new MxWalker(vertx, config);
+        this.inHand = new DeliveriesInHand(config.maxDeliveriesInHand(), config.maxBytesInHand().asLongValue());
+        registry.gauge("mailpipe.relay.in.hand", inHand, DeliveriesInHand::records);
         MultiGauge windows = MultiGauge.builder("mailpipe.relay.site.window")
                 .description("transfers at once allowed to a destination site (its MX hosts), as learned").register(registry);
         vertx.setPeriodic(WINDOW_METRICS_EVERY.toMillis(), t -> windows.register(walker.siteWindows().entrySet().stream()
@@ -80,52 +89,85 @@ public class RelayService {
     private static final Duration WINDOW_METRICS_EVERY = Duration.ofSeconds(10);
 
     /**
-     * Many deliveries at once: this runs on the {@code relay-deliveries} worker pool without order
-     * ({@code smallrye.messaging.worker.relay-deliveries.max-concurrency}), so a slow or silent MX
-     * holds only the deliveries that wait on it, and {@link SiteLimiter} caps each site. The
-     * commit strategy ({@link ProgressCommit}) moves a partition's offset only past records whose
-     * outcome is recorded, even when later records finish first, and tells the next owner of a
-     * partition which records above it are done. Independent messages need no order.
+     * Many deliveries at once, and no thread held while one waits: each record is taken into
+     * {@link DeliveriesInHand} and its delivery runs on asynchronously; the next record comes as soon
+     * as this one is taken, so a slow or silent MX holds only its own site's window
+     * ({@link SiteLimiter}) and places in hand. The record is acknowledged when its outcome is
+     * recorded; the commit strategy ({@link ProgressCommit}) moves a partition's offset only past
+     * such records, even when later ones finish first, and tells the partition's next owner which
+     * records above it are done. Independent messages need no order.
      */
     @Incoming("relay")
-    @Blocking(value = "relay-deliveries", ordered = false)
-    public void relay(ConsumerRecord<String, byte[]> record) {
+    @Acknowledgment(Acknowledgment.Strategy.MANUAL)
+    public CompletionStage<Void> relay(KafkaRecord<String, byte[]> message) {
+        ConsumerRecord<String, byte[]> record = consumerRecord(message);
+        if (stopping) {
+            // Not started, not acknowledged: the partition's next owner sends it.
+            progress.leave(record);
+            return CompletableFuture.completedFuture(null);
+        }
         switch (progress.decide(record)) {
             case NOT_OWNED -> {
                 LOG.infof("%s-%d offset %d moved to another replica before it was sent; left to it", record.topic(),
                         record.partition(), record.offset());
-                return;
+                return message.ack();
             }
             case DONE_BEFORE -> {
                 LOG.infof("%s-%d offset %d was relayed before the partition came here; not sent again",
                         record.topic(), record.partition(), record.offset());
-                return;
+                return message.ack();
             }
             case DELIVER -> {
                 // below
             }
         }
-        // An interrupt (shutdown) does not cut the wait short: an exception here would nack the
-        // record to the dead-letter topic. The delivery ends within its own timeouts; its outcome is
-        // then recorded, or the record stays uncommitted and the next owner delivers it.
-        CompletableFuture<Void> done = deliver(record).subscribeAsCompletionStage();
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    done.get();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw new CompletionException(e.getCause());
-                }
+        long size = record.value() == null ? 0 : record.value().length;
+        return inHand.take(size).thenRun(() -> {
+            Uni<Void> delivery;
+            try {
+                delivery = deliver(record);
+            } catch (RuntimeException e) {
+                delivery = Uni.createFrom().failure(e);
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            delivery.subscribe().with(
+                    done -> {
+                        inHand.release(size);
+                        message.ack();
+                    },
+                    failure -> {
+                        inHand.release(size);
+                        message.nack(failure);
+                    });
+        });
+    }
+
+    /**
+     * A stop (SIGTERM, a pod deleted) waits, up to {@code hand-over-grace}, for the deliveries in
+     * hand to finish and their outcomes to be recorded and committed, before the messaging layer
+     * closes its consumer and producers: closed first, they would leave finished deliveries
+     * uncommitted, and the next owner would send them again. Runs before SmallRye's own shutdown
+     * (the lowest priority first).
+     */
+    void stop(@Observes @Priority(0) ShutdownEvent event) {
+        stopping = true;
+        long deadline = System.nanoTime() + config.handOverGrace().toNanos();
+        while (inHand.records() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
+        if (inHand.records() > 0) {
+            LOG.warnf("stopping with %d deliveries still under way after %s: the next owner sends them again",
+                    inHand.records(), config.handOverGrace());
+        } else {
+            LOG.infof("stopping: every delivery under way finished");
+        }
+        // Two periodic commits' time, so the last outcomes are in a commit.
+        LockSupport.parkNanos(config.commitInterval().multipliedBy(2).toNanos());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ConsumerRecord<String, byte[]> consumerRecord(KafkaRecord<String, byte[]> message) {
+        return (ConsumerRecord<String, byte[]>) (ConsumerRecord<?, ?>) ProgressCommit.consumerRecord(
+                (io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord<?, ?>) message);
     }
 
     private Uni<Void> deliver(ConsumerRecord<String, byte[]> record) {

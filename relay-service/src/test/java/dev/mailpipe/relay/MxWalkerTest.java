@@ -79,6 +79,14 @@ class MxWalkerTest {
                 return Duration.ofMillis(100);
             }
 
+            public int maxDeliveriesInHand() {
+                return 1000;
+            }
+
+            public io.quarkus.runtime.configuration.MemorySize maxBytesInHand() {
+                return new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(64L << 20));
+            }
+
             public String hostname() {
                 return "relay.test";
             }

@@ -61,4 +61,12 @@ record TestRelayConfig(int port, RelayConfig.Timeouts timeout, boolean reuseConn
     public Duration commitInterval() {
         return Duration.ofMillis(100);
     }
+
+    public int maxDeliveriesInHand() {
+        return 1000;
+    }
+
+    public io.quarkus.runtime.configuration.MemorySize maxBytesInHand() {
+        return new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(64L << 20));
+    }
 }
