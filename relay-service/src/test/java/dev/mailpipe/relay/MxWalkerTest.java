@@ -66,25 +66,9 @@ class MxWalkerTest {
     }
 
     private static RelayConfig config(boolean reuse) {
-        return new RelayConfig() {
+        return new RelayTestDefaults() {
             public int port() {
                 return port;
-            }
-
-            public Duration handOverGrace() {
-                return Duration.ofSeconds(30);
-            }
-
-            public Duration commitInterval() {
-                return Duration.ofMillis(100);
-            }
-
-            public int maxDeliveriesInHand() {
-                return 1000;
-            }
-
-            public io.quarkus.runtime.configuration.MemorySize maxBytesInHand() {
-                return new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(64L << 20));
             }
 
             public String hostname() {

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** A relay configuration for tests that talk to loopback servers on one port. */
-record TestRelayConfig(int port, RelayConfig.Timeouts timeout, boolean reuseConnections) implements RelayConfig {
+record TestRelayConfig(int port, RelayConfig.Timeouts timeout, boolean reuseConnections) implements RelayTestDefaults {
     TestRelayConfig(int port, RelayConfig.Timeouts timeout) {
         this(port, timeout, false);
     }
@@ -52,21 +52,5 @@ record TestRelayConfig(int port, RelayConfig.Timeouts timeout, boolean reuseConn
 
     public int maxReplyLines() {
         return 100;
-    }
-
-    public Duration handOverGrace() {
-        return Duration.ofSeconds(30);
-    }
-
-    public Duration commitInterval() {
-        return Duration.ofMillis(100);
-    }
-
-    public int maxDeliveriesInHand() {
-        return 1000;
-    }
-
-    public io.quarkus.runtime.configuration.MemorySize maxBytesInHand() {
-        return new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(64L << 20));
     }
 }

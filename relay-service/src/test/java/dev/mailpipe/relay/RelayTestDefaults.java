@@ -1,0 +1,24 @@
+package dev.mailpipe.relay;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import java.math.BigInteger;
+import java.time.Duration;
+
+/** The settings of the relay's consumer side that tests of the SMTP client never vary: the defaults. */
+interface RelayTestDefaults extends RelayConfig {
+    default Duration handOverGrace() {
+        return Duration.ofSeconds(30);
+    }
+
+    default Duration commitInterval() {
+        return Duration.ofMillis(100);
+    }
+
+    default int maxDeliveriesInHand() {
+        return 1000;
+    }
+
+    default MemorySize maxBytesInHand() {
+        return new MemorySize(BigInteger.valueOf(64L << 20));
+    }
+}
