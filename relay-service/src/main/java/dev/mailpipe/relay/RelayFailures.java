@@ -1,6 +1,5 @@
 package dev.mailpipe.relay;
 
-import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord;
@@ -8,9 +7,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaConnectorIncomingConfiguration;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.fault.KafkaFailureHandler;
 import io.vertx.mutiny.core.Vertx;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import java.util.function.BiConsumer;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
@@ -38,10 +35,11 @@ final class RelayFailures implements KafkaFailureHandler {
     public <K, V> Uni<Void> handle(IncomingKafkaRecord<K, V> record, Throwable reason, Metadata metadata) {
         var consumerRecord = ProgressCommit.consumerRecord(record);
         boolean handedOver = factory.progress.decide(consumerRecord) == RelayProgress.Decision.NOT_OWNED;
-        if (factory.stopping || handedOver) {
+        boolean stopping = factory.progress.isStopping();
+        if (stopping || handedOver) {
             factory.progress.leave(consumerRecord);
             LOG.infof("%s-%d offset %d not handled here (%s): left uncommitted for the partition's next owner",
-                    record.getTopic(), record.getPartition(), record.getOffset(), factory.stopping ? "stopping" : "handed over");
+                    record.getTopic(), record.getPartition(), record.getOffset(), stopping ? "stopping" : "handed over");
             return Uni.createFrom().voidItem();
         }
         return deadLetter.handle(record, reason, metadata);
@@ -52,22 +50,16 @@ final class RelayFailures implements KafkaFailureHandler {
         deadLetter.terminate();
     }
 
-    /** Makes the strategy for the channel that names it; knows whether the replica is stopping. */
+    /** Makes the strategy for the channel that names it. */
     @ApplicationScoped
     @Identifier("relay-failures")
     static class Factory implements KafkaFailureHandler.Factory {
         private final RelayProgress progress;
         private final KafkaFailureHandler.Factory deadLetterQueue;
-        private volatile boolean stopping;
 
         Factory(RelayProgress progress, @Identifier("dead-letter-queue") KafkaFailureHandler.Factory deadLetterQueue) {
             this.progress = progress;
             this.deadLetterQueue = deadLetterQueue;
-        }
-
-        /** Before the messaging lifecycle stops the channels (the lowest priority runs first). */
-        void stopping(@Observes @Priority(0) ShutdownEvent event) {
-            stopping = true;
         }
 
         @Override

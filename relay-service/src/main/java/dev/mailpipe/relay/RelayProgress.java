@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -37,6 +38,7 @@ public class RelayProgress {
     private final Map<TopicPartition, PartitionProgress> partitions = new ConcurrentHashMap<>();
     private final Counter abandoned;
     private final Counter skipped;
+    private volatile boolean stopping;
 
     RelayProgress(MeterRegistry registry) {
         this.abandoned = Counter.builder("mailpipe.relay.handover.abandoned")
@@ -99,12 +101,7 @@ public class RelayProgress {
      * so the next owner starts only after this returns.
      */
     Map<TopicPartition, OffsetAndMetadata> handOver(Collection<TopicPartition> revoked, Duration grace) {
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (pending(revoked) > 0 && System.nanoTime() < deadline) {
-            // Not cut short by an interrupt: a stopping replica interrupts the consumer's thread,
-            // and giving up here would leave the deliveries' outcomes out of the last commit.
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
+        awaitNone(() -> pending(revoked), grace);
         Map<TopicPartition, OffsetAndMetadata> points = new HashMap<>();
         int left = 0;
         for (TopicPartition tp : revoked) {
@@ -122,6 +119,27 @@ public class RelayProgress {
             LOG.infof("handing over %s: every delivery under way finished", revoked);
         }
         return points;
+    }
+
+    /** The replica is stopping: what it has not started is left to the partitions' next owners. */
+    void stopping() {
+        stopping = true;
+    }
+
+    boolean isStopping() {
+        return stopping;
+    }
+
+    /**
+     * Waits until {@code count} is zero or {@code grace} has passed. Not cut short by an interrupt:
+     * a stopping replica interrupts the consumer's thread, and giving up then would leave the
+     * deliveries' outcomes out of the last commit.
+     */
+    static void awaitNone(IntSupplier count, Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (count.getAsInt() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
     }
 
     private int pending(Collection<TopicPartition> tps) {

@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
@@ -68,7 +67,6 @@ public class RelayService {
 
     private final RelayProgress progress;
     private final DeliveriesInHand inHand;
-    private volatile boolean stopping;
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
             RelayProgress progress) {
@@ -101,7 +99,7 @@ public class RelayService {
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
     public CompletionStage<Void> relay(KafkaRecord<String, byte[]> message) {
         ConsumerRecord<String, byte[]> record = consumerRecord(message);
-        if (stopping) {
+        if (progress.isStopping()) {
             // Not started, not acknowledged: the partition's next owner sends it.
             progress.leave(record);
             return CompletableFuture.completedFuture(null);
@@ -149,11 +147,8 @@ public class RelayService {
      * (the lowest priority first).
      */
     void stop(@Observes @Priority(0) ShutdownEvent event) {
-        stopping = true;
-        long deadline = System.nanoTime() + config.handOverGrace().toNanos();
-        while (inHand.records() > 0 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
+        progress.stopping();
+        RelayProgress.awaitNone(inHand::records, config.handOverGrace());
         if (inHand.records() > 0) {
             LOG.warnf("stopping with %d deliveries still under way after %s: the next owner sends them again",
                     inHand.records(), config.handOverGrace());
