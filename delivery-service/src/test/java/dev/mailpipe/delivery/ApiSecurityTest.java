@@ -47,7 +47,8 @@ class ApiSecurityTest {
     @Test
     void withoutCredentialsEveryEndpointAnswers401() {
         for (String path : new String[] {"/api/mailboxes", "/api/aliases", "/api/mailboxes/hank@example.test",
-                "/api/mailboxes/hank@example.test/messages", "/api/mailboxes/hank@example.test/messages/x"}) {
+                "/api/mailboxes/hank@example.test/messages", "/api/mailboxes/hank@example.test/messages/x",
+                "/api/mailboxes/hank@example.test/login"}) {
             given().get(path).then().statusCode(401).header("WWW-Authenticate", org.hamcrest.Matchers.containsStringIgnoringCase("basic realm=\"mailpipe\""));
         }
         given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/mallory@example.test").then().statusCode(401);
@@ -89,6 +90,20 @@ class ApiSecurityTest {
     }
 
     @Test
+    void theLoginCheckDovecotAsksPassesOnlyTheMailboxWithItsOwnPassword() {
+        given().auth().preemptive().basic("hank@example.test", "hank@example.test-pw")
+                .get("/api/mailboxes/hank@example.test/login").then().statusCode(204);
+        given().auth().preemptive().basic("HANK@example.test", "hank@example.test-pw")
+                .get("/api/mailboxes/Hank@Example.test/login").then().statusCode(204);
+        given().auth().preemptive().basic("hank@example.test", "iris@example.test-pw")
+                .get("/api/mailboxes/hank@example.test/login").then().statusCode(401);
+        given().auth().preemptive().basic("iris@example.test", "iris@example.test-pw")
+                .get("/api/mailboxes/hank@example.test/login").then().statusCode(403);
+        given().auth().preemptive().basic("admin", ADMIN).get("/api/mailboxes/hank@example.test/login").then()
+                .statusCode(403);
+    }
+
+    @Test
     void aClientWithTooManyFailedLoginsIsRefusedEvenTheRightPassword() throws Exception {
         String guesser = "127.0.0.61";
         for (int i = 0; i < 10; i++) {
@@ -104,8 +119,35 @@ class ApiSecurityTest {
         assertEquals(200, status("127.0.0.62", "admin", ADMIN), "another address is not");
     }
 
-    /** One GET of the registry from {@code source}, as raw HTTP: the status code. */
+    /**
+     * Dovecot asks on behalf of its clients and names each in X-Forwarded-For. The API believes the
+     * header from a trusted proxy only (the test profile trusts 127.0.0.2): a guesser behind it is
+     * locked out by its own address while others' logins through the same proxy still pass, and a
+     * client that is not a proxy cannot dodge its count by naming someone else.
+     */
+    @Test
+    void failuresCountAgainstTheClientATrustedProxyNamesAndNoOtherHeaderIsBelieved() throws Exception {
+        String proxy = "127.0.0.2";
+        for (int i = 0; i < 10; i++) {
+            assertEquals(401, status(proxy, "198.51.100.7", "admin", "guess " + i));
+        }
+        assertEquals(401, status(proxy, "198.51.100.7", "admin", ADMIN), "the guesser behind the proxy is locked out");
+        assertEquals(200, status(proxy, "198.51.100.8", "admin", ADMIN), "another client through the same proxy is not");
+        assertEquals(200, status(proxy, null, "admin", ADMIN), "nor the proxy itself");
+
+        String untrusted = "127.0.0.63";
+        for (int i = 0; i < 10; i++) {
+            assertEquals(401, status(untrusted, "198.51.100." + (20 + i), "admin", "guess " + i));
+        }
+        assertEquals(401, status(untrusted, "198.51.100.99", "admin", ADMIN), "counted by its own address");
+    }
+
     private static int status(String source, String user, String password) throws IOException {
+        return status(source, null, user, password);
+    }
+
+    /** One GET of the registry from {@code source}, as raw HTTP: the status code. */
+    private static int status(String source, String forwardedFor, String user, String password) throws IOException {
         int port = io.restassured.RestAssured.port;
         try (Socket s = new Socket()) {
             s.bind(new InetSocketAddress(source, 0));
@@ -113,8 +155,9 @@ class ApiSecurityTest {
             s.setSoTimeout(20_000);
             String auth = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
             OutputStream out = s.getOutputStream();
+            String forwarded = forwardedFor == null ? "" : "X-Forwarded-For: " + forwardedFor + "\r\n";
             out.write(("GET /api/mailboxes HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic " + auth
-                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + "\r\n" + forwarded + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
             String status = new String(in.readNBytes(12), StandardCharsets.US_ASCII);

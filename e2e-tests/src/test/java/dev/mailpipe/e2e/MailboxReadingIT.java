@@ -68,6 +68,54 @@ class MailboxReadingIT {
         assertTrue(list.body().contains("\"subject\":\"read me over IMAP\""), list.body());
     }
 
+    /**
+     * Dovecot with mailpipe's checkpassword program: the registry password opens the mailbox over
+     * IMAP and POP3, a wrong one does not, and a password changed through the API holds at once.
+     */
+    @Test
+    void dovecotChecksTheRegistryPasswordAndFollowsAChangeAtOnce() throws Exception {
+        Pipeline pipeline = SharedPipeline.get().pipeline;
+        String api = "http://127.0.0.1:" + (pipeline.httpBase + 4);
+        assertEquals(201, putMailbox(api, "ezra@example.test", "first-pw-1").statusCode());
+        Path msg = Swaks.message(tmp, "ezra.eml", "From: sender@y.test", "To: ezra@example.test", "Subject: for ezra", "",
+                "hello");
+        assertTrue(Swaks.send(pipeline.smtpPort, "sender@y.test", List.of("ezra@example.test"), msg)
+                .contains("250 2.0.0 Ok: queued as"));
+        Path fresh = pipeline.maildir("example.test", "ezra").resolve("new");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.isDirectory(fresh) && count(fresh) == 1);
+
+        Path checkpassword = dev.mailpipe.peers.Loopback.repoRoot().resolve("contrib/dovecot/checkpassword-mailpipe");
+        try (Dovecot dovecot = Dovecot.startWithRegistry(tmp.resolve("dovecot-registry"), pipeline.mailRoot(),
+                checkpassword, api)) {
+            assertEquals(1, dovecot.read("imap", "ezra@example.test", "first-pw-1").size(), dovecot.log());
+            assertEquals(1, dovecot.read("pop3", "ezra@example.test", "first-pw-1").size(), dovecot.log());
+            assertRefused(dovecot, "imap", "ezra@example.test", "not-the-pw");
+            assertRefused(dovecot, "pop3", "ezra@example.test", "not-the-pw");
+            assertRefused(dovecot, "imap", "nobody@example.test", "first-pw-1");
+
+            assertEquals(200, putMailbox(api, "ezra@example.test", "second-pw-2").statusCode());
+            // The registry change reaches the API's view through mail.accounts: a moment, not a reload.
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> dovecot.read("imap", "ezra@example.test", "second-pw-2").size() == 1);
+            assertRefused(dovecot, "imap", "ezra@example.test", "first-pw-1");
+        }
+    }
+
+    private static void assertRefused(Dovecot dovecot, String protocol, String user, String password) throws Exception {
+        java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> dovecot.read(protocol, user, password), protocol + " let " + user + " in with " + password);
+        assertTrue(refused.getMessage().toLowerCase(java.util.Locale.ROOT).contains("authentication failed")
+                || refused.getMessage().contains("-ERR"), refused.getMessage());
+    }
+
+    private HttpResponse<String> putMailbox(String api, String address, String password) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(api + "/api/mailboxes/" + address))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"password\":\"" + password + "\"}"))
+                .header("Content-Type", "application/json")
+                .header("Authorization", SharedPipeline.get().pipeline.adminAuthorization()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private static long count(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.count();

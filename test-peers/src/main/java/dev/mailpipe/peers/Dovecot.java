@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Dovecot (Debian's dovecot-imapd and dovecot-pop3d) serving a mailpipe mail root over IMAP and POP3
- * on loopback, with users from a passwd file; and a real client (Python's imaplib/poplib) to read.
+ * on loopback, with users from a passwd file or from mailpipe's registry (its checkpassword program);
+ * and a real client (Python's imaplib/poplib) to read.
  */
 public final class Dovecot implements AutoCloseable {
     private final ChildProcess process;
@@ -29,6 +30,36 @@ public final class Dovecot implements AutoCloseable {
 
     /** {@code users}: address to plain password (test users only). */
     public static Dovecot start(Path dir, Path mailRoot, Map<String, String> users) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        StringBuilder passwd = new StringBuilder();
+        users.forEach((u, p) -> passwd.append(u).append(":{PLAIN}").append(p).append('\n'));
+        Files.writeString(dir.resolve("passwd"), passwd);
+        return start(dir, mailRoot, """
+                passdb {
+                  driver = passwd-file
+                  args = scheme=PLAIN username_format=%u @@DIR@@/passwd
+                }""");
+    }
+
+    /**
+     * Users log in with their mailpipe registry password: Dovecot runs {@code checkpassword} (the
+     * repo's {@code contrib/dovecot/checkpassword-mailpipe}), which asks the API at {@code apiUrl}.
+     */
+    public static Dovecot startWithRegistry(Path dir, Path mailRoot, Path checkpassword, String apiUrl)
+            throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Path program = Files.copy(checkpassword, dir.resolve("checkpassword"));
+        program.toFile().setExecutable(true, false);
+        program.toFile().setReadable(true, false);
+        return start(dir, mailRoot, """
+                passdb {
+                  driver = checkpassword
+                  args = @@DIR@@/checkpassword
+                }
+                import_environment = $import_environment MAILPIPE_API_URL=%s""".formatted(apiUrl));
+    }
+
+    private static Dovecot start(Path dir, Path mailRoot, String passdb) throws IOException, InterruptedException {
         Files.createDirectories(dir.resolve("run"));
         // Dovecot's own processes run as unprivileged users: they must be able to reach the files.
         traversable(dir);
@@ -36,12 +67,10 @@ public final class Dovecot implements AutoCloseable {
         Files.createDirectories(dir.resolve("state"));
         Path index = Files.createDirectories(dir.resolve("index"));
         index.toFile().setWritable(true, false);
-        StringBuilder passwd = new StringBuilder();
-        users.forEach((u, p) -> passwd.append(u).append(":{PLAIN}").append(p).append('\n'));
-        Files.writeString(dir.resolve("passwd"), passwd);
         int imap = Loopback.freePort();
         int pop3 = Loopback.freePort();
         String conf = Files.readString(Loopback.resource("dovecot.conf", dir.resolve("template")))
+                .replace("@@PASSDB@@", passdb)
                 .replace("@@DIR@@", dir.toAbsolutePath().toString())
                 .replace("@@MAIL_ROOT@@", mailRoot.toAbsolutePath().toString())
                 .replace("@@IMAP_PORT@@", String.valueOf(imap))
