@@ -1,0 +1,28 @@
+package dev.mailpipe.deploy;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+
+/** What a service's own application.properties says its consumer is: the truth the manifests must match. */
+record ServiceSettings(String service, String groupId, String topic) {
+
+    static ServiceSettings of(String service, String channel) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(Path.of("..", service, "src/main/resources/application.properties"))) {
+            p.load(r);
+        }
+        String prefix = "mp.messaging.incoming." + channel + ".";
+        return new ServiceSettings(service, require(p, prefix + "group.id"), require(p, prefix + "topic"));
+    }
+
+    private static String require(Properties p, String key) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            throw new AssertionError("no " + key);
+        }
+        return v;
+    }
+}
