@@ -51,16 +51,16 @@ final class MaildirWriter {
     }
 
     /** One message for one mailbox. */
-    record Delivery(Path maildir, String messageId, String recipient, long receivedEpochSeconds, byte[] head, byte[] body) {
+    record Delivery(Path maildir, String messageId, String recipient, long receivedEpochMillis, byte[] head, byte[] body) {
     }
 
     /** The outcome of one delivery: its file, or the error that stopped it (then {@code file} is null). */
     record Result(Delivery delivery, Path file, boolean duplicate, IOException error) {
     }
 
-    Result deliver(Path maildir, String messageId, String recipient, long receivedEpochSeconds, byte[] head,
+    Result deliver(Path maildir, String messageId, String recipient, long receivedEpochMillis, byte[] head,
             byte[] body) throws IOException {
-        Result r = deliverAll(List.of(new Delivery(maildir, messageId, recipient, receivedEpochSeconds, head, body)),
+        Result r = deliverAll(List.of(new Delivery(maildir, messageId, recipient, receivedEpochMillis, head, body)),
                 Runnable::run).get(0);
         if (r.error() != null) {
             throw r.error();
@@ -125,7 +125,7 @@ final class MaildirWriter {
     private Result write(Delivery d, Set<String> readNames) {
         try {
             long size = d.head().length + (long) d.body().length;
-            String name = d.receivedEpochSeconds() + ".M" + digest(d.messageId() + "\0" + d.recipient())
+            String name = d.receivedEpochMillis() / 1000 + ".M" + digest(d.messageId() + "\0" + d.recipient())
                     + ".mailpipe,S=" + size;
             Path tmp = d.maildir().resolve("tmp");
             Path cur = d.maildir().resolve("cur");

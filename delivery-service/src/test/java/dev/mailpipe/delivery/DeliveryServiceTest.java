@@ -64,6 +64,8 @@ class DeliveryServiceTest {
 
     @Test
     void deliversOnceAndServesTheMessageBack() throws Exception {
+        var latency = meters.timer("mailpipe.delivery.accept.to.delivered");
+        long delivered = latency.count();
         String id = id();
         String msg = "From: sender@y.test\r\nSubject: =?UTF-8?Q?gr=C3=BC=C3=9Fe?= " + id + "\r\n\r\nhello\r\n";
         // The same record twice, as Kafka hands it over again after a crash before the commit.
@@ -76,6 +78,7 @@ class DeliveryServiceTest {
         try (Stream<Path> s = Files.list(fresh)) {
             assertEquals(1, s.filter(p -> read(p).contains(id)).count(), "a redelivered record makes no second file");
         }
+        assertEquals(delivered + 1, latency.count(), "accept-to-delivered timed once, not for the duplicate");
         String fileId = given().get("/api/mailboxes/bob@example.test/messages").then().statusCode(200)
                 .body("subject", hasItem("grüße " + id)).extract().path("find { it.subject == 'grüße " + id + "' }.id");
         String raw = given().get("/api/mailboxes/bob@example.test/messages/" + fileId).then().statusCode(200)

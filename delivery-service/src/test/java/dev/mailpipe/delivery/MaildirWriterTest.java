@@ -22,7 +22,7 @@ class MaildirWriterTest {
     @Test
     void writesThroughTmpIntoNewWithTheSizeInTheName() throws Exception {
         Path maildir = root.resolve("example.test/alice/Maildir");
-        MaildirWriter.Result r = new MaildirWriter(true).deliver(maildir, "m1", "alice@example.test", 1700000000, head, body);
+        MaildirWriter.Result r = new MaildirWriter(true).deliver(maildir, "m1", "alice@example.test", 1_700_000_000_000L, head, body);
         assertFalse(r.duplicate());
         assertEquals(maildir.resolve("new"), r.file().getParent());
         assertTrue(r.file().getFileName().toString().matches("1700000000\\.M[0-9a-f]{24}\\.mailpipe,S=" + (head.length + body.length)));
@@ -54,7 +54,7 @@ class MaildirWriterTest {
         MaildirWriter w = new MaildirWriter(false);
         java.util.List<MaildirWriter.Delivery> batch = new java.util.ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            batch.add(new MaildirWriter.Delivery(maildir, "r" + i, "dave@example.test", 1, head, body));
+            batch.add(new MaildirWriter.Delivery(maildir, "r" + i, "dave@example.test", 1000, head, body));
         }
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
@@ -69,7 +69,7 @@ class MaildirWriterTest {
                 Files.writeString(maildir.resolve("cur").resolve(i + ".Mother.host,S=1:2,S"), "x");
             }
             java.util.List<MaildirWriter.Delivery> again = new java.util.ArrayList<>(batch);
-            again.add(new MaildirWriter.Delivery(maildir, "r-new", "dave@example.test", 1, head, body));
+            again.add(new MaildirWriter.Delivery(maildir, "r-new", "dave@example.test", 1000, head, body));
             java.util.List<MaildirWriter.Result> second = w.deliverAll(again, pool);
             for (int i = 0; i < 6; i++) {
                 assertTrue(second.get(i).duplicate(), "copy " + i + " is already there");
@@ -91,7 +91,7 @@ class MaildirWriterTest {
         Files.writeString(bad.resolve("tmp"), "not a directory");
         java.util.List<MaildirWriter.Delivery> batch = new java.util.ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            batch.add(new MaildirWriter.Delivery(i % 10 == 9 ? bad : good, "b" + i, "x@example.test", 1, head, body));
+            batch.add(new MaildirWriter.Delivery(i % 10 == 9 ? bad : good, "b" + i, "x@example.test", 1000, head, body));
         }
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
