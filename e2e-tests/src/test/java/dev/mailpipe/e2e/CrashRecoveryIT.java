@@ -104,15 +104,24 @@ class CrashRecoveryIT {
         List<String> ids = new ArrayList<>();
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all"),
                 new StringSerializer(), new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (int i = 0; i < MESSAGES; i++) {
                 String id = "crash-" + i;
                 ids.add(id);
                 Envelope e = Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null),
                         "s@y.test", List.of(Recipient.of("alice@example.test")), 40);
                 byte[] msg = ("Subject: crash test " + i + "\r\n\r\nbody " + i + "\r\n").getBytes(StandardCharsets.UTF_8);
-                p.send(MailRecords.record(topic, mailbox == null ? id : mailbox, e, msg));
+                sent.add(p.send(MailRecords.record(topic, mailbox == null ? id : mailbox, e, msg)));
             }
             p.flush();
+            // The test's own input must all be there, or a count below would blame the stage.
+            for (var f : sent) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException failed) {
+                    throw new IllegalStateException("the broker refused the test's input: " + failed.getCause(), failed);
+                }
+            }
         }
         return ids;
     }

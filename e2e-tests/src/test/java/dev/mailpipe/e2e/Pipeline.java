@@ -73,6 +73,21 @@ final class Pipeline implements AutoCloseable {
         return basic("admin", Files.readString(data.resolve("admin-password")).trim());
     }
 
+    /**
+     * Creates a mailbox through the registry API, for a test that counts its own mail in a
+     * pipeline other tests share; waits until the ingress accepts it as a recipient.
+     */
+    void createMailbox(String address) throws IOException, InterruptedException {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + (httpBase + 4)
+                + "/api/mailboxes/" + address)).PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
+                .header("Content-Type", "application/json").header("Authorization", adminAuthorization()).build();
+        int status = java.net.http.HttpClient.newHttpClient().send(request,
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (status != 201 && status != 200) {
+            throw new IOException("PUT mailbox " + address + ": " + status);
+        }
+    }
+
     static String basic(String user, String password) {
         return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -110,13 +125,21 @@ final class Pipeline implements AutoCloseable {
 
     /** What {@code ./mailpipe status} prints for this pipeline. */
     String status() throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("./mailpipe", "status").directory(Loopback.repoRoot().toFile())
-                .redirectErrorStream(true);
+        return launcher("status").output();
+    }
+
+    /** The launcher's answer to one command on this pipeline: exit code and what it printed. */
+    record Answer(int exitCode, String output) {
+    }
+
+    Answer launcher(String... command) throws IOException, InterruptedException {
+        List<String> argv = new java.util.ArrayList<>(List.of("./mailpipe"));
+        argv.addAll(List.of(command));
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(Loopback.repoRoot().toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
+        return new Answer(p.waitFor(), out);
     }
 
     /**

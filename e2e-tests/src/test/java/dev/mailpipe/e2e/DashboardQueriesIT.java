@@ -1,0 +1,129 @@
+package dev.mailpipe.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mailpipe.peers.ChildProcess;
+import dev.mailpipe.peers.Loopback;
+import dev.mailpipe.peers.SmtpSink;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real Prometheus (Debian's) on loopback scrapes every running service's management port, with
+ * mailpipe's alert rules loaded, and each dashboard query over the services' own metrics returns
+ * data once mail has been accepted, rejected, relayed and delivered. (The lag panels read the
+ * consumer-lag exporter, kafka_exporter or Strimzi's, which these machines have no package for:
+ * DashboardTest checks those queries' PromQL and names.)
+ */
+@ExtendWith(SharedPipeline.class)
+class DashboardQueriesIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aRealPrometheusScrapesEveryServiceAndTheDashboardsQueriesReturnData() throws Exception {
+        dev.mailpipe.peers.DebianPeers.require("promtool"); // the prometheus package: server and promtool
+        Pipeline p = SharedPipeline.get().pipeline;
+        Path repo = Loopback.repoRoot();
+        int port = Loopback.freePort();
+        String targets = IntStream.rangeClosed(1, 4).mapToObj(i -> "'127.0.0.1:" + (p.httpBase + 12 + i) + "'")
+                .collect(Collectors.joining(", "));
+        Path config = Files.writeString(tmp.resolve("prometheus.yml"), """
+                global:
+                  scrape_interval: 1s
+                  evaluation_interval: 1s
+                rule_files:
+                  - %s
+                scrape_configs:
+                  - job_name: mailpipe
+                    metrics_path: /q/metrics
+                    static_configs:
+                      - targets: [%s]
+                """.formatted(repo.resolve("deploy/monitoring/alerts.yml"), targets));
+        try (ChildProcess prometheus = ChildProcess.start("prometheus", List.of("prometheus", "--config.file=" + config,
+                "--storage.tsdb.path=" + tmp.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port), tmp, Map.of(),
+                tmp.resolve("prometheus.log"));
+                SmtpSink mx = SmtpSink.start("127.0.0.2", SharedPipeline.get().smtpPort, tmp.resolve("mx"), "accept")) {
+            String api = "http://127.0.0.1:" + port + "/api/v1/";
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> query(api, "sum(up{job=\"mailpipe\"})").path(0).path("value").path(1).asText().equals("4"));
+            JsonNode rules = get(api + "rules");
+            assertTrue(rules.toString().contains("MailpipeStageWithoutMembers"), "the alert rules load: " + rules);
+
+            p.createMailbox("dana@example.test");
+            await().atMost(Duration.ofSeconds(20)).until(() -> Swaks.send(p.smtpPort, "ops@y.test",
+                    List.of("dana@example.test"), null, "--quit-after", "RCPT").contains("250 2.1.5"));
+            Path msg = Swaks.message(tmp, "m.eml", "From: ops@y.test", "To: dana@example.test", "Subject: watched", "", "z");
+            for (int i = 0; i < 3; i++) {
+                assertTrue(Swaks.send(p.smtpPort, "ops@y.test", List.of("dana@example.test"), msg).contains("250 2.0.0"));
+                assertTrue(Swaks.send(p.smtpPort, "ops@y.test", List.of("someone@remote.test"), msg).contains("250 2.0.0"));
+                String refused = Swaks.send(p.smtpPort, "ops@y.test", List.of("nobody-here@example.test"), msg);
+                assertTrue(refused.contains("550 5.1.1"), refused);
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> mx.messages().size() >= 3);
+
+            List<String> missing = new ArrayList<>();
+            for (String q : dashboardQueries(repo)) {
+                if (q.contains("kafka_")) {
+                    continue; // the lag exporter's series, see above
+                }
+                try {
+                    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> hasData(query(api, q)));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    missing.add(q + " -> " + query(api, q));
+                }
+            }
+            assertTrue(missing.isEmpty(), "dashboard queries without data: " + missing);
+        }
+    }
+
+    private static boolean hasData(JsonNode result) {
+        for (JsonNode series : result) {
+            String v = series.path("value").path(1).asText();
+            if (!v.equals("NaN") && !v.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private JsonNode query(String api, String promql) throws Exception {
+        JsonNode answer = get(api + "query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+        return answer.path("data").path("result");
+    }
+
+    private JsonNode get(String url) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(r.body());
+    }
+
+    private static List<String> dashboardQueries(Path repo) throws Exception {
+        List<String> out = new ArrayList<>();
+        JsonNode dashboard = JSON.readTree(repo.resolve("deploy/kubernetes/base/monitoring/mailpipe-dashboard.json").toFile());
+        for (JsonNode panel : dashboard.path("panels")) {
+            panel.path("targets").forEach(t -> out.add(t.path("expr").asText()));
+        }
+        return out;
+    }
+}

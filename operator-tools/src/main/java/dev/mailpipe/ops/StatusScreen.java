@@ -1,0 +1,83 @@
+package dev.mailpipe.ops;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.stream.Collectors;
+
+/** A {@link StatusReport} as a screen a person reads at a glance, or as JSON for scripts. */
+public final class StatusScreen {
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+
+    private StatusScreen() {
+    }
+
+    public static String text(StatusReport r) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("stages at %s%n", CLOCK.format(Instant.ofEpochMilli(r.at()))));
+        out.append(String.format("  %-17s %-8s %-8s %-14s %8s  %s%n", "stage", "members", "group", "input", "lag",
+                "lag per partition"));
+        for (StatusReport.Stage s : r.stages()) {
+            out.append(String.format("  %-17s %-8d %-8s %-14s %8d  %s%s%n", s.name(), s.members(), s.state(), s.topic(), s.lag(),
+                    s.lagPerPartition().stream().map(String::valueOf).collect(Collectors.joining(" ")),
+                    s.members() == 0 && s.lag() > 0 ? "   <- nobody reads it" : ""));
+        }
+        out.append(String.format("retry tiers (%s: %d member%s): %d waiting%n", KafkaStatus.RETRY_GROUP, r.retryMembers(),
+                r.retryMembers() == 1 ? "" : "s", r.retryWaiting()));
+        for (StatusReport.Tier t : r.retryTiers()) {
+            out.append(String.format("  %-22s %8d waiting%s%n", t.topic(), t.waiting(),
+                    t.oldest() == null ? "" : ", oldest deferred " + ago(t.oldest())));
+        }
+        out.append(String.format("dead letters: %d in mail.dead-letter%s%n", r.deadLetters(),
+                r.deadLetters() > 0 ? " (kcat -C -t mail.dead-letter -f '%h\\n' says why)" : ""));
+        out.append(String.format("last minute: %d accepted (%.1f/s), %d delivered (%.1f/s)%n", r.lastMinute().accepted(),
+                r.lastMinute().accepted() / 60.0, r.lastMinute().delivered(), r.lastMinute().delivered() / 60.0));
+        return out.toString();
+    }
+
+    public static String json(StatusReport r) {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode root = m.createObjectNode();
+        root.put("at", Instant.ofEpochMilli(r.at()).toString());
+        ArrayNode stages = root.putArray("stages");
+        for (StatusReport.Stage s : r.stages()) {
+            ObjectNode n = stages.addObject();
+            n.put("stage", s.name()).put("group", s.group()).put("state", s.state()).put("members", s.members())
+                    .put("topic", s.topic()).put("lag", s.lag());
+            ArrayNode parts = n.putArray("lagPerPartition");
+            s.lagPerPartition().forEach(parts::add);
+        }
+        ObjectNode retry = root.putObject("retry");
+        retry.put("group", KafkaStatus.RETRY_GROUP).put("members", r.retryMembers()).put("waiting", r.retryWaiting());
+        ArrayNode tiers = retry.putArray("tiers");
+        for (StatusReport.Tier t : r.retryTiers()) {
+            ObjectNode n = tiers.addObject().put("topic", t.topic()).put("waiting", t.waiting());
+            if (t.oldest() != null) {
+                n.put("oldestSeconds", t.oldest().toSeconds());
+            } else {
+                n.putNull("oldestSeconds");
+            }
+        }
+        root.put("deadLetters", r.deadLetters());
+        root.putObject("lastMinute").put("accepted", r.lastMinute().accepted()).put("delivered", r.lastMinute().delivered());
+        return root.toPrettyString();
+    }
+
+    static String ago(Duration d) {
+        long s = d.toSeconds();
+        if (s < 120) {
+            return s + "s ago";
+        }
+        if (s < 7200) {
+            return s / 60 + "m ago";
+        }
+        if (s < 172_800) {
+            return s / 3600 + "h ago";
+        }
+        return s / 86_400 + "d ago";
+    }
+}
