@@ -28,6 +28,9 @@ public final class Envelope {
         this.node = node;
     }
 
+    /** Field: why the last attempt was deferred (the remote's reply, or the local reason). */
+    public static final String LAST_DEFERRAL = "lastDeferral";
+
     /** A new envelope as the ingress makes it, before any routing. */
     public static Envelope received(String id, Instant receivedAt, Client client, String mailFrom,
             List<Recipient> recipients, long size) {

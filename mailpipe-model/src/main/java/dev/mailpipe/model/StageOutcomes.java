@@ -42,7 +42,9 @@ public final class StageOutcomes {
     public Deferral defer(Envelope envelope, String key, byte[] message, String reason, Instant now) {
         int attempt = envelope.attempt() + 1;
         Instant due = now.plus(retry.delayAfter(attempt));
-        Envelope later = envelope.withAttempt(attempt, envelope.firstAttemptAt().orElse(now), due);
+        // The reason travels with the message, so the queue listing says why it waits.
+        Envelope later = envelope.withAttempt(attempt, envelope.firstAttemptAt().orElse(now), due)
+                .withText(Envelope.LAST_DEFERRAL, reason);
         List<Message<byte[]>> out = new ArrayList<>();
         out.add(MailRecords.mail(retry.topicAfter(attempt), key, later, message));
         for (Recipient r : envelope.recipients()) {

@@ -31,6 +31,7 @@ final class ClientConnection {
     private boolean earlyTalker;
     private boolean waiting;
     private boolean closed;
+    private boolean draining;
     private int errors;
 
     ClientConnection(SessionContext context, NetSocket socket, Context eventLoop, String sessionId) {
@@ -99,6 +100,10 @@ final class ClientConnection {
                 break;
             }
             if (event instanceof SmtpInput.CommandLine line) {
+                if (draining) {
+                    shuttingDown();
+                    return;
+                }
                 session.command(line);
             } else if (event instanceof SmtpInput.Message message) {
                 session.endOfData(message);
@@ -138,6 +143,27 @@ final class ClientConnection {
     void resume() {
         waiting = false;
         pump();
+        if (draining) {
+            drain(); // the 250 of the last message is out: the session need not wait for a command
+        }
+    }
+
+    /**
+     * The server is stopping (RFC 5321 3.8: 421 when it must close). A session between commands
+     * hears 421 at once; one in the middle of a message finishes it, and its client gets the 250 once
+     * Kafka has the message (or the 451), then 421 at its next command. Runs on the event loop.
+     */
+    void drain() {
+        draining = true;
+        if (!closed && !waiting && (!greeted || input.atCommandBoundary())) {
+            shuttingDown();
+        }
+    }
+
+    private void shuttingDown() {
+        LOG.infof("[%s] %s: closing, the server is shutting down", sessionId, clientIp);
+        write(Reply.of(421, "4.3.2", config.hostname() + " Service shutting down, closing transmission channel"));
+        close();
     }
 
     /** Runs {@code task} on this connection's event loop (from a Kafka or worker thread). */
@@ -215,6 +241,6 @@ final class ClientConnection {
     private void closed() {
         closed = true;
         timer.cancel();
-        context.ended().accept(clientIp);
+        context.ended().accept(this);
     }
 }

@@ -148,6 +148,13 @@ public interface IngressConfig {
     int maxErrors();
 
     /**
+     * At a stop, how long open sessions may take to reach their next command (a message under way
+     * is finished first) before the listeners close them. Below the pod's termination grace.
+     */
+    @WithDefault("30s")
+    Duration shutdownGrace();
+
+    /**
      * Pause before the greeting. A client that talks during it is an early talker (it does not wait
      * for the server, as spam engines do) and is refused. Zero turns the check off.
      */

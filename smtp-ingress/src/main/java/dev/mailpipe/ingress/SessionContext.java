@@ -10,9 +10,9 @@ import java.util.function.Supplier;
  * listener kind (MX or submission).
  *
  * @param primaryDomain where the bare {@code Postmaster} recipient (RFC 5321 4.5.1) goes
- * @param ended told the client's address when a session's connection has closed
+ * @param ended told when a session's connection has closed
  */
 record SessionContext(IngressConfig config, Vertx vertx, IngressMetrics metrics, InboundPublisher publisher,
         RecipientPolicy recipients, Authenticator authenticator, Supplier<String> primaryDomain, boolean submission,
-        boolean tlsAvailable, Consumer<String> ended) {
+        boolean tlsAvailable, Consumer<ClientConnection> ended) {
 }

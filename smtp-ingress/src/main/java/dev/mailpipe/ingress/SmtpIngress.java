@@ -41,6 +41,10 @@ public class SmtpIngress {
     private final SessionContext mx;
     private final SessionContext submission;
     private final AtomicInteger open = new AtomicInteger();
+    /** Every session's connection, for the drain at shutdown. */
+    private final Set<ClientConnection> live = ConcurrentHashMap.newKeySet();
+    /** Set at shutdown: new connections are refused, sessions are closed as they reach a command. */
+    private volatile boolean draining;
     private final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final AtomicLong sessionIds = new AtomicLong();
     /** The listener deployments, undeployed (their servers closed) first at shutdown. */
@@ -182,7 +186,24 @@ public class SmtpIngress {
         return config.tls().keystore().isPresent();
     }
 
-    void stop(@Observes ShutdownEvent event) throws Exception {
+    /**
+     * A stop as an orchestrator does it (SIGTERM, after preStop has taken the pod out of the load
+     * balancer): no new sessions; each open one ends at its next command with 421, a message under
+     * way first finished and acknowledged; then, once none is left or {@code shutdown-grace} has
+     * passed, the listeners close. Nothing accepted is lost either way: a client that did not hear
+     * 250 sends again.
+     */
+    void stop(@Observes @jakarta.annotation.Priority(1) ShutdownEvent event) throws Exception {
+        // Priority 1: before the publisher's producer closes, so messages under way still reach Kafka.
+        draining = true;
+        live.forEach(c -> c.onEventLoop(c::drain));
+        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+        while (open.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        if (open.get() > 0) {
+            LOG.warnf("%d SMTP session(s) still open after %s; closing them", open.get(), config.shutdownGrace());
+        }
         for (String id : deployments) {
             vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
@@ -193,20 +214,26 @@ public class SmtpIngress {
         metrics.sessionOpened();
         int total = open.incrementAndGet();
         int fromClient = perClient.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet();
+        String id = Long.toString(sessionIds.incrementAndGet(), 36);
+        ClientConnection connection = new ClientConnection(isSubmission ? submission : mx, socket, context, id);
+        // Known before the check, so that a stop that begins now either refuses it or drains it.
+        live.add(connection);
         Reply refusal = null;
-        if (total > config.maxConnections()) {
+        if (draining) {
+            refusal = Reply.of(421, "4.3.2", config.hostname() + " Service shutting down, try again later");
+        } else if (total > config.maxConnections()) {
             refusal = Reply.of(421, "4.7.0", config.hostname() + " Error: too many connections");
         } else if (fromClient > config.maxConnectionsPerClient()) {
             refusal = Reply.of(421, "4.7.0", config.hostname() + " Error: too many connections from " + ip);
         }
-        String id = Long.toString(sessionIds.incrementAndGet(), 36);
-        new ClientConnection(isSubmission ? submission : mx, socket, context, id).start(refusal);
+        connection.start(refusal);
     }
 
-    private void sessionEnded(String ip) {
+    private void sessionEnded(ClientConnection connection) {
+        live.remove(connection);
         metrics.sessionClosed();
         open.decrementAndGet();
-        perClient.computeIfPresent(ip, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+        perClient.computeIfPresent(connection.clientIp(), (k, n) -> n.decrementAndGet() <= 0 ? null : n);
     }
 
     /** The port actually bound (differs from the configured one when that is 0). */

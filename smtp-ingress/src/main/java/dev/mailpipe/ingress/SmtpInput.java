@@ -87,6 +87,11 @@ final class SmtpInput {
         return end - start;
     }
 
+    /** Between commands: not inside a message's text (DATA) or a BDAT chunk, nothing half read. */
+    boolean atCommandBoundary() {
+        return mode == Mode.COMMAND && end == start;
+    }
+
     /** After a DATA command was accepted: what follows is message text up to CRLF.CRLF. */
     void startData(long maxMessageSize) {
         mode = Mode.DATA;
