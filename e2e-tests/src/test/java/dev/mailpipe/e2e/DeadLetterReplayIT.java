@@ -9,13 +9,11 @@ import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Topics;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -62,7 +60,7 @@ class DeadLetterReplayIT {
         Pipeline.Answer replay = p.launcher("dead-letters", "replay");
         assertEquals(0, replay.exitCode(), replay.output());
         Path remy = p.maildir("example.test", "remy").resolve("new");
-        await().atMost(Duration.ofSeconds(30)).until(() -> count(remy) == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Pipeline.fileCount(remy) == 1);
         // The hopeless one failed again: delivery dead-letters it, marked as the result of a replay.
         await().atMost(Duration.ofSeconds(30)).until(() -> p.launcher("dead-letters").output().contains(" again "));
 
@@ -70,7 +68,7 @@ class DeadLetterReplayIT {
         assertEquals(0, again.exitCode(), again.output());
         assertTrue(again.output().contains("0 record(s) replayed"), "nothing replayed twice, no loop: " + again.output());
         Thread.sleep(3000);
-        assertEquals(1, count(remy), "delivered once");
+        assertEquals(1, Pipeline.fileCount(remy), "delivered once");
         Pipeline.Answer unknown = p.launcher("dead-letters", "replay", "#999999");
         assertEquals(1, unknown.exitCode(), unknown.output());
         assertTrue(unknown.output().contains("no dead letter #999999"), unknown.output());
@@ -80,12 +78,4 @@ class DeadLetterReplayIT {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static long count(Path dir) throws Exception {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.count();
-        }
-    }
 }

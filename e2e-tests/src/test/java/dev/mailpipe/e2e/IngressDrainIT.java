@@ -49,7 +49,7 @@ class IngressDrainIT {
             assertTrue(busy.expect("NOOP", "421 4.3.2").contains("shutting down"));
         }
         Path fresh = p.maildir("example.test", "drew").resolve("new");
-        await().atMost(Duration.ofSeconds(60)).until(() -> count(fresh) == 1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> Pipeline.fileCount(fresh) == 1);
         String delivered;
         try (Stream<Path> s = Files.list(fresh)) {
             delivered = Files.readString(s.findFirst().orElseThrow());
@@ -64,14 +64,6 @@ class IngressDrainIT {
         assertEquals(restartsBefore + 1, p.restarts("smtp-ingress"));
     }
 
-    private static long count(Path dir) throws Exception {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.count();
-        }
-    }
 
     /** A raw SMTP session: the test decides when each line goes out. */
     private static final class Session implements AutoCloseable {

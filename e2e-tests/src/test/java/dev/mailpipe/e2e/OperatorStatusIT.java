@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,14 +46,14 @@ class OperatorStatusIT {
             assertTrue(screen.contains("<- nobody reads it"), screen);
             assertTrue(screen.contains("delivery-service: stopped") || !screen.contains("delivery-service: running"), screen);
 
-            long files = count(p.maildir("example.test", "opal").resolve("new"));
+            long files = Pipeline.fileCount(p.maildir("example.test", "opal").resolve("new"));
             assertScaled(p, "delivery-service", 1);
             await().atMost(Duration.ofSeconds(60)).until(() -> stage(statusJson(p), "delivery-service").path("lag").asLong() == 0);
             JsonNode caughtUp = statusJson(p);
             assertEquals(1, stage(caughtUp, "delivery-service").path("members").asInt());
             assertTrue(caughtUp.path("lastMinute").path("accepted").asLong() >= 5, caughtUp.toString());
             assertTrue(caughtUp.path("lastMinute").path("delivered").asLong() >= 5, caughtUp.toString());
-            assertEquals(files + 5, count(p.maildir("example.test", "opal").resolve("new")));
+            assertEquals(files + 5, Pipeline.fileCount(p.maildir("example.test", "opal").resolve("new")));
         } finally {
             p.launcher("scale", "delivery-service", "1");
         }
@@ -80,10 +78,10 @@ class OperatorStatusIT {
             for (int i = 0; i < 20; i++) {
                 assertTrue(Swaks.send(p.smtpPort, "ops@y.test", List.of("otto@example.test"), msg).contains("250 2.0.0"));
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> count(otto) >= 20
+            await().atMost(Duration.ofSeconds(60)).until(() -> Pipeline.fileCount(otto) >= 20
                     && stage(statusJson(p), "delivery-service").path("lag").asLong() == 0);
             Thread.sleep(2000); // a duplicate would come within this
-            assertEquals(20, count(otto), "each message once, with the partitions shared");
+            assertEquals(20, Pipeline.fileCount(otto), "each message once, with the partitions shared");
         } finally {
             for (String s : stages) {
                 p.launcher("scale", s, "1");
@@ -133,12 +131,4 @@ class OperatorStatusIT {
         throw new AssertionError("no stage " + name + " in " + status);
     }
 
-    private static long count(Path dir) throws Exception {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.count();
-        }
-    }
 }

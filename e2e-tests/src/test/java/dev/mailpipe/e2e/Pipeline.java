@@ -88,6 +88,16 @@ final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** How many files a directory holds (a Maildir's new/), 0 while it does not exist. */
+    static long fileCount(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+
     static String basic(String user, String password) {
         return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
