@@ -72,8 +72,6 @@ class DashboardQueriesIT {
             assertTrue(rules.toString().contains("MailpipeStageWithoutMembers"), "the alert rules load: " + rules);
 
             p.createMailbox("dana@example.test");
-            await().atMost(Duration.ofSeconds(20)).until(() -> Swaks.send(p.smtpPort, "ops@y.test",
-                    List.of("dana@example.test"), null, "--quit-after", "RCPT").contains("250 2.1.5"));
             Path msg = Swaks.message(tmp, "m.eml", "From: ops@y.test", "To: dana@example.test", "Subject: watched", "", "z");
             for (int i = 0; i < 3; i++) {
                 assertTrue(Swaks.send(p.smtpPort, "ops@y.test", List.of("dana@example.test"), msg).contains("250 2.0.0"));

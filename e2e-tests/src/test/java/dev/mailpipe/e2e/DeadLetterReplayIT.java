@@ -35,8 +35,6 @@ class DeadLetterReplayIT {
     void aFixedFailureIsReplayedOnceAndDeliveredOnceAndARepeatedFailureDoesNotLoop() throws Exception {
         Pipeline p = SharedPipeline.get().pipeline;
         p.createMailbox("remy@example.test");
-        await().atMost(Duration.ofSeconds(20)).until(() -> Swaks.send(p.smtpPort, "ops@y.test", List.of("remy@example.test"),
-                null, "--quit-after", "RCPT").contains("250 2.1.5"));
         String id = "replay-" + System.nanoTime();
         Envelope envelope = Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null),
                 "s@y.test", List.of(Recipient.of("remy@example.test")), 40);

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,8 +29,6 @@ class IngressDrainIT {
     void aStopFinishesTheMessageUnderWayAndClosesIdleSessionsWith421() throws Exception {
         Pipeline p = SharedPipeline.get().pipeline;
         p.createMailbox("drew@example.test");
-        await().atMost(Duration.ofSeconds(20)).until(() -> Swaks.send(p.smtpPort, "ops@y.test", List.of("drew@example.test"),
-                null, "--quit-after", "RCPT").contains("250 2.1.5"));
         int restartsBefore = p.restarts("smtp-ingress");
         try (Session busy = new Session(p.smtpPort); Session idle = new Session(p.smtpPort)) {
             busy.expect("EHLO busy.test", "250 ");

@@ -86,6 +86,9 @@ final class Pipeline implements AutoCloseable {
         if (status != 201 && status != 200) {
             throw new IOException("PUT mailbox " + address + ": " + status);
         }
+        // The registry reaches the ingress through mail.accounts: ask (RCPT only, no message) until it takes it.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> Swaks.send(smtpPort, "ops@y.test",
+                List.of(address), null, "--quit-after", "RCPT").contains("250 2.1.5"));
     }
 
     /** How many files a directory holds (a Maildir's new/), 0 while it does not exist. */

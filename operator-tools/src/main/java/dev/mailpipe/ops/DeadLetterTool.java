@@ -81,7 +81,7 @@ public final class DeadLetterTool {
                 waiting++;
             }
             out.append(String.format("%-7s %-8s %-17s %-21s %-32s %-9s %s%n", "#" + d.offset(),
-                    StatusScreen.ago(Duration.ofMillis(Math.max(0, now - d.timestamp()))).replace(" ago", ""), d.stage(),
+                    StatusScreen.span(Duration.ofMillis(now - d.timestamp())), d.stage(),
                     d.sourceTopic() == null ? "?" : d.sourceTopic(), d.key() == null ? "-" : d.key(), status, d.reason()));
         }
         out.append(String.format("%d dead letter(s): %d not replayed%s%n", all.size(), waiting,

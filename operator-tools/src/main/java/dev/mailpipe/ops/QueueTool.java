@@ -12,19 +12,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * {@code ./mailpipe queue [--json]}: the deferred mail as {@code mailq} shows Postfix's, grouped by
@@ -52,16 +47,8 @@ public final class QueueTool {
     }
 
     static List<Waiting> read(String bootstrap) throws Exception {
-        Properties a = new Properties();
-        a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
         List<Waiting> out = new ArrayList<>();
-        try (Admin admin = Admin.create(a);
-                KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (Admin admin = OpsClients.admin(bootstrap); KafkaConsumer<byte[], byte[]> consumer = OpsClients.reader(bootstrap, null)) {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(KafkaStatus.RETRY_GROUP)
                     .partitionsToOffsetAndMetadata().get();
             for (String tier : Topics.RETRY_TIERS) {
@@ -80,10 +67,10 @@ public final class QueueTool {
                 }
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                         Header h = r.headers().lastHeader(RecordHeaders.ENVELOPE);
                         if (h != null && r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-                            out.add(new Waiting(r.key(), tier, EnvelopeCodec.decode(h.value()), r.value() == null ? 0 : r.value().length));
+                            out.add(new Waiting(r.key() == null ? "?" : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8), tier, EnvelopeCodec.decode(h.value()), r.value() == null ? 0 : r.value().length));
                         }
                     }
                 }
@@ -106,10 +93,10 @@ public final class QueueTool {
             for (Waiting w : group.getValue()) {
                 Envelope e = w.envelope();
                 bytes += w.size();
-                String due = e.notBefore().map(t -> t.isAfter(now) ? "due in " + span(Duration.between(now, t)) : "due now")
+                String due = e.notBefore().map(t -> t.isAfter(now) ? "due in " + StatusScreen.span(Duration.between(now, t)) : "due now")
                         .orElse("due now");
                 out.append(String.format("  %-26s %8d B  tier %-4s  arrived %s ago  attempt %d  %s  <%s>%n", e.id(), w.size(),
-                        w.tier(), span(Duration.between(e.receivedAt(), now)), e.attempt(), due, e.mailFrom()));
+                        w.tier(), StatusScreen.span(Duration.between(e.receivedAt(), now)), e.attempt(), due, e.mailFrom()));
                 e.text(Envelope.LAST_DEFERRAL).ifPresent(reason -> out.append("      (").append(reason).append(")\n"));
                 for (Recipient r : e.recipients()) {
                     out.append("      ").append(r.address()).append('\n');
@@ -133,9 +120,5 @@ public final class QueueTool {
             e.recipients().forEach(r -> rcpts.add(r.address()));
         }
         return list.toPrettyString() + "\n";
-    }
-
-    private static String span(Duration d) {
-        return StatusScreen.ago(d.isNegative() ? Duration.ZERO : d).replace(" ago", "");
     }
 }

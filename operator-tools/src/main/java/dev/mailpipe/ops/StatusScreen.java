@@ -68,16 +68,21 @@ public final class StatusScreen {
     }
 
     static String ago(Duration d) {
-        long s = d.toSeconds();
+        return span(d) + " ago";
+    }
+
+    /** A duration as a person says it: 45s, 12m, 3h, 2d (negative counts as none). */
+    static String span(Duration d) {
+        long s = Math.max(0, d.toSeconds());
         if (s < 120) {
-            return s + "s ago";
+            return s + "s";
         }
         if (s < 7200) {
-            return s / 60 + "m ago";
+            return s / 60 + "m";
         }
         if (s < 172_800) {
-            return s / 3600 + "h ago";
+            return s / 3600 + "h";
         }
-        return s / 86_400 + "d ago";
+        return s / 86_400 + "d";
     }
 }

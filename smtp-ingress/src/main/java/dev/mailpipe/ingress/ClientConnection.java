@@ -162,7 +162,7 @@ final class ClientConnection {
 
     private void shuttingDown() {
         LOG.infof("[%s] %s: closing, the server is shutting down", sessionId, clientIp);
-        write(Reply.of(421, "4.3.2", config.hostname() + " Service shutting down, closing transmission channel"));
+        write(Reply.shuttingDown(config.hostname()));
         close();
     }
 

@@ -19,6 +19,11 @@ public record Reply(int code, String status, List<String> lines) {
         return new Reply(code, null, List.of(lines));
     }
 
+    /** RFC 5321 3.8: the server is stopping; the client should come back (to another replica). */
+    public static Reply shuttingDown(String hostname) {
+        return of(421, "4.3.2", hostname + " Service shutting down, closing transmission channel");
+    }
+
     public boolean isError() {
         return code >= 400;
     }

@@ -220,7 +220,7 @@ public class SmtpIngress {
         live.add(connection);
         Reply refusal = null;
         if (draining) {
-            refusal = Reply.of(421, "4.3.2", config.hostname() + " Service shutting down, try again later");
+            refusal = Reply.shuttingDown(config.hostname());
         } else if (total > config.maxConnections()) {
             refusal = Reply.of(421, "4.7.0", config.hostname() + " Error: too many connections");
         } else if (fromClient > config.maxConnectionsPerClient()) {
