@@ -14,8 +14,8 @@ create() {
 create mail.inbound --partitions "$partitions" $mail
 create mail.delivery --partitions "$partitions" $mail
 create mail.relay --partitions "$partitions" $mail
-for tier in 1m 5m 30m 2h 6h; do
-  create "mail.relay.retry.$tier" --partitions "$partitions" $mail
+for tier in 1 2 3 4 5; do
+  create "mail.retry.$tier" --partitions "$partitions" $mail
 done
 create mail.events --partitions "$partitions"
 create mail.dead-letter --partitions 1 $mail

@@ -5,6 +5,7 @@ import dev.mailpipe.model.MailAddress;
 import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.PasswordHash;
 import io.smallrye.common.annotation.Blocking;
+import dev.mailpipe.api.ApiIdentities;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;

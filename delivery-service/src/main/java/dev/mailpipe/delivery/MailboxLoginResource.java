@@ -1,6 +1,7 @@
 package dev.mailpipe.delivery;
 
 import io.quarkus.security.identity.SecurityIdentity;
+import dev.mailpipe.api.ApiIdentities;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.ForbiddenException;

@@ -2,6 +2,7 @@ package dev.mailpipe.delivery;
 
 import io.smallrye.common.annotation.Blocking;
 import io.quarkus.security.identity.SecurityIdentity;
+import dev.mailpipe.api.ApiIdentities;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.ForbiddenException;

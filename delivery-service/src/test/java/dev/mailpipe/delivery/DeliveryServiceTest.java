@@ -240,7 +240,7 @@ class DeliveryServiceTest {
                 .then().statusCode(201).body("quotaBytes", equalTo(10));
         String id = id();
         Topics4Test.send(Topics.DELIVERY, "dave@example.test", Topics4Test.envelope(id, "dave@example.test"), "Subject: " + id + "\r\n\r\ntoo big\r\n");
-        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.RETRY_PREFIX + "1m").stream()
+        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.RETRY_PREFIX + "1").stream()
                 .anyMatch(r -> Topics4Test.text(r).contains(id)));
         assertEquals(0, files(ROOT.resolve("example.test/dave/Maildir/new")));
     }

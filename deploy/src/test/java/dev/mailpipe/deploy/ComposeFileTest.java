@@ -33,7 +33,7 @@ class ComposeFileTest {
         Set<String> services = new HashSet<>();
         compose.path("services").fieldNames().forEachRemaining(services::add);
         assertTrue(services.containsAll(Set.of("kafka", "topics", "smtp-ingress", "routing-service", "relay-service",
-                "delivery-service", "dovecot", "kafka-exporter", "prometheus", "grafana")), services.toString());
+                "delivery-service", "queue-manager", "dovecot", "kafka-exporter", "prometheus", "grafana")), services.toString());
         for (var entry : (Iterable<java.util.Map.Entry<String, JsonNode>>) compose.path("services")::fields) {
             String name = entry.getKey();
             JsonNode service = entry.getValue();
@@ -71,7 +71,7 @@ class ComposeFileTest {
         for (String tier : tiers.trim().split(" ")) {
             created.add(Topics.RETRY_PREFIX + tier);
         }
-        created.remove("mail.relay.retry.$tier");
+        created.remove("mail.retry.$tier");
         assertEquals(Topics.plan(3).stream().map(Topics.Spec::name).collect(Collectors.toSet()), created);
         assertTrue(script.contains("max.message.bytes=" + Topics.MAX_RECORD_BYTES), "the one size limit");
     }

@@ -92,7 +92,8 @@ class DashboardTest {
     /** Every service's main Java sources, where meters are registered by name. */
     private static String mainSources() throws Exception {
         StringBuilder all = new StringBuilder();
-        for (String module : List.of("smtp-ingress", "routing-service", "relay-service", "delivery-service", "mailpipe-model")) {
+        for (String module : List.of("smtp-ingress", "routing-service", "relay-service", "delivery-service", "queue-manager",
+                "mailpipe-model")) {
             try (Stream<Path> files = Files.walk(Path.of("..", module, "src/main/java"))) {
                 for (Path f : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                     all.append(Files.readString(f));

@@ -257,7 +257,7 @@ class DeployManifestsTest {
                 .path("matchLabels"), s.path("metadata").path("labels"))).toList();
         Set<String> services = scraped.stream().map(s -> s.path("spec").path("selector").path("app.kubernetes.io/name").asText())
                 .collect(Collectors.toSet());
-        assertEquals(Set.of("smtp-ingress", "routing-service", "relay-service", "delivery-service"), services);
+        assertEquals(Set.of("smtp-ingress", "routing-service", "relay-service", "delivery-service", "queue-manager"), services);
     }
 
     /**

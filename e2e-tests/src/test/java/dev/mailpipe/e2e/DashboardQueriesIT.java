@@ -47,7 +47,7 @@ class DashboardQueriesIT {
         Pipeline p = SharedPipeline.get().pipeline;
         Path repo = Loopback.repoRoot();
         int port = Loopback.freePort();
-        String targets = IntStream.rangeClosed(1, 4).mapToObj(i -> "'127.0.0.1:" + (p.httpBase + 12 + i) + "'")
+        String targets = IntStream.rangeClosed(1, 5).mapToObj(i -> "'127.0.0.1:" + (p.httpBase + 15 + i) + "'")
                 .collect(Collectors.joining(", "));
         Path config = Files.writeString(tmp.resolve("prometheus.yml"), """
                 global:

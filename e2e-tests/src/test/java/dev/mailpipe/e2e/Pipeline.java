@@ -35,17 +35,17 @@ final class Pipeline implements AutoCloseable {
 
     static Pipeline start(Path data, Map<String, String> settings) throws IOException, InterruptedException {
         Files.createDirectories(data);
-        // One range for every listener of the stack, since ranges chosen apart may overlap: four
-        // services and up to three replicas of each (replica k adds 4(k-1)), HTTP at base+1..12,
-        // management at base+13..24, the broker at base+25 and its controller at base+26.
-        int http = Loopback.freeRange(26);
-        int kafka = http + 25;
+        // One range for every listener of the stack, since ranges chosen apart may overlap: five
+        // services and up to three replicas of each (replica k adds 5(k-1)), HTTP at base+1..15,
+        // management at base+16..30, the broker at base+31 and its controller at base+32.
+        int http = Loopback.freeRange(32);
+        int kafka = http + 31;
         int smtp = Loopback.freePort();
         Map<String, String> env = new HashMap<>(settings);
         env.put("MAILPIPE_DATA", data.toString());
         env.put("MAILPIPE_KAFKA_PORT", String.valueOf(kafka));
         env.put("MAILPIPE_HTTP_PORT_BASE", String.valueOf(http));
-        env.put("MAILPIPE_MANAGEMENT_PORT_BASE", String.valueOf(http + 12));
+        env.put("MAILPIPE_MANAGEMENT_PORT_BASE", String.valueOf(http + 15));
         env.put("MAILPIPE_INGRESS_PORT", String.valueOf(smtp));
         env.put("MAILPIPE_INGRESS_SUBMISSION_PORT", String.valueOf(Loopback.freePort()));
         env.put("MAILPIPE_PARTITIONS", "2");

@@ -52,7 +52,7 @@ class QueueListingIT {
         }
         JsonNode m = seen.get();
         assertEquals("remote.test", m.path("destination").asText());
-        assertTrue(m.path("tier").asText().matches("1m|5m|30m|2h|6h"), m.toString());
+        assertTrue(m.path("tier").asText().matches("[1-5]"), m.toString());
         assertTrue(m.path("attempt").asInt() >= 1, m.toString());
         assertEquals("quinn@example.test", m.path("sender").asText());
         assertTrue(m.path("lastReason").asText().contains("451"), "the MX's reply: " + m);

@@ -34,6 +34,22 @@ public final class MailRecords {
         return record;
     }
 
+    /**
+     * A channel's message (as {@link StageOutcomes} makes them) for a plain producer: its topic, key
+     * and headers from its Kafka metadata. Used where one transaction of a plain producer carries
+     * what the stages send through their channels (queue-manager).
+     */
+    @SuppressWarnings("unchecked")
+    public static ProducerRecord<String, byte[]> record(Message<byte[]> message) {
+        OutgoingKafkaRecordMetadata<String> meta = message.getMetadata(OutgoingKafkaRecordMetadata.class)
+                .orElseThrow(() -> new IllegalArgumentException("a message without Kafka metadata has no topic"));
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(meta.getTopic(), meta.getKey(), message.getPayload());
+        if (meta.getHeaders() != null) {
+            meta.getHeaders().forEach(record.headers()::add);
+        }
+        return record;
+    }
+
     /** The envelope a record carries; {@link MalformedEnvelopeException} when it has none or a bad one. */
     public static Envelope envelope(Headers headers) {
         Header h = headers.lastHeader(RecordHeaders.ENVELOPE);

@@ -6,12 +6,16 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The retry schedule shared by routing (DNS not answering) and relay (4xx, nobody reachable):
- * attempt n waits in tier min(n, tiers) - 1, whose topic is {@code mail.relay.retry.<tier name>}.
+ * The retry schedule shared by the stages that defer (routing: DNS not answering; relay: 4xx,
+ * nobody reachable; delivery: over quota) and by queue-manager, which releases and expires what
+ * waits: failed attempt n waits in tier min(n, tiers), whose topic is {@code mail.retry.<tier>}.
  */
 @ConfigMapping(prefix = "mailpipe.retry")
 public interface RetryScheduleConfig {
-    /** Delay of each tier, in the order of {@link Topics#RETRY_TIERS} (1m, 5m, 30m, 2h, 6h). */
+    /**
+     * Delay of each tier, in the order of {@link Topics#RETRY_TIERS} (1m, 5m, 30m, 2h, 6h); a list
+     * shorter than the tiers repeats its last delay.
+     */
     @WithDefault("1m,5m,30m,2h,6h")
     List<Duration> delays();
 
@@ -30,7 +34,8 @@ public interface RetryScheduleConfig {
     }
 
     default Duration delayAfter(int failedAttempts) {
-        return delays().get(tierIndex(failedAttempts));
+        List<Duration> delays = delays();
+        return delays.get(Math.min(tierIndex(failedAttempts), delays.size() - 1));
     }
 
     private int tierIndex(int failedAttempts) {

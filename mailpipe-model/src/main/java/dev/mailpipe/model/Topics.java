@@ -11,13 +11,18 @@ public final class Topics {
     public static final String INBOUND = "mail.inbound";
     public static final String DELIVERY = "mail.delivery";
     public static final String RELAY = "mail.relay";
-    public static final String RETRY_PREFIX = "mail.relay.retry.";
+    /** The retry tiers: {@code mail.retry.1} to {@code mail.retry.<RETRY_TIER_COUNT>}, owned by queue-manager. */
+    public static final String RETRY_PREFIX = "mail.retry.";
     public static final String EVENTS = "mail.events";
     public static final String DEAD_LETTER = "mail.dead-letter";
     public static final String ACCOUNTS = "mail.accounts";
 
-    /** Retry tiers of the relay, in order; past the last one the last tier repeats. */
-    public static final List<String> RETRY_TIERS = List.of("1m", "5m", "30m", "2h", "6h");
+    /**
+     * The retry tiers' names, in order: tier n holds the n-th failed attempt, past the last one the
+     * last tier repeats. Named by position, not by delay: the delays are configuration
+     * ({@code mailpipe.retry.delays}), a topic's name is not.
+     */
+    public static final List<String> RETRY_TIERS = List.of("1", "2", "3", "4", "5");
 
     /** The largest message the ingress accepts by default (its SIZE, RFC 1870): 25 MiB. */
     public static final int MAX_MESSAGE_BYTES = 25 * 1024 * 1024;

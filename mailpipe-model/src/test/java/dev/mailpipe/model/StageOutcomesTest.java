@@ -45,9 +45,9 @@ class StageOutcomesTest {
     @Test
     void aDeferralGoesToTheTierOfItsAttemptWithAnEventPerRecipient() {
         StageOutcomes.Deferral d = outcomes.defer(envelope("s@client.test", 1), "remote.test", MESSAGE, "451 4.3.2 busy", NOW);
-        assertEquals(NOW.plus(Duration.ofMinutes(5)), d.due(), "the second failure waits in the 5m tier");
+        assertEquals(NOW.plus(Duration.ofMinutes(5)), d.due(), "the second failure waits in tier 2, 5 minutes");
         Message<byte[]> retry = d.records().get(0);
-        assertEquals("mail.relay.retry.5m", meta(retry).getTopic());
+        assertEquals("mail.retry.2", meta(retry).getTopic());
         assertEquals("remote.test", meta(retry).getKey());
         Envelope later = MailRecords.envelope(headers(retry));
         assertEquals(2, later.attempt());
@@ -61,7 +61,7 @@ class StageOutcomesTest {
     void theFirstFailureStartsTheAttemptClock() {
         StageOutcomes.Deferral d = outcomes.defer(envelope("s@client.test", 0), "remote.test", MESSAGE, "timeout", NOW);
         Envelope later = MailRecords.envelope(headers(d.records().get(0)));
-        assertEquals("mail.relay.retry.1m", meta(d.records().get(0)).getTopic());
+        assertEquals("mail.retry.1", meta(d.records().get(0)).getTopic());
         assertEquals(NOW, later.firstAttemptAt().orElseThrow());
     }
 

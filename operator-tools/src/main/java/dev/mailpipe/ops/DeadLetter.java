@@ -1,6 +1,7 @@
 package dev.mailpipe.ops;
 
 import dev.mailpipe.model.RecordHeaders;
+import dev.mailpipe.model.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -54,7 +55,7 @@ record DeadLetter(long offset, long timestamp, String key, String stage, String 
             case "mail.inbound" -> "routing-service";
             case "mail.relay" -> "relay-service";
             case "mail.delivery" -> "delivery-service";
-            default -> topic.startsWith("mail.relay.retry.") ? "relay-service" : "?";
+            default -> topic.startsWith(Topics.RETRY_PREFIX) ? "queue-manager" : "?";
         };
     }
 

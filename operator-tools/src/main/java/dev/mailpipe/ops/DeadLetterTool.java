@@ -2,6 +2,7 @@ package dev.mailpipe.ops;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.mailpipe.model.HumanTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,7 +82,7 @@ public final class DeadLetterTool {
                 waiting++;
             }
             out.append(String.format("%-7s %-8s %-17s %-21s %-32s %-9s %s%n", "#" + d.offset(),
-                    StatusScreen.span(Duration.ofMillis(now - d.timestamp())), d.stage(),
+                    HumanTime.span(Duration.ofMillis(now - d.timestamp())), d.stage(),
                     d.sourceTopic() == null ? "?" : d.sourceTopic(), d.key() == null ? "-" : d.key(), status, d.reason()));
         }
         out.append(String.format("%d dead letter(s): %d not replayed%s%n", all.size(), waiting,

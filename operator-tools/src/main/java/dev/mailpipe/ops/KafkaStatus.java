@@ -33,7 +33,7 @@ public final class KafkaStatus implements AutoCloseable {
     static final List<String[]> STAGES = List.of(new String[] {"routing-service", "routing-service", Topics.INBOUND},
             new String[] {"relay-service", "relay-service", Topics.RELAY},
             new String[] {"delivery-service", "delivery-service", Topics.DELIVERY});
-    static final String RETRY_GROUP = "relay-service-retry";
+    static final String RETRY_GROUP = "queue-manager";
     /**
      * Up to this many offsets behind, a partition's lag is counted record by record: offsets also
      * number the markers of routing's transactions, so a caught-up stage would otherwise show a

@@ -1,18 +1,25 @@
 package dev.mailpipe.ops;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.EnvelopeCodec;
+import dev.mailpipe.model.QueueListing;
+import dev.mailpipe.model.QueueListing.Waiting;
 import dev.mailpipe.model.RecordHeaders;
-import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Topics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -22,28 +29,112 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 
 /**
- * {@code ./mailpipe queue [--json]}: the deferred mail as {@code mailq} shows Postfix's, grouped by
- * destination (the retry record's key: a domain, or a mailbox for a quota deferral), with each
- * message's tier, age, attempts, when it is due and why the last attempt failed. It reads what
- * waits in the retry tiers past the scheduler's committed offsets, and changes nothing.
+ * {@code ./mailpipe queue [--json]}: the deferred mail as {@code mailq} shows Postfix's
+ * ({@link QueueListing}), read from the retry tiers past queue-manager's committed offsets; it
+ * changes nothing and works while queue-manager is down.
+ *
+ * <p>{@code queue flush [<domain>]} makes deferred mail due now, {@code queue drop <queue id>}
+ * removes a message and bounces it to its sender. Only the owner of the tiers may change them, so
+ * these ask queue-manager's API ({@code MAILPIPE_QUEUE_API}, as the administrator with
+ * {@code MAILPIPE_API_ADMIN_PASSWORD}). Exit status: 0 done, 1 nothing matched (an unknown id, a
+ * domain with nothing queued), 2 usage, 3 queue-manager unreachable or failing.
  */
 public final class QueueTool {
     private QueueTool() {
     }
 
-    /** One message waiting in a tier. */
-    record Waiting(String destination, String tier, Envelope envelope, int size) {
-    }
-
     public static void main(String[] args) throws Exception {
         List<String> words = new ArrayList<>(List.of(args));
         boolean json = words.remove("--json");
-        if (words.size() != 1) {
-            System.err.println("usage: ./mailpipe queue [--json]");
-            System.exit(2);
+        if (words.isEmpty()) {
+            usage();
         }
-        List<Waiting> queue = read(words.get(0));
-        System.out.print(json ? json(queue) : table(queue, Instant.now()));
+        String bootstrap = words.remove(0);
+        if (words.isEmpty()) {
+            List<Waiting> queue = read(bootstrap);
+            System.out.print(json ? QueueListing.json(queue).toPrettyString() + "\n" : QueueListing.table(queue, Instant.now()));
+            return;
+        }
+        String verb = words.remove(0);
+        switch (verb) {
+            case "flush" -> {
+                if (words.size() > 1) {
+                    usage();
+                }
+                String path = words.isEmpty() ? "/api/queue/flush" : "/api/queue/flush/" + encode(words.get(0));
+                System.exit(ask("POST", path, "flushed", json));
+            }
+            case "drop" -> {
+                if (words.size() != 1) {
+                    usage();
+                }
+                System.exit(ask("DELETE", "/api/queue/" + encode(words.get(0)), "dropped", json));
+            }
+            default -> usage();
+        }
+    }
+
+    private static void usage() {
+        System.err.println("usage: ./mailpipe queue [--json] | queue flush [<domain>] | queue drop <queue id>");
+        System.exit(2);
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** One command to queue-manager; prints what it did (or why nothing), returns the exit status. */
+    static int ask(String method, String path, String verb, boolean json) throws InterruptedException {
+        Map<String, String> env = System.getenv();
+        String api = env.getOrDefault("MAILPIPE_QUEUE_API", "http://127.0.0.1:8085");
+        String password = env.getOrDefault("MAILPIPE_API_ADMIN_PASSWORD", "");
+        HttpRequest request = HttpRequest.newBuilder(URI.create(api + path)).method(method, HttpRequest.BodyPublishers.noBody())
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("admin:" + password)
+                        .getBytes(StandardCharsets.UTF_8)))
+                .header("Accept", "application/json").timeout(Duration.ofSeconds(90)).build();
+        HttpResponse<String> response;
+        try {
+            response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            System.err.println("queue-manager does not answer at " + api + " (" + e + "); is it running? ./mailpipe status");
+            return 3;
+        }
+        JsonNode body;
+        try {
+            body = new ObjectMapper().readTree(response.body());
+        } catch (IOException e) {
+            body = null;
+        }
+        if (json && body != null) {
+            System.out.println(body.toPrettyString());
+        }
+        return switch (response.statusCode()) {
+            case 200 -> {
+                if (!json) {
+                    System.out.printf("%s %d message(s):%n", verb, body.path(verb).asInt());
+                    for (JsonNode m : body.path("messages")) {
+                        System.out.printf("  %s  %s  tier %s  <%s>%n", m.path("id").asText(), m.path("destination").asText(),
+                                m.path("tier").asText(), m.path("sender").asText());
+                    }
+                }
+                yield 0;
+            }
+            case 404 -> {
+                if (!json) {
+                    System.err.println(body == null ? "nothing matched" : body.path("error").asText("nothing matched"));
+                }
+                yield 1;
+            }
+            case 401, 403 -> {
+                System.err.println("queue-manager refused the administrator's password (MAILPIPE_API_ADMIN_PASSWORD)");
+                yield 3;
+            }
+            default -> {
+                System.err.println("queue-manager answered " + response.statusCode() + ": "
+                        + (body == null ? response.body() : body.path("error").asText(response.body())));
+                yield 3;
+            }
+        };
     }
 
     static List<Waiting> read(String bootstrap) throws Exception {
@@ -70,55 +161,12 @@ public final class QueueTool {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                         Header h = r.headers().lastHeader(RecordHeaders.ENVELOPE);
                         if (h != null && r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-                            out.add(new Waiting(r.key() == null ? "?" : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8), tier, EnvelopeCodec.decode(h.value()), r.value() == null ? 0 : r.value().length));
+                            out.add(new Waiting(r.key() == null ? "?" : new String(r.key(), StandardCharsets.UTF_8), tier, EnvelopeCodec.decode(h.value()), r.value() == null ? 0 : r.value().length));
                         }
                     }
                 }
             }
         }
         return out;
-    }
-
-    static String table(List<Waiting> queue, Instant now) {
-        if (queue.isEmpty()) {
-            return "Mail queue is empty\n";
-        }
-        Map<String, List<Waiting>> byDestination = new TreeMap<>();
-        queue.forEach(w -> byDestination.computeIfAbsent(w.destination(), k -> new ArrayList<>()).add(w));
-        StringBuilder out = new StringBuilder();
-        long bytes = 0;
-        for (var group : byDestination.entrySet()) {
-            int recipients = group.getValue().stream().mapToInt(w -> w.envelope().recipients().size()).sum();
-            out.append(String.format("%s: %d message(s), %d recipient(s)%n", group.getKey(), group.getValue().size(), recipients));
-            for (Waiting w : group.getValue()) {
-                Envelope e = w.envelope();
-                bytes += w.size();
-                String due = e.notBefore().map(t -> t.isAfter(now) ? "due in " + StatusScreen.span(Duration.between(now, t)) : "due now")
-                        .orElse("due now");
-                out.append(String.format("  %-26s %8d B  tier %-4s  arrived %s ago  attempt %d  %s  <%s>%n", e.id(), w.size(),
-                        w.tier(), StatusScreen.span(Duration.between(e.receivedAt(), now)), e.attempt(), due, e.mailFrom()));
-                e.text(Envelope.LAST_DEFERRAL).ifPresent(reason -> out.append("      (").append(reason).append(")\n"));
-                for (Recipient r : e.recipients()) {
-                    out.append("      ").append(r.address()).append('\n');
-                }
-            }
-        }
-        out.append(String.format("-- %d Kbytes in %d message(s) for %d destination(s)%n", (bytes + 1023) / 1024, queue.size(),
-                byDestination.size()));
-        return out.toString();
-    }
-
-    static String json(List<Waiting> queue) {
-        ArrayNode list = new ObjectMapper().createArrayNode();
-        for (Waiting w : queue) {
-            Envelope e = w.envelope();
-            var n = list.addObject().put("destination", w.destination()).put("tier", w.tier()).put("id", e.id())
-                    .put("size", w.size()).put("sender", e.mailFrom()).put("receivedAt", e.receivedAt().toString())
-                    .put("attempt", e.attempt()).put("due", e.notBefore().map(Instant::toString).orElse(null))
-                    .put("lastReason", e.text(Envelope.LAST_DEFERRAL).orElse(null));
-            ArrayNode rcpts = n.putArray("recipients");
-            e.recipients().forEach(r -> rcpts.add(r.address()));
-        }
-        return list.toPrettyString() + "\n";
     }
 }

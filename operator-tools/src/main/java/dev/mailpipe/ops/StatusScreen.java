@@ -3,6 +3,7 @@ package dev.mailpipe.ops;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mailpipe.model.HumanTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -68,21 +69,6 @@ public final class StatusScreen {
     }
 
     static String ago(Duration d) {
-        return span(d) + " ago";
-    }
-
-    /** A duration as a person says it: 45s, 12m, 3h, 2d (negative counts as none). */
-    static String span(Duration d) {
-        long s = Math.max(0, d.toSeconds());
-        if (s < 120) {
-            return s + "s";
-        }
-        if (s < 7200) {
-            return s / 60 + "m";
-        }
-        if (s < 172_800) {
-            return s / 3600 + "h";
-        }
-        return s / 86_400 + "d";
+        return HumanTime.span(d) + " ago";
     }
 }

@@ -1,4 +1,4 @@
-package dev.mailpipe.delivery;
+package dev.mailpipe.api;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

@@ -1,9 +1,7 @@
-package dev.mailpipe.delivery;
+package dev.mailpipe.api;
 
-import dev.mailpipe.model.Account;
 import dev.mailpipe.model.Backoff;
 import dev.mailpipe.model.FailureCounts;
-import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.PasswordHash;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
@@ -16,6 +14,7 @@ import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -23,26 +22,27 @@ import java.util.Locale;
 import org.jboss.logging.Logger;
 
 /**
- * Who an HTTP Basic login is: {@code admin} with {@code mailpipe.api.admin-password} (role
- * {@value #ADMIN}), or a mailbox with its own registry password (role {@value #MAILBOX}, named by
- * its address). Passwords are checked off the event loop; an unknown user costs the same PBKDF2
+ * Who an HTTP Basic login is, in every service with an API: {@code admin} with
+ * {@code mailpipe.api.admin-password} (role {@value #ADMIN}), or, where the service has a
+ * {@link MailboxLogins} bean (delivery-service: the registry), a mailbox with its own password (role
+ * {@value #MAILBOX}, named by its address). Passwords are checked off the event loop; an unknown user costs the same PBKDF2
  * work as a wrong password. A client address with too many failures is refused (401, as any failed
  * login) before any check until its lockout ends; every failure is logged as
  * {@code API login failed: client=<ip> user=<name>}, every refusal as {@code API login refused}.
  */
 @ApplicationScoped
 public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthenticationRequest> {
-    static final String ADMIN = "admin";
-    static final String MAILBOX = "mailbox";
+    public static final String ADMIN = "admin";
+    public static final String MAILBOX = "mailbox";
     private static final Logger LOG = Logger.getLogger(ApiIdentities.class);
 
-    private final MailboxRegistry registry;
+    private final Instance<MailboxLogins> mailboxes;
     private final ApiConfig config;
     private final FailureCounts failures;
     private final Backoff backoff;
 
-    ApiIdentities(MailboxRegistry registry, ApiConfig config) {
-        this.registry = registry;
+    ApiIdentities(Instance<MailboxLogins> mailboxes, ApiConfig config) {
+        this.mailboxes = mailboxes;
         this.config = config;
         this.failures = new FailureCounts(config.lockout(), 100_000);
         this.backoff = new Backoff(config.freeFailures(), config.firstDelay(), config.maxDelay());
@@ -88,7 +88,8 @@ public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthentic
     }
 
     private SecurityIdentity mailbox(String user, char[] password) {
-        String hash = registry.mailbox(user).map(Account.Mailbox::passwordHash).orElse(null);
+        // Without mailboxes, an unknown user: the same PBKDF2 work as a wrong password.
+        String hash = mailboxes.isResolvable() ? mailboxes.get().passwordHash(user) : null;
         return PasswordHash.verify(password, hash) ? identity(user, MAILBOX) : null;
     }
 

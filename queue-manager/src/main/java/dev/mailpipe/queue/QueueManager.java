@@ -1,0 +1,396 @@
+package dev.mailpipe.queue;
+
+import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.KafkaClients;
+import dev.mailpipe.model.MailEvent;
+import dev.mailpipe.model.MailRecords;
+import dev.mailpipe.model.MalformedEnvelopeException;
+import dev.mailpipe.model.QueueListing.Waiting;
+import dev.mailpipe.model.Recipient;
+import dev.mailpipe.model.RetryScheduleConfig;
+import dev.mailpipe.model.StageOutcomes;
+import dev.mailpipe.model.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
+
+/**
+ * queue-manager: the owner of deferred mail, as Postfix's qmgr owns the deferred queue. Reads the
+ * retry tiers ({@code mail.retry.<n>}), which routing, relay and delivery write when an attempt
+ * fails; writes due mail back to {@code mail.relay} (route still fresh) or {@code mail.inbound}
+ * (routing decides again), bounces to {@code mail.inbound}, and events to {@code mail.events}. Talks
+ * to Kafka only; its HTTP API ({@link QueueResource}) runs the operator's queue commands.
+ *
+ * <p>Every record of a tier waits the same delay, so a partition's records fall due in order: when
+ * the head is not due, the partition is paused until it is, and nothing behind it is read. Each
+ * release is one Kafka transaction: the forwarded records and the tier's offsets together, so a
+ * crash neither loses a deferred message nor sends it twice.
+ *
+ * <p>The commands ({@link QueueCommand}) run on the same thread between polls. A flush or a drop
+ * reads a partition from its head to its end, and in one transaction forwards (flush) or bounces
+ * (drop) what it selects, appends the rest again to the same partition (each keeps its due time)
+ * and moves the offset past the records it read. Nothing is read twice or lost; the records written
+ * again may wait behind younger ones for up to their tier's delay.
+ */
+@ApplicationScoped
+public class QueueManager {
+    static final String STAGE = "queue-manager";
+    private static final Logger LOG = Logger.getLogger(QueueManager.class);
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafka;
+
+    private final QueueConfig config;
+    private final RetryScheduleConfig retry;
+    private final StageOutcomes outcomes;
+    private final MeterRegistry metrics;
+
+    private record Pending(QueueCommand command, CompletableFuture<List<Waiting>> result) {
+    }
+
+    private final BlockingQueue<Pending> commands = new LinkedBlockingQueue<>();
+    private final Map<TopicPartition, Instant> pausedUntil = new HashMap<>();
+    private volatile boolean running = true;
+    /** The tiers' consumer; replaced after a failure, woken by stop() from another thread. */
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private KafkaProducer<String, byte[]> producer;
+    /** Reads one partition's queue for a command, without moving the group's offsets. */
+    private KafkaConsumer<String, byte[]> reader;
+    private Thread thread;
+
+    QueueManager(QueueConfig config, RetryScheduleConfig retry, MeterRegistry metrics) {
+        this.config = config;
+        this.retry = retry;
+        this.outcomes = new StageOutcomes(STAGE, config.hostname(), retry);
+        this.metrics = metrics;
+    }
+
+    void start(@Observes StartupEvent event) {
+        thread = new Thread(this::run, "queue-manager");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void stop(@Observes ShutdownEvent event) throws InterruptedException {
+        running = false;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (thread != null) {
+            thread.join(10_000);
+        }
+    }
+
+    /**
+     * Runs a command on the queue manager's thread; completes with the records it listed, flushed
+     * or dropped, or fails after {@code mailpipe.queue.command-timeout}.
+     */
+    CompletableFuture<List<Waiting>> submit(QueueCommand command) {
+        Pending p = new Pending(command, new CompletableFuture<>());
+        commands.add(p);
+        return p.result().orTimeout(config.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs until shutdown. A failure (the broker gone during a transaction, a rebalance that fenced
+     * it) must not stop the queue for good: the clients are opened again from the committed
+     * offsets, after a wait that doubles up to 30 s. An aborted transaction forwarded nothing.
+     */
+    private void run() {
+        long backoffMillis = 1000;
+        try {
+            while (running) {
+                long started = System.nanoTime();
+                try {
+                    consumeUntilStopped();
+                    return;
+                } catch (WakeupException e) {
+                    return;
+                } catch (Exception e) {
+                    if (!running) {
+                        return;
+                    }
+                    if (System.nanoTime() - started > 60_000_000_000L) {
+                        backoffMillis = 1000; // it ran well for a minute: a new outage starts afresh
+                    }
+                    LOG.warnf("queue manager: %s; reading the retry tiers again from the committed offsets in %d ms",
+                            e, backoffMillis);
+                    for (long slept = 0; slept < backoffMillis && running; slept += 100) {
+                        Thread.sleep(100); // in slices, so that a shutdown does not wait for it
+                    }
+                    backoffMillis = Math.min(backoffMillis * 2, 30_000);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            commands.forEach(p -> p.result().completeExceptionally(new IllegalStateException("the queue manager stopped")));
+        }
+    }
+
+    private void consumeUntilStopped() {
+        Map<String, Object> c = KafkaClients.consumer(kafka);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+        Map<String, Object> p = KafkaClients.producer(kafka);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
+        pausedUntil.clear();
+        consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        try (KafkaProducer<String, byte[]> tx = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+                KafkaConsumer<String, byte[]> r = new KafkaConsumer<>(KafkaClients.consumer(kafka), new StringDeserializer(),
+                        new ByteArrayDeserializer())) {
+            producer = tx;
+            reader = r;
+            producer.initTransactions();
+            List<String> tiers = Topics.RETRY_TIERS.stream().map(t -> Topics.RETRY_PREFIX + t).toList();
+            consumer.subscribe(tiers, new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    partitions.forEach(pausedUntil::remove);
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                }
+            });
+            while (running) {
+                runCommands();
+                resumeDue();
+                // Short, so that a command waits for at most one poll.
+                releaseDue(consumer.poll(Duration.ofMillis(200)));
+            }
+        } finally {
+            consumer.close();
+        }
+    }
+
+    /** Releases each partition's due records up to the first that is not due, which pauses it. */
+    private void releaseDue(ConsumerRecords<String, byte[]> records) {
+        Instant now = Instant.now();
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            for (ConsumerRecord<String, byte[]> r : records.records(tp)) {
+                Instant due = DueRecords.dueAt(r);
+                if (due.isAfter(now)) {
+                    consumer.seek(tp, r.offset());
+                    consumer.pause(List.of(tp));
+                    pausedUntil.put(tp, due);
+                    break;
+                }
+                out.addAll(release(r, now));
+                done.put(tp, new OffsetAndMetadata(r.offset() + 1));
+            }
+        }
+        if (!done.isEmpty()) {
+            inTransaction(out, done);
+        }
+    }
+
+    /**
+     * A due record goes on to its stage; one that outlived the queue lifetime (RFC 5321 4.5.4.1)
+     * bounces instead, with the reason of its last deferral (5.4.7, delivery time expired).
+     */
+    private List<ProducerRecord<String, byte[]>> release(ConsumerRecord<String, byte[]> r, Instant now) {
+        Envelope e = envelopeOf(r);
+        if (e != null && retry.expired(e.receivedAt(), now)) {
+            metrics.counter("mailpipe.queue.released", "outcome", "expired").increment();
+            String why = "x-mailpipe; undelivered for " + retry.maxLifetime().toDays() + " days; last attempt: "
+                    + e.text(Envelope.LAST_DEFERRAL).orElse("deferred");
+            return records(outcomes.bounceAll(e, r.value(), "5.4.7", why, now));
+        }
+        metrics.counter("mailpipe.queue.released", "outcome", "due").increment();
+        ProducerRecord<String, byte[]> next = DueRecords.forward(r, now);
+        LOG.infof("due: %s for %s -> %s", e == null ? "unreadable record" : e.id(), r.key(), next.topic());
+        return List.of(next);
+    }
+
+    private void resumeDue() {
+        Instant now = Instant.now();
+        List<TopicPartition> due = new ArrayList<>();
+        pausedUntil.forEach((tp, at) -> {
+            if (!at.isAfter(now)) {
+                due.add(tp);
+            }
+        });
+        due.forEach(pausedUntil::remove);
+        if (!due.isEmpty()) {
+            consumer.resume(due);
+        }
+    }
+
+    private void runCommands() {
+        if (consumer.assignment().isEmpty()) {
+            return; // not yet in the group (starting, rebalancing): the commands wait for their partitions
+        }
+        for (Pending p; (p = commands.poll()) != null; ) {
+            try {
+                p.result().complete(execute(p.command()));
+            } catch (RuntimeException e) {
+                p.result().completeExceptionally(e);
+                throw e; // the clients start again from the committed offsets
+            }
+        }
+    }
+
+    /**
+     * A command over every tier partition this manager owns: the records from its head to its
+     * end, as they are now. List changes nothing; flush and drop rewrite a partition only where
+     * they select something.
+     */
+    private List<Waiting> execute(QueueCommand command) {
+        List<Waiting> selected = new ArrayList<>();
+        Instant now = Instant.now();
+        List<TopicPartition> owned = consumer.assignment().stream()
+                .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition)).toList();
+        for (TopicPartition tp : owned) {
+            long from = consumer.position(tp);
+            long end = reader.endOffsets(List.of(tp)).get(tp);
+            if (from >= end) {
+                continue;
+            }
+            List<ConsumerRecord<String, byte[]>> queued = read(tp, from, end);
+            String tier = tp.topic().substring(Topics.RETRY_PREFIX.length());
+            if (command instanceof QueueCommand.List) {
+                queued.forEach(r -> waiting(r, tier, selected));
+                continue;
+            }
+            List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+            int before = selected.size();
+            for (ConsumerRecord<String, byte[]> r : queued) {
+                Envelope e = envelopeOf(r);
+                if (e == null || !command.selects(r.key(), e)) {
+                    out.add(DueRecords.requeue(r));
+                    continue;
+                }
+                waiting(r, tier, selected);
+                out.addAll(command instanceof QueueCommand.Drop ? dropped(r, e, now) : flushed(r, e, now));
+            }
+            if (selected.size() == before) {
+                continue; // nothing here for this command: the partition stays as it is
+            }
+            inTransaction(out, Map.of(tp, new OffsetAndMetadata(end)));
+            consumer.seek(tp, end);
+            if (pausedUntil.remove(tp) != null) {
+                consumer.resume(List.of(tp));
+            }
+        }
+        return selected;
+    }
+
+    private List<ProducerRecord<String, byte[]>> flushed(ConsumerRecord<String, byte[]> r, Envelope e, Instant now) {
+        metrics.counter("mailpipe.queue.released", "outcome", "flushed").increment();
+        LOG.infof("flushed: %s for %s", e.id(), r.key());
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(events(e, "flushed", "made due by the operator"));
+        out.add(DueRecords.forward(r, now));
+        return out;
+    }
+
+    /** Removed by the operator, as postsuper -d does; the sender learns it from a bounce (none for {@code <>}). */
+    private List<ProducerRecord<String, byte[]>> dropped(ConsumerRecord<String, byte[]> r, Envelope e, Instant now) {
+        metrics.counter("mailpipe.queue.released", "outcome", "dropped").increment();
+        LOG.infof("dropped: %s for %s, bounced to <%s>", e.id(), r.key(), e.mailFrom());
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(events(e, "dropped", "removed from the queue by the operator"));
+        out.addAll(records(outcomes.bounceAll(e, r.value(), "5.0.0",
+                "x-mailpipe; removed from the queue by the postmaster; last attempt: "
+                        + e.text(Envelope.LAST_DEFERRAL).orElse("deferred"), now)));
+        return out;
+    }
+
+    private static List<ProducerRecord<String, byte[]>> events(Envelope e, String type, String detail) {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+        for (Recipient rcpt : e.recipients()) {
+            out.add(MailRecords.record(MailEvent.of(e.id(), STAGE, type, rcpt.address(), detail).toMessage()));
+        }
+        return out;
+    }
+
+    /** One partition's records in [from, end), read by the reader (read_committed: what the stages committed). */
+    private List<ConsumerRecord<String, byte[]>> read(TopicPartition tp, long from, long end) {
+        reader.assign(List.of(tp));
+        reader.seek(tp, from);
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        long deadline = System.nanoTime() + config.commandTimeout().toNanos() / 2;
+        while (reader.position(tp) < end) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read " + tp + " up to offset " + end + " in time");
+            }
+            for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(200))) {
+                if (r.offset() < end) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void waiting(ConsumerRecord<String, byte[]> r, String tier, List<Waiting> into) {
+        Envelope e = envelopeOf(r);
+        if (e != null) {
+            into.add(new Waiting(r.key() == null ? "?" : r.key(), tier, e, r.value() == null ? 0 : r.value().length));
+        }
+    }
+
+    /** What was sent and the offsets it consumed, in one transaction; aborted (and thrown) on any failure. */
+    private void inTransaction(List<ProducerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        producer.beginTransaction();
+        try {
+            records.forEach(producer::send);
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            producer.commitTransaction();
+        } catch (RuntimeException e) {
+            try {
+                producer.abortTransaction();
+            } catch (RuntimeException abort) {
+                e.addSuppressed(abort);
+            }
+            throw e;
+        }
+    }
+
+    private static List<ProducerRecord<String, byte[]>> records(List<org.eclipse.microprofile.reactive.messaging.Message<byte[]>> messages) {
+        return messages.stream().map(MailRecords::record).toList();
+    }
+
+    private static Envelope envelopeOf(ConsumerRecord<String, byte[]> r) {
+        try {
+            return MailRecords.envelope(r);
+        } catch (MalformedEnvelopeException e) {
+            return null;
+        }
+    }
+}
