@@ -19,12 +19,12 @@ record MailpipeSystem(String name, ChildProcess launcher, Path mailRoot, int smt
         int port = Loopback.freePort();
         Map<String, String> env = new HashMap<>();
         env.put("MAILPIPE_DATA", data.toString());
-        // One range for every listener of the stack (ranges chosen apart may overlap): HTTP base+1..4,
-        // management base+5..8, the broker base+9 and its controller base+10.
-        int ports = Loopback.freeRange(10);
+        // One range for every listener of the stack (ranges chosen apart may overlap): HTTP base+1..5,
+        // management base+6..10, the broker base+11 and its controller base+12.
+        int ports = Loopback.freeRange(12);
         env.put("MAILPIPE_HTTP_PORT_BASE", String.valueOf(ports));
-        env.put("MAILPIPE_MANAGEMENT_PORT_BASE", String.valueOf(ports + 4));
-        env.put("MAILPIPE_KAFKA_PORT", String.valueOf(ports + 9));
+        env.put("MAILPIPE_MANAGEMENT_PORT_BASE", String.valueOf(ports + 5));
+        env.put("MAILPIPE_KAFKA_PORT", String.valueOf(ports + 11));
         env.put("MAILPIPE_INGRESS_PORT", String.valueOf(port));
         env.put("MAILPIPE_INGRESS_SUBMISSION_PORT", "-1");
         env.put("MAILPIPE_INGRESS_MAX_CONNECTIONS_PER_CLIENT", "200");
