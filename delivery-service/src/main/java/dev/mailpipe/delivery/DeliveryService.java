@@ -192,8 +192,9 @@ public class DeliveryService {
         }
         LOG.infof("%s %s to <%s>: %s", r.duplicate() ? "already delivered" : "delivered", d.messageId(), d.recipient(),
                 r.file().getFileName());
-        outcomes.sendMessageAndForget(MailEvent.of(d.messageId(), STAGE, outcome, d.recipient(),
-                r.file().getFileName().toString()).toMessage());
+        String file = r.file().getFileName().toString();
+        outcomes.sendMessageAndForget(MailEvent.of(d.messageId(), STAGE, outcome, d.recipient(), file)
+                .with("mailbox", d.recipient()).with("file", file).toMessage());
     }
 
     /**

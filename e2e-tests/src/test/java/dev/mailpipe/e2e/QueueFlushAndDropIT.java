@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * waits ten minutes, so that only the operator's command moves the mail: a remote MX answers 451,
  * then accepts. A flush for one domain delivers that domain's message once, the other stays queued;
  * a drop removes it and its sender finds a bounce in the mailbox; unknown ids and domains exit 1.
+ * {@code ./mailpipe trace} then shows the flushed message's history: received, routed, deferred
+ * (the 451), flushed, relayed (the 250).
  */
 class QueueFlushAndDropIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,14 +45,17 @@ class QueueFlushAndDropIT {
                         "MAILPIPE_RELAY_DELAY_WARNING", "1d"))) {
             p.createMailbox("fran@example.test");
             p.createMailbox("dora@example.test");
-            Path flushed = Swaks.message(tmp, "f.eml", "From: fran@example.test", "To: x@one.quick.remote.test", "Subject: flush me", "", "f");
+            Path flushed = Swaks.message(tmp, "f.eml", "From: fran@example.test", "To: x@one.quick.remote.test", "Subject: flush me",
+                    "Message-ID: <flush-me@client.test>", "", "f");
             Path dropped = Swaks.message(tmp, "d.eml", "From: dora@example.test", "To: y@two.quick.remote.test", "Subject: drop me", "", "d");
             String dropId;
+            String flushId;
             try (SmtpSink busy = SmtpSink.start("127.0.0.8", port, tmp.resolve("busy"), "tempfail")) {
                 assertTrue(Swaks.send(p.smtpPort, "fran@example.test", List.of("x@one.quick.remote.test"), flushed).contains("250 2.0.0"));
                 assertTrue(Swaks.send(p.smtpPort, "dora@example.test", List.of("y@two.quick.remote.test"), dropped).contains("250 2.0.0"));
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> queue(p).size() == 2);
                 dropId = idFor(queue(p), "two.quick.remote.test");
+                flushId = idFor(queue(p), "one.quick.remote.test");
             }
             try (SmtpSink open = SmtpSink.start("127.0.0.8", port, tmp.resolve("open"), "accept")) {
                 Pipeline.Answer nothing = p.launcher("queue", "flush", "nothing-queued.test");
@@ -62,6 +67,19 @@ class QueueFlushAndDropIT {
                 assertTrue(flush.output().contains("flushed 1 message(s)"), flush.output());
                 await().atMost(Duration.ofSeconds(30)).until(() -> open.messages().size() == 1);
                 assertTrue(Files.readString(open.messages().get(0), StandardCharsets.ISO_8859_1).contains("Subject: flush me"));
+                // The message's history, in order, with the MX's replies; by queue id and by Message-ID.
+                // The relay records "relayed" once the MX answered 250, a moment after the sink has it.
+                await().atMost(Duration.ofSeconds(15)).until(() -> p.launcher("trace", flushId).output().contains("relayed"));
+                Pipeline.Answer trace = p.launcher("trace", flushId);
+                assertEquals(0, trace.exitCode(), trace.output());
+                String t = trace.output();
+                int received = t.indexOf("received"), routed = t.indexOf("routed"), deferred = t.indexOf("deferred"),
+                        flushedAt = t.indexOf("flushed"), relayed = t.indexOf("relayed");
+                assertTrue(received >= 0 && received < routed && routed < deferred && deferred < flushedAt && flushedAt < relayed, t);
+                assertTrue(t.contains("451") && t.contains("250"), "the MX's replies, both: " + t);
+                JsonNode byMessageId = JSON.readTree(p.launcher("trace", "<flush-me@client.test>", "--json").output());
+                assertEquals(flushId, byMessageId.path("id").asText());
+                assertEquals(1, p.launcher("trace", "no-such-id").exitCode(), "an unknown id");
                 JsonNode left = queue(p);
                 assertEquals(1, left.size(), "the other domain still waits: " + left);
                 assertEquals(dropId, left.get(0).path("id").asText());

@@ -18,7 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Relayed messages per second to Postfix's smtp-sink, with connection reuse and without (one
- * connection per message), against a real broker. A message counts once its "sent" event is on
+ * connection per message), against a real broker. A message counts once its "relayed" event is on
  * mail.events, i.e. once the relay could commit its offset. Usage: RelayBench [messages=3000] [size=2048].
  */
 public final class RelayBench {

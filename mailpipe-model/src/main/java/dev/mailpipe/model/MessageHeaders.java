@@ -58,6 +58,33 @@ public final class MessageHeaders {
         return count;
     }
 
+    /**
+     * The first field named {@code name} (in any case), unfolded and trimmed, or null. Reads no
+     * further than the header section.
+     */
+    public static String value(byte[] message, String name) {
+        String head = new String(section(message), StandardCharsets.ISO_8859_1);
+        String field = name + ":";
+        for (int lineStart = 0; lineStart < head.length(); ) {
+            int next = head.indexOf('\n', lineStart);
+            if (head.regionMatches(true, lineStart, field, 0, field.length())) {
+                StringBuilder v = new StringBuilder(head.substring(lineStart + field.length(), next < 0 ? head.length() : next));
+                // Continuation lines (RFC 5322 2.2.3) start with white space.
+                while (next >= 0 && next + 1 < head.length() && (head.charAt(next + 1) == ' ' || head.charAt(next + 1) == '\t')) {
+                    int end = head.indexOf('\n', next + 1);
+                    v.append(head, next + 1, end < 0 ? head.length() : end);
+                    next = end;
+                }
+                return v.toString().replaceAll("[\r\n]", "").trim();
+            }
+            if (next < 0) {
+                break;
+            }
+            lineStart = next + 1;
+        }
+        return null;
+    }
+
     public static boolean has(byte[] message, String name) {
         return count(message, name) > 0;
     }

@@ -10,6 +10,11 @@ public final class RecordHeaders {
     public static final String DEAD_LETTER_STAGE = "mailpipe-dead-letter-stage";
     /** On a dead letter: the topic the record was read from. */
     public static final String DEAD_LETTER_TOPIC = "mailpipe-dead-letter-topic";
+    /**
+     * On a {@code received} event: the message's Message-ID field, so the trace index learns it
+     * from the header without parsing the event.
+     */
+    public static final String MESSAGE_ID = "mailpipe-message-id";
 
     private RecordHeaders() {
     }

@@ -46,9 +46,12 @@ public final class StageOutcomes {
         Envelope later = envelope.withAttempt(attempt, envelope.firstAttemptAt().orElse(now), due)
                 .withText(Envelope.LAST_DEFERRAL, reason);
         List<Message<byte[]>> out = new ArrayList<>();
-        out.add(MailRecords.mail(retry.topicAfter(attempt), key, later, message));
+        String tier = retry.topicAfter(attempt);
+        out.add(MailRecords.mail(tier, key, later, message));
         for (Recipient r : envelope.recipients()) {
-            out.add(MailEvent.of(envelope.id(), stage, "deferred", r.address(), reason + "; next attempt " + due).toMessage());
+            out.add(MailEvent.of(envelope.id(), stage, "deferred", r.address(), reason + "; next attempt " + due)
+                    .with("reason", reason).with("tier", tier.substring(Topics.RETRY_PREFIX.length()))
+                    .with("attempt", attempt).with("due", due.toString()).toMessage());
         }
         LOG.infof("deferred %s to %d recipient(s) until %s: %s", envelope.id(), envelope.recipients().size(), due, reason);
         return new Deferral(due, out);
@@ -62,7 +65,8 @@ public final class StageOutcomes {
         List<Message<byte[]>> out = new ArrayList<>();
         for (Bounce.Failure f : failures) {
             String why = f.status() + " " + f.diagnostic();
-            out.add(MailEvent.of(envelope.id(), stage, "bounced", f.recipient().address(), why).toMessage());
+            out.add(MailEvent.of(envelope.id(), stage, "bounced", f.recipient().address(), why)
+                    .with("status", f.status()).with("remoteHost", f.remoteMta()).toMessage());
             LOG.infof("bounced %s to <%s>: %s", envelope.id(), f.recipient().address(), why);
         }
         Bounce.of(envelope, message, failures, reportingMta, now).ifPresent(

@@ -8,16 +8,11 @@ import dev.mailpipe.model.QueueListing.Waiting;
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -61,14 +56,14 @@ public final class QueueTool {
                 if (words.size() > 1) {
                     usage();
                 }
-                String path = words.isEmpty() ? "/api/queue/flush" : "/api/queue/flush/" + encode(words.get(0));
+                String path = words.isEmpty() ? "/api/queue/flush" : "/api/queue/flush/" + QueueApi.encode(words.get(0));
                 System.exit(ask("POST", path, "flushed", json));
             }
             case "drop" -> {
                 if (words.size() != 1) {
                     usage();
                 }
-                System.exit(ask("DELETE", "/api/queue/" + encode(words.get(0)), "dropped", json));
+                System.exit(ask("DELETE", "/api/queue/" + QueueApi.encode(words.get(0)), "dropped", json));
             }
             default -> usage();
         }
@@ -79,25 +74,11 @@ public final class QueueTool {
         System.exit(2);
     }
 
-    private static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
     /** One command to queue-manager; prints what it did (or why nothing), returns the exit status. */
     static int ask(String method, String path, String verb, boolean json) throws InterruptedException {
-        Map<String, String> env = System.getenv();
-        String api = env.getOrDefault("MAILPIPE_QUEUE_API", "http://127.0.0.1:8085");
-        String password = env.getOrDefault("MAILPIPE_API_ADMIN_PASSWORD", "");
-        HttpRequest request = HttpRequest.newBuilder(URI.create(api + path)).method(method, HttpRequest.BodyPublishers.noBody())
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(("admin:" + password)
-                        .getBytes(StandardCharsets.UTF_8)))
-                .header("Accept", "application/json").timeout(Duration.ofSeconds(90)).build();
-        HttpResponse<String> response;
-        try {
-            response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            System.err.println("queue-manager does not answer at " + api + " (" + e + "); is it running? ./mailpipe status");
-            return 3;
+        HttpResponse<String> response = QueueApi.send(method, path, "application/json");
+        if (response == null) {
+            return QueueApi.UNAVAILABLE;
         }
         JsonNode body;
         try {
@@ -125,14 +106,10 @@ public final class QueueTool {
                 }
                 yield 1;
             }
-            case 401, 403 -> {
-                System.err.println("queue-manager refused the administrator's password (MAILPIPE_API_ADMIN_PASSWORD)");
-                yield 3;
-            }
             default -> {
                 System.err.println("queue-manager answered " + response.statusCode() + ": "
                         + (body == null ? response.body() : body.path("error").asText(response.body())));
-                yield 3;
+                yield QueueApi.UNAVAILABLE;
             }
         };
     }

@@ -28,4 +28,15 @@ public interface QueueConfig {
     /** How long a queue command (list, flush, drop) may take before its caller is told it failed. */
     @WithDefault("60s")
     Duration commandTimeout();
+
+    /**
+     * Events the trace index keeps per generation; it always finds the last this many events and
+     * at most twice as many (about 36 MB of heap per million).
+     */
+    @WithDefault("1000000")
+    int traceEvents();
+
+    /** How long a trace waits for the index to reach the events written before it was asked. */
+    @WithDefault("2s")
+    Duration traceCatchUp();
 }

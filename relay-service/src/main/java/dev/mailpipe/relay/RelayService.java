@@ -196,8 +196,9 @@ public class RelayService {
             String rcpt = o.recipient().address();
             switch (o.kind()) {
                 case SENT -> {
-                    out.add(MailEvent.of(envelope.id(), STAGE, "sent", rcpt, o.detail()).toMessage());
-                    LOG.infof("sent %s to <%s> via %s: %s", envelope.id(), rcpt, o.remoteMta(), o.detail());
+                    out.add(MailEvent.of(envelope.id(), STAGE, "relayed", rcpt, o.detail()).with("remoteHost", o.remoteMta())
+                            .with("reply", o.detail()).toMessage());
+                    LOG.infof("relayed %s to <%s> via %s: %s", envelope.id(), rcpt, o.remoteMta(), o.detail());
                 }
                 case BOUNCED -> failures.add(new Bounce.Failure(o.recipient(), o.status(), o.detail(), o.remoteMta()));
                 case DEFERRED -> {

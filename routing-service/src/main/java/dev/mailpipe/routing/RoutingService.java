@@ -149,13 +149,15 @@ public class RoutingService {
         Router.Plan plan = router.plan(envelope, message, routes);
         for (Router.Delivery d : plan.deliveries()) {
             tx.send(MailRecords.mail(Topics.DELIVERY, d.mailbox(), d.envelope(), message));
-            tx.send(event(envelope, "routed", d.mailbox(), "local delivery"));
+            tx.send(MailEvent.of(envelope.id(), STAGE, "routed", d.mailbox(), "local delivery").with("route", "local")
+                    .with("mailbox", d.mailbox()).toMessage());
             count("local");
         }
         for (Router.Relay r : plan.relays()) {
             tx.send(MailRecords.mail(Topics.RELAY, r.domain(), r.envelope(), message));
-            tx.send(event(envelope, "routed", r.domain(), "relay via " + r.envelope().route().orElseThrow().mx()
-                    .stream().map(h -> h.host()).toList()));
+            List<String> mx = r.envelope().route().orElseThrow().mx().stream().map(h -> h.host()).toList();
+            tx.send(MailEvent.of(envelope.id(), STAGE, "routed", r.domain(), "relay via " + mx).with("route", "relay")
+                    .with("domain", r.domain()).with("mx", mx).toMessage());
             count("relay");
         }
         Instant now = Instant.now();
@@ -182,10 +184,6 @@ public class RoutingService {
 
     private void count(String outcome) {
         registry.counter("mailpipe.routing.routed", "outcome", outcome).increment();
-    }
-
-    private static Message<byte[]> event(Envelope envelope, String type, String recipient, String detail) {
-        return MailEvent.of(envelope.id(), STAGE, type, recipient, detail).toMessage();
     }
 
 }

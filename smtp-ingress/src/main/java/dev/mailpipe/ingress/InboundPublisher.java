@@ -2,7 +2,11 @@ package dev.mailpipe.ingress;
 
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.KafkaClients;
+import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MailRecords;
+import dev.mailpipe.model.MessageHeaders;
+import dev.mailpipe.model.Recipient;
+import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -15,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -45,6 +51,8 @@ public class InboundPublisher {
     IngressConfig config;
 
     private volatile KafkaProducer<String, byte[]> producer;
+    /** mail.events' partition count, known once the first event is sent (0 until then). */
+    private volatile int eventPartitions;
     /** The last send's failure and when it came: what readiness reports. Null while all is well. */
     private volatile Failure lastFailure;
 
@@ -82,6 +90,7 @@ public class InboundPublisher {
         while (true) {
             try {
                 producer.partitionsFor(Topics.INBOUND);
+                eventPartitions = producer.partitionsFor(Topics.EVENTS).size();
                 return;
             } catch (TimeoutException e) {
                 if (System.nanoTime() > deadline) {
@@ -97,6 +106,8 @@ public class InboundPublisher {
     /**
      * Sends one message; {@code acknowledged} gets null once the broker has it, or the failure. It
      * runs on the producer's I/O thread, or at once on the caller's when the send cannot even start.
+     * The message's {@code received} event follows it in the same request; the 250 does not wait
+     * for the event, and a lost event never holds mail back.
      */
     public void publish(Envelope envelope, byte[] message, Consumer<Throwable> acknowledged) {
         try {
@@ -107,7 +118,44 @@ public class InboundPublisher {
         } catch (RuntimeException e) {
             outcome(e);
             acknowledged.accept(e);
+            return;
         }
+        try {
+            producer.send(received(envelope, message));
+        } catch (RuntimeException e) {
+            LOG.debugf("no received event for %s: %s", envelope.id(), e);
+        }
+    }
+
+    /**
+     * The first line of a message's history: who sent it from where, over TLS or not, as whom, to
+     * whom. Its partition is the one its key hashes to, as for every other stage's events (this
+     * producer ignores keys for mail.inbound), so one message's history stays on one partition.
+     */
+    private ProducerRecord<String, byte[]> received(Envelope envelope, byte[] message) {
+        Envelope.Client c = envelope.client();
+        String messageId = MessageHeaders.value(message, "Message-ID");
+        MailEvent e = MailEvent.of(envelope.id(), "smtp-ingress", "received", null, "from " + c.ip())
+                .with("client", c.ip()).with("helo", c.helo()).with("tls", c.tls()).with("auth", c.auth())
+                .with("sender", envelope.mailFrom())
+                .with("recipients", envelope.recipients().stream().map(Recipient::address).toList())
+                .with("size", envelope.size()).with("messageId", messageId);
+        byte[] key = envelope.id().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int partition = Utils.toPositive(Utils.murmur2(key)) % eventPartitions();
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.EVENTS, partition, envelope.id(), e.toJson());
+        if (messageId != null) {
+            record.headers().add(RecordHeaders.MESSAGE_ID, messageId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return record;
+    }
+
+    private int eventPartitions() {
+        int n = eventPartitions;
+        if (n == 0) {
+            n = producer.partitionsFor(Topics.EVENTS).size();
+            eventPartitions = n;
+        }
+        return n;
     }
 
     private void outcome(Throwable failure) {
