@@ -75,7 +75,12 @@ public final class MessageHeaders {
                     v.append(head, next + 1, end < 0 ? head.length() : end);
                     next = end;
                 }
-                return v.toString().replaceAll("[\r\n]", "").trim();
+                for (int i = v.length() - 1; i >= 0; i--) {
+                    if (v.charAt(i) == '\r' || v.charAt(i) == '\n') {
+                        v.deleteCharAt(i);
+                    }
+                }
+                return v.toString().trim();
             }
             if (next < 0) {
                 break;

@@ -41,4 +41,13 @@ class MessageHeadersTest {
         assertEquals("Tue, 1 Dec 2026 12:00:00 +0000", MessageHeaders.date(t));
         assertEquals("Tue, 1 Dec 2026 12:00:00 +0000", MessageHeaders.date(t.atZone(ZoneId.of("Europe/Berlin"))));
     }
+
+    @Test
+    void aFieldsValueIsUnfoldedTrimmedAndTakenFromTheHeaderOnly() {
+        byte[] m = bytes("Subject: hi\r\nmessage-id:\r\n <a@b.test>\r\nMessage-ID: <second@b.test>\r\n\r\nMessage-ID: <body@b.test>\r\n");
+        assertEquals("<a@b.test>", MessageHeaders.value(m, "Message-ID"), "the first one, its folded line joined");
+        assertEquals(null, MessageHeaders.value(bytes("Subject: x\r\n\r\nMessage-ID: <body@b.test>\r\n"), "Message-ID"),
+                "a field in the body is not a field");
+        assertEquals("hi", MessageHeaders.value(bytes("Subject:   hi  \n\nbody\n"), "subject"), "bare LF as BDAT keeps it");
+    }
 }

@@ -22,8 +22,8 @@ public final class DeadLetterTool {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** The command's work; returns its exit code. */
-    static int run(String[] args, java.io.PrintStream out, java.io.PrintStream err) throws Exception {
+    /** The command's work; returns its exit code. queue-manager's {@code /api/dead-letters} runs it too. */
+    public static int run(String[] args, java.io.PrintStream out, java.io.PrintStream err) throws Exception {
         List<String> words = new ArrayList<>(List.of(args));
         boolean json = words.remove("--json");
         if (words.isEmpty() || words.size() > 3 || (words.size() > 1 && !words.get(1).equals("replay"))) {

@@ -140,4 +140,26 @@ class QueueManagerTest {
         given().auth().preemptive().basic("admin", "wrong").post("/api/queue/flush").then().statusCode(401);
         given().auth().preemptive().basic("alice@example.test", "test-admin-secret").delete("/api/queue/x").then().statusCode(401);
     }
+
+    @Test
+    void deadLettersAreListedAndReplayedOnceOverHttp() throws Exception {
+        String key = "dl-" + UUID.randomUUID();
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            var record = new org.apache.kafka.clients.producer.ProducerRecord<String, byte[]>(Topics.DEAD_LETTER, key,
+                    "the message".getBytes(StandardCharsets.UTF_8));
+            record.headers().add(dev.mailpipe.model.RecordHeaders.DEAD_LETTER_TOPIC, Topics.DELIVERY.getBytes(StandardCharsets.UTF_8));
+            record.headers().add(dev.mailpipe.model.RecordHeaders.DEAD_LETTER_REASON, "disk on fire".getBytes(StandardCharsets.UTF_8));
+            p.send(record).get();
+        }
+        admin().accept("application/json").get("/api/dead-letters").then().statusCode(200)
+                .body(containsString(key)).body(containsString("disk on fire"));
+        admin().accept("text/plain").get("/api/dead-letters").then().statusCode(200).body(containsString("disk on fire"));
+        admin().post("/api/dead-letters/replay/" + key).then().statusCode(200).body(containsString("to mail.delivery"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> copies(Topics.DELIVERY, key) == 1);
+        admin().post("/api/dead-letters/replay/" + key).then().statusCode(404)
+                .body("error", containsString("no dead letter with key " + key));
+        assertEquals(1, copies(Topics.DELIVERY, key), "replayed once");
+        given().post("/api/dead-letters/replay").then().statusCode(401);
+    }
 }

@@ -20,7 +20,6 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -51,8 +50,12 @@ public class InboundPublisher {
     IngressConfig config;
 
     private volatile KafkaProducer<String, byte[]> producer;
-    /** mail.events' partition count, known once the first event is sent (0 until then). */
-    private volatile int eventPartitions;
+    /**
+     * The received events' own producer. Nobody waits for an event, so it lingers and sends many
+     * in one compressed batch; beside the mail's producer, each event was a batch of its own in the
+     * mail's request, and the ingress spent a third more per message (docs/performance.md).
+     */
+    private volatile KafkaProducer<String, byte[]> events;
     /** The last send's failure and when it came: what readiness reports. Null while all is well. */
     private volatile Failure lastFailure;
 
@@ -86,11 +89,18 @@ public class InboundPublisher {
         // moves on, which spreads load just as evenly and halves the broker's work per message.
         c.put(ProducerConfig.PARTITIONER_IGNORE_KEYS_CONFIG, true);
         producer = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+        Map<String, Object> ev = KafkaClients.producer(kafka);
+        ev.put(ProducerConfig.CLIENT_ID_CONFIG, "smtp-ingress-events");
+        ev.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0);
+        ev.put(ProducerConfig.LINGER_MS_CONFIG, 50);
+        ev.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
+        ev.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, TimeUnit.DAYS.toMillis(365));
+        events = new KafkaProducer<>(ev, new StringSerializer(), new ByteArraySerializer());
         long deadline = System.nanoTime() + METADATA_WAIT.toNanos();
         while (true) {
             try {
                 producer.partitionsFor(Topics.INBOUND);
-                eventPartitions = producer.partitionsFor(Topics.EVENTS).size();
+                events.partitionsFor(Topics.EVENTS);
                 return;
             } catch (TimeoutException e) {
                 if (System.nanoTime() > deadline) {
@@ -121,7 +131,7 @@ public class InboundPublisher {
             return;
         }
         try {
-            producer.send(received(envelope, message));
+            events.send(received(envelope, message));
         } catch (RuntimeException e) {
             LOG.debugf("no received event for %s: %s", envelope.id(), e);
         }
@@ -129,8 +139,8 @@ public class InboundPublisher {
 
     /**
      * The first line of a message's history: who sent it from where, over TLS or not, as whom, to
-     * whom. Its partition is the one its key hashes to, as for every other stage's events (this
-     * producer ignores keys for mail.inbound), so one message's history stays on one partition.
+     * whom. Keyed by the message id, as every stage's events, so one message's history stays on one
+     * partition.
      */
     private ProducerRecord<String, byte[]> received(Envelope envelope, byte[] message) {
         Envelope.Client c = envelope.client();
@@ -140,23 +150,13 @@ public class InboundPublisher {
                 .with("sender", envelope.mailFrom())
                 .with("recipients", envelope.recipients().stream().map(Recipient::address).toList())
                 .with("size", envelope.size()).with("messageId", messageId);
-        byte[] key = envelope.id().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        int partition = Utils.toPositive(Utils.murmur2(key)) % eventPartitions();
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.EVENTS, partition, envelope.id(), e.toJson());
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.EVENTS, envelope.id(), e.toJson());
         if (messageId != null) {
             record.headers().add(RecordHeaders.MESSAGE_ID, messageId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         return record;
     }
 
-    private int eventPartitions() {
-        int n = eventPartitions;
-        if (n == 0) {
-            n = producer.partitionsFor(Topics.EVENTS).size();
-            eventPartitions = n;
-        }
-        return n;
-    }
 
     private void outcome(Throwable failure) {
         if (failure != null) {
@@ -182,6 +182,9 @@ public class InboundPublisher {
     void stop(@Observes ShutdownEvent event) {
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
+        }
+        if (events != null) {
+            events.close(Duration.ofSeconds(5));
         }
     }
 }

@@ -120,6 +120,23 @@ class SubmissionAndTlsTest {
                 "--from", USER, "--to", "friend@remote.test", "--header", "Subject: " + marker, "--timeout", "20"));
         assertTrue(swaks.contains("250 2.0.0 Ok: queued as"), swaks);
         assertEquals(1, InboundTopic.containing(marker).size());
+        // The first line of its history: who, from where, over TLS, as whom, and its Message-ID.
+        String id = InboundTopic.containing(marker).get(0).key();
+        String bootstrap = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> dev.mailpipe.peers.TopicReader.readCommitted(bootstrap, "mail.events")
+                .stream().anyMatch(r -> id.equals(r.key())));
+        var received = dev.mailpipe.peers.TopicReader.readCommitted(bootstrap, "mail.events").stream()
+                .filter(r -> id.equals(r.key())).findFirst().orElseThrow();
+        var event = new com.fasterxml.jackson.databind.ObjectMapper().readTree(received.value());
+        assertEquals("received", event.path("type").asText());
+        assertEquals("smtp-ingress", event.path("stage").asText());
+        assertEquals("127.0.0.1", event.path("client").asText());
+        assertTrue(event.path("tls").asBoolean(), event.toString());
+        assertEquals(USER, event.path("auth").asText());
+        assertEquals("friend@remote.test", event.path("recipients").path(0).asText());
+        assertTrue(event.path("messageId").asText().startsWith("<"), "swaks sends a Message-ID: " + event);
+        assertEquals(event.path("messageId").asText(), new String(received.headers()
+                .lastHeader(dev.mailpipe.model.RecordHeaders.MESSAGE_ID).value(), StandardCharsets.UTF_8));
 
         String openssl = run(List.of("sh", "-c", "printf 'EHLO openssl.test\\r\\nQUIT\\r\\n' | openssl s_client -quiet "
                 + "-starttls smtp -connect 127.0.0.1:" + ingress.port() + " 2>&1"));
