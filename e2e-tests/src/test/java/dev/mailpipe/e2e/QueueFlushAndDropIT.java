@@ -77,6 +77,7 @@ class QueueFlushAndDropIT {
                         flushedAt = t.indexOf("flushed"), relayed = t.indexOf("relayed");
                 assertTrue(received >= 0 && received < routed && routed < deferred && deferred < flushedAt && flushedAt < relayed, t);
                 assertTrue(t.contains("451") && t.contains("250"), "the MX's replies, both: " + t);
+                assertTrue(t.contains("x@one.quick.remote.test: relayed at"), "where the recipient stands: " + t);
                 JsonNode byMessageId = JSON.readTree(p.launcher("trace", "<flush-me@client.test>", "--json").output());
                 assertEquals(flushId, byMessageId.path("id").asText());
                 assertEquals(1, p.launcher("trace", "no-such-id").exitCode(), "an unknown id");

@@ -223,15 +223,17 @@ public class QueueManager {
 
     /**
      * A due record goes on to its stage; one that outlived the queue lifetime (RFC 5321 4.5.4.1)
-     * bounces instead, with the reason of its last deferral (5.4.7, delivery time expired).
+     * bounces instead, with the reason of its last deferral: 4.4.7 (delivery time expired), the
+     * same status as the relay's when its last attempt outlives the queue, Postfix's practice of
+     * reporting the last temporary status with {@code Action: failed}.
      */
     private List<ProducerRecord<String, byte[]>> release(ConsumerRecord<String, byte[]> r, Instant now) {
         Envelope e = envelopeOf(r);
         if (e != null && retry.expired(e.receivedAt(), now)) {
             metrics.counter("mailpipe.queue.released", "outcome", "expired").increment();
-            String why = "x-mailpipe; undelivered for " + retry.maxLifetime().toDays() + " days; last attempt: "
-                    + e.text(Envelope.LAST_DEFERRAL).orElse("deferred");
-            return records(outcomes.bounceAll(e, r.value(), "5.4.7", why, now));
+            String why = e.text(Envelope.LAST_DEFERRAL).orElse("deferred") + " (gave up after "
+                    + retry.maxLifetime() + " in the queue)";
+            return records(outcomes.bounceAll(e, r.value(), "4.4.7", why, now));
         }
         metrics.counter("mailpipe.queue.released", "outcome", "due").increment();
         ProducerRecord<String, byte[]> next = DueRecords.forward(r, now);

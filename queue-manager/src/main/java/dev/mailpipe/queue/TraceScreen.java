@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * A message's history as lines, one per event, as a mail log reads:
- * {@code 12:00:01.250  routed     routing-service (local-1)  bob@example.test  local delivery}, then
- * the facts that matter for that step (client, route, remote host and reply, tier and due time).
+ * {@code <time>  routed  routing-service (local-1)  bob@example.test  local delivery}, then the facts
+ * that matter for that step (client, route, remote host and reply, tier and due time); last, where
+ * each recipient stands: the latest event about it, its domain or its mailbox.
  */
 final class TraceScreen {
     /** The fields shown under an event, in this order, when it has them. */
@@ -36,6 +37,32 @@ final class TraceScreen {
                 out.append(facts).append('\n');
             }
         }
+        List<String> recipients = new java.util.ArrayList<>();
+        events.stream().filter(e -> e.path("type").asText().equals("received"))
+                .forEach(e -> e.path("recipients").forEach(r -> recipients.add(r.asText())));
+        if (!recipients.isEmpty()) {
+            out.append("per recipient:\n");
+        }
+        for (String rcpt : recipients) {
+            JsonNode last = null;
+            for (JsonNode e : events) {
+                if (concerns(e.path("recipient").asText(""), rcpt)) {
+                    last = e;
+                }
+            }
+            out.append("  ").append(rcpt).append(": ").append(last == null ? "received, nothing since"
+                    : last.path("type").asText() + " at " + last.path("at").asText() + " (" + last.path("detail").asText("") + ")")
+                    .append('\n');
+        }
         return out.toString();
+    }
+
+    /** Whether an event's recipient field names this recipient: the address, its mailbox, or its domain. */
+    private static boolean concerns(String eventRecipient, String rcpt) {
+        if (eventRecipient.isEmpty()) {
+            return false;
+        }
+        String domain = rcpt.substring(rcpt.lastIndexOf('@') + 1);
+        return eventRecipient.equalsIgnoreCase(rcpt) || eventRecipient.equalsIgnoreCase(domain);
     }
 }

@@ -52,7 +52,8 @@ class TraceTest {
     void findsAMessageAmongAMillionEventsWithinASecond() throws Exception {
         String target = "t-" + UUID.randomUUID();
         List<MailEvent> history = List.of(
-                MailEvent.of(target, "smtp-ingress", "received", null, "from 127.0.0.1").with("messageId", "<target@client.test>"),
+                MailEvent.of(target, "smtp-ingress", "received", null, "from 127.0.0.1").with("messageId", "<target@client.test>")
+                        .with("recipients", List.of("r@remote.test")),
                 MailEvent.of(target, "routing-service", "routed", "remote.test", "relay via [mx.remote.test]"),
                 MailEvent.of(target, "relay-service", "deferred", "r@remote.test", "451 4.3.0 busy").with("tier", "1"),
                 MailEvent.of(target, "relay-service", "relayed", "r@remote.test", "250 2.0.0 ok").with("remoteHost", "mx.remote.test"));
@@ -91,7 +92,8 @@ class TraceTest {
                 .get("/api/trace/<target@client.test>").then().statusCode(200).body("id", equalTo(target));
         given().auth().preemptive().basic("admin", "test-admin-secret").accept("text/plain")
                 .get("/api/trace/target@client.test").then().statusCode(200)
-                .body(containsString("relayed")).body(containsString("remoteHost=mx.remote.test"));
+                .body(containsString("relayed")).body(containsString("remoteHost=mx.remote.test"))
+                .body(containsString("r@remote.test: relayed at"));
         given().auth().preemptive().basic("admin", "test-admin-secret").accept("application/json")
                 .get("/api/trace/no-such-message").then().statusCode(404).body("error", containsString("no events for no-such-message"));
         given().get("/api/trace/" + target).then().statusCode(401);
