@@ -147,6 +147,20 @@ public final class Envelope {
         return new Envelope(copy);
     }
 
+    /**
+     * Whether the message came from a sender this installation vouches for: an authenticated session
+     * or a trusted network. Only such mail is DKIM-signed on its way out.
+     */
+    public boolean trustedOrigin() {
+        return flag("trustedOrigin");
+    }
+
+    public Envelope withTrustedOrigin() {
+        ObjectNode copy = node.deepCopy();
+        copy.put("trustedOrigin", true);
+        return new Envelope(copy);
+    }
+
     public Envelope withDelayWarned() {
         ObjectNode copy = node.deepCopy();
         copy.put("delayWarned", true);

@@ -50,7 +50,7 @@ final class MxWalker {
                 .map(d -> d.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     }
 
-    Future<List<Outcome>> deliver(Envelope envelope, byte[] message) {
+    Future<List<Outcome>> deliver(Envelope envelope, OutgoingMessage message) {
         List<Target> targets = new ArrayList<>();
         Route route = envelope.route().orElse(null);
         Set<String> site = new TreeSet<>();
@@ -103,7 +103,7 @@ final class MxWalker {
         }
     }
 
-    private Future<List<Outcome>> attempt(Envelope envelope, byte[] message, List<Target> targets, int i,
+    private Future<List<Outcome>> attempt(Envelope envelope, OutgoingMessage message, List<Target> targets, int i,
             String lastError, RemoteSession.TlsPolicy tls, Deadline deadline) {
         if (i == targets.size() || deadline.passed()) {
             String why = i == targets.size() ? "no MX host reachable: " + lastError

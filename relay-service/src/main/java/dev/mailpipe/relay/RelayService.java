@@ -68,9 +68,12 @@ public class RelayService {
     private final RelayProgress progress;
     private final DeliveriesInHand inHand;
 
+    private final DkimSigning dkim;
+
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
-            RelayProgress progress) {
+            RelayProgress progress, DkimSigning dkim) {
         this.config = config;
+        this.dkim = dkim;
         this.progress = progress;
         this.retry = retry;
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
@@ -180,13 +183,14 @@ public class RelayService {
             registry.counter("mailpipe.relay.duplicates.skipped").increment();
             return Uni.createFrom().voidItem();
         }
-        return Uni.createFrom().completionStage(() -> walker.deliver(env, record.value()).toCompletionStage())
-                .chain(results -> record(env, domain, record.value(), results))
+        OutgoingMessage outgoing = new OutgoingMessage(env, record.value(), dkim);
+        return Uni.createFrom().completionStage(() -> walker.deliver(env, outgoing).toCompletionStage())
+                .chain(results -> record(env, domain, record.value(), outgoing.signatures(), results))
                 .onFailure().invoke(e -> claimed.release(env, domain));
     }
 
     /** Makes every outcome durable (events, retry records, the DSN) before the offset may move. */
-    private Uni<Void> record(Envelope envelope, String domain, byte[] message, List<Outcome> results) {
+    private Uni<Void> record(Envelope envelope, String domain, byte[] message, String dkimSignatures, List<Outcome> results) {
         Instant now = Instant.now();
         List<Message<byte[]>> out = new ArrayList<>();
         List<Recipient> deferred = new ArrayList<>();
@@ -196,8 +200,9 @@ public class RelayService {
             String rcpt = o.recipient().address();
             switch (o.kind()) {
                 case SENT -> {
-                    out.add(MailEvent.of(envelope.id(), STAGE, "relayed", rcpt, o.detail()).with("remoteHost", o.remoteMta())
-                            .with("reply", o.detail()).toMessage());
+                    MailEvent relayed = MailEvent.of(envelope.id(), STAGE, "relayed", rcpt, o.detail())
+                            .with("remoteHost", o.remoteMta()).with("reply", o.detail());
+                    out.add((dkimSignatures == null ? relayed : relayed.with("dkim", dkimSignatures)).toMessage());
                     LOG.infof("relayed %s to <%s> via %s: %s", envelope.id(), rcpt, o.remoteMta(), o.detail());
                 }
                 case BOUNCED -> failures.add(new Bounce.Failure(o.recipient(), o.status(), o.detail(), o.remoteMta()));

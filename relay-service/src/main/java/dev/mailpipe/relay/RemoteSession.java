@@ -142,8 +142,8 @@ final class RemoteSession {
         });
     }
 
-    /** One mail transaction for {@code envelope}'s recipients. */
-    Future<Result> send(Envelope envelope, byte[] message) {
+    /** One mail transaction for {@code envelope}'s recipients, in the form this server takes. */
+    Future<Result> send(Envelope envelope, OutgoingMessage outgoing) {
         transactions++;
         List<Recipient> recipients = envelope.recipients();
         boolean utf8 = envelope.smtpUtf8();
@@ -151,12 +151,14 @@ final class RemoteSession {
             return Future.succeededFuture(all(recipients, Outcome.Kind.BOUNCED, "5.6.7",
                     "x-mailpipe; message needs SMTPUTF8, which " + host + " does not offer"));
         }
+        OutgoingMessage.Form form = outgoing.forPeer(extensions.contains("8BITMIME"));
+        byte[] message = form.bytes();
         if (sizeLimit > 0 && message.length > sizeLimit) {
             return Future.succeededFuture(all(recipients, Outcome.Kind.BOUNCED, "5.3.4",
                     "x-mailpipe; message of " + message.length + " octets exceeds " + host + "'s limit of " + sizeLimit));
         }
-        Future<Result> result = pipelining() ? pipelined(envelope, message, recipients)
-                : stepwise(envelope, message, recipients);
+        Future<Result> result = pipelining() ? pipelined(envelope, form, recipients)
+                : stepwise(envelope, form, recipients);
         return result.recover(e -> {
             usable = false;
             return Future.failedFuture(e);
@@ -164,8 +166,9 @@ final class RemoteSession {
     }
 
     /** RFC 2920: MAIL, every RCPT and DATA in one write; replies read back in the same order. */
-    private Future<Result> pipelined(Envelope envelope, byte[] message, List<Recipient> recipients) {
-        StringBuilder batch = new StringBuilder(mailFrom(envelope)).append("\r\n");
+    private Future<Result> pipelined(Envelope envelope, OutgoingMessage.Form form, List<Recipient> recipients) {
+        byte[] message = form.bytes();
+        StringBuilder batch = new StringBuilder(mailFrom(envelope, form)).append("\r\n");
         for (Recipient r : recipients) {
             batch.append(rcptTo(r)).append("\r\n");
         }
@@ -207,8 +210,9 @@ final class RemoteSession {
         });
     }
 
-    private Future<Result> stepwise(Envelope envelope, byte[] message, List<Recipient> recipients) {
-        return conn.command(mailFrom(envelope), timeouts.command()).compose(mail -> {
+    private Future<Result> stepwise(Envelope envelope, OutgoingMessage.Form form, List<Recipient> recipients) {
+        byte[] message = form.bytes();
+        return conn.command(mailFrom(envelope, form), timeouts.command()).compose(mail -> {
             if (mail.code() == 421) {
                 return Future.failedFuture(new Refused("MAIL " + mail));
             }
@@ -285,12 +289,13 @@ final class RemoteSession {
         conn.close();
     }
 
-    private String mailFrom(Envelope envelope) {
+    private String mailFrom(Envelope envelope, OutgoingMessage.Form form) {
         StringBuilder sb = new StringBuilder("MAIL FROM:<").append(envelope.mailFrom()).append('>');
         if (extensions.contains("SIZE")) {
-            sb.append(" SIZE=").append(envelope.size());
+            // What goes out: signatures and a 7-bit conversion change the stored size.
+            sb.append(" SIZE=").append(form.bytes().length);
         }
-        if (extensions.contains("8BITMIME") && envelope.body() == Envelope.BodyType.EIGHT_BIT_MIME) {
+        if (extensions.contains("8BITMIME") && form.eightBit() && envelope.body() == Envelope.BodyType.EIGHT_BIT_MIME) {
             sb.append(" BODY=8BITMIME");
         }
         if (envelope.smtpUtf8()) {

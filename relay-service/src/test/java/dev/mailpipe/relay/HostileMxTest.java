@@ -65,7 +65,7 @@ class HostileMxTest {
         }
         Envelope e = Envelope.received("h1", Instant.now(), new Envelope.Client("127.0.0.1", "c.test", false, null),
                 "s@client.test", List.of(Recipient.of("a@dest.test")), 30).withRoute(new Route("dest.test", hosts, null));
-        return walker.deliver(e, "Subject: t\r\n\r\nx\r\n".getBytes()).toCompletionStage().toCompletableFuture()
+        return walker.deliver(e, OutgoingMessage.unsigned(e, "Subject: t\r\n\r\nx\r\n".getBytes())).toCompletionStage().toCompletableFuture()
                 .get(30, TimeUnit.SECONDS).get(0);
     }
 

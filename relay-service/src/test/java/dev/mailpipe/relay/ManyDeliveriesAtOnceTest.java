@@ -53,7 +53,7 @@ class ManyDeliveriesAtOnceTest {
                         Envelope e = Envelope.received("m" + thread + "-" + i, Instant.now(),
                                 new Envelope.Client("127.0.0.1", "c.test", false, null), "s@client.test",
                                 List.of(Recipient.of("a@dest.test")), 30).withRoute(route);
-                        List<Outcome> out = walker.deliver(e, "Subject: t\r\n\r\nx\r\n".getBytes()).toCompletionStage()
+                        List<Outcome> out = walker.deliver(e, OutgoingMessage.unsigned(e, "Subject: t\r\n\r\nx\r\n".getBytes())).toCompletionStage()
                                 .toCompletableFuture().get(60, TimeUnit.SECONDS);
                         sent += out.get(0).kind() == Outcome.Kind.SENT ? 1 : 0;
                     }

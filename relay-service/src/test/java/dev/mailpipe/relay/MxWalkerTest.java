@@ -144,7 +144,7 @@ class MxWalkerTest {
     }
 
     private static List<Outcome> deliver(MxWalker walker, Envelope e, String message) throws Exception {
-        return walker.deliver(e, message.getBytes(StandardCharsets.UTF_8))
+        return walker.deliver(e, OutgoingMessage.unsigned(e, message.getBytes(StandardCharsets.UTF_8)))
                 .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
 
@@ -264,8 +264,9 @@ class MxWalkerTest {
                 "127.0.0.26:" + sinkPort, "10"), tmp, java.util.Map.of(), tmp.resolve("postfix-sink.log"))) {
             Loopback.awaitListening("127.0.0.26", sinkPort, java.time.Duration.ofSeconds(10));
             RelayConfig onSinkPort = portConfig(sinkPort);
-            List<Outcome> out = new MxWalker(vertx, onSinkPort).deliver(
-                    envelope(List.of("a@dest.test", "b@dest.test"), "127.0.0.26"), "Subject: p\r\n\r\n.x\r\n".getBytes())
+            Envelope e = envelope(List.of("a@dest.test", "b@dest.test"), "127.0.0.26");
+            List<Outcome> out = new MxWalker(vertx, onSinkPort).deliver(e,
+                    OutgoingMessage.unsigned(e, "Subject: p\r\n\r\n.x\r\n".getBytes()))
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             assertEquals(2, out.size());
             assertTrue(out.stream().allMatch(o -> o.kind() == Outcome.Kind.SENT), out.toString());

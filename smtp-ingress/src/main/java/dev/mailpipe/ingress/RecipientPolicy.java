@@ -25,9 +25,14 @@ final class RecipientPolicy {
             }
             return Reply.of(550, "5.1.1", "<" + recipient + ">: Recipient address rejected: User unknown");
         }
-        if (authenticated || relayNetworks.contains(clientIp)) {
+        if (trusted(clientIp, authenticated)) {
             return null;
         }
         return Reply.of(554, "5.7.1", "<" + recipient + ">: Relay access denied");
+    }
+
+    /** Whether the client may relay, and its mail is signed: authenticated, or from a trusted network. */
+    boolean trusted(String clientIp, boolean authenticated) {
+        return authenticated || relayNetworks.contains(clientIp);
     }
 }

@@ -376,8 +376,9 @@ final class SmtpSession {
         System.arraycopy(head, 0, message, 0, head.length);
         data.getBytes(0, data.length(), message, head.length);
 
-        Envelope published = t.envelope(id, Instant.now(), new Envelope.Client(clientIp, helo, tls, authenticated),
+        Envelope envelope = t.envelope(id, Instant.now(), new Envelope.Client(clientIp, helo, tls, authenticated),
                 message.length);
+        Envelope published = context.recipients().trusted(clientIp, authenticated != null) ? envelope.withTrustedOrigin() : envelope;
         connection.await();
         long started = System.nanoTime();
         context.publisher().publish(published, message, failure -> connection.onEventLoop(

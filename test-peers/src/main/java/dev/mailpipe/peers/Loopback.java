@@ -39,7 +39,7 @@ public final class Loopback {
     }
 
     /** Copies one of this module's resources (a zone, the sink script) to {@code dir}; returns the copy. */
-    static Path resource(String name, Path dir) throws IOException {
+    public static Path resource(String name, Path dir) throws IOException {
         Files.createDirectories(dir);
         Path target = dir.resolve(name);
         try (var in = Loopback.class.getResourceAsStream(name)) {
