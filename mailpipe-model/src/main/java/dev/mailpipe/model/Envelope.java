@@ -161,6 +161,17 @@ public final class Envelope {
         return new Envelope(copy);
     }
 
+    /** SPF, DKIM and DMARC as the ingress found them ({@code spf=pass dkim=pass dmarc=pass}), if it checked. */
+    public Optional<String> senderAuthentication() {
+        return text("senderAuth");
+    }
+
+    public Envelope withSenderAuthentication(String results) {
+        ObjectNode copy = node.deepCopy();
+        copy.put("senderAuth", results);
+        return new Envelope(copy);
+    }
+
     public Envelope withDelayWarned() {
         ObjectNode copy = node.deepCopy();
         copy.put("delayWarned", true);

@@ -12,7 +12,7 @@ import java.util.List;
 final class TraceScreen {
     /** The fields shown under an event, in this order, when it has them. */
     private static final List<String> FACTS = List.of("client", "helo", "tls", "auth", "sender", "recipients", "size",
-            "messageId", "route", "mx", "remoteHost", "reply", "dkim", "status", "tier", "due", "file");
+            "messageId", "senderAuth", "route", "mx", "remoteHost", "reply", "dkim", "status", "tier", "due", "file");
 
     private TraceScreen() {
     }

@@ -1,5 +1,7 @@
 package dev.mailpipe.relay;
 
+import dev.mailpipe.auth.DkimSigner;
+import dev.mailpipe.auth.HeaderFields;
 import dev.mailpipe.model.DkimKeys;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.LocalDomainsConfig;

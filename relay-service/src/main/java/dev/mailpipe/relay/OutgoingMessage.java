@@ -1,5 +1,7 @@
 package dev.mailpipe.relay;
 
+import dev.mailpipe.auth.CrlfLines;
+import dev.mailpipe.auth.HeaderFields;
 import dev.mailpipe.model.DkimKeys;
 import dev.mailpipe.model.Envelope;
 import java.util.List;
@@ -40,12 +42,12 @@ final class OutgoingMessage {
         if (peerTakesEightBit || envelope.body() == Envelope.BodyType.BINARY_MIME
                 || !eightBit && !SevenBitConversion.hasEightBit(stored)) {
             if (asIs == null) {
-                asIs = new Form(signed(MessageEncoder.crlfLines(stored)), eightBit);
+                asIs = new Form(signed(CrlfLines.of(stored)), eightBit);
             }
             return asIs;
         }
         if (sevenBit == null) {
-            byte[] converted = SevenBitConversion.convert(MessageEncoder.crlfLines(stored));
+            byte[] converted = SevenBitConversion.convert(CrlfLines.of(stored));
             sevenBit = new Form(signed(converted), false);
         }
         return sevenBit;

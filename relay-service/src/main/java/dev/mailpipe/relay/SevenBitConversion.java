@@ -1,5 +1,6 @@
 package dev.mailpipe.relay;
 
+import dev.mailpipe.auth.HeaderFields;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

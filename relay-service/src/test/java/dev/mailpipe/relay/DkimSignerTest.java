@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mailpipe.auth.DkimCanonical;
+import dev.mailpipe.auth.DkimSigner;
 import dev.mailpipe.model.DkimKeys;
 import dev.mailpipe.peers.DebianPeers;
 import dev.mailpipe.peers.DnsServer;
@@ -118,7 +120,7 @@ class DkimSignerTest {
     @Test
     void relaxedCanonicalisationOfOneField() {
         assertEquals("subject:a folded subject with spaces",
-                new String(DkimSigner.relaxed("Subject \t:   a   folded\r\n  subject with  spaces \t".getBytes()), StandardCharsets.US_ASCII));
+                new String(DkimCanonical.relaxed("Subject \t:   a   folded\r\n  subject with  spaces \t".getBytes()), StandardCharsets.US_ASCII));
     }
 
     /** opendkim-testmsg's complaints; empty when every signature verified. */

@@ -4,9 +4,6 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.mailpipe.model.Route;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,12 +14,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
-import org.xbill.DNS.Resolver;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.lookup.LookupResult;
@@ -46,7 +40,7 @@ final class MxResolver {
 
     MxResolver(List<String> servers, Duration timeout, long cacheSize, Duration negativeTtl) {
         this.negativeTtl = negativeTtl;
-        this.dns = LookupSession.builder().resolver(resolver(servers, timeout)).clearCaches().build();
+        this.dns = LookupSession.builder().resolver(dev.mailpipe.model.DnsResolvers.of(servers, timeout)).clearCaches().build();
         this.cache = Caffeine.newBuilder().maximumSize(cacheSize).recordStats()
                 .expireAfter(new Expiry<String, Resolution>() {
                     @Override
@@ -246,28 +240,5 @@ final class MxResolver {
 
     private static String describe(Throwable t) {
         return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
-    }
-
-    private static Resolver resolver(List<String> servers, Duration timeout) {
-        try {
-            Resolver r;
-            if (servers.isEmpty()) {
-                r = new ExtendedResolver();
-            } else {
-                List<Resolver> each = new ArrayList<>();
-                for (String s : servers) {
-                    int colon = s.lastIndexOf(':');
-                    boolean hasPort = colon > 0 && !s.substring(0, colon).contains(":") || s.startsWith("[");
-                    String host = hasPort ? s.substring(0, colon).replace("[", "").replace("]", "") : s;
-                    int port = hasPort ? Integer.parseInt(s.substring(colon + 1)) : 53;
-                    each.add(new SimpleResolver(new InetSocketAddress(InetAddress.getByName(host), port)));
-                }
-                r = new ExtendedResolver(each);
-            }
-            r.setTimeout(timeout);
-            return r;
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad DNS server in " + servers, e);
-        }
     }
 }

@@ -60,7 +60,7 @@ public class SmtpIngress {
     private int proxyPort = -1;
 
     SmtpIngress(Vertx vertx, IngressConfig config, MailboxRegistry mailboxes, InboundPublisher publisher,
-            IngressMetrics metrics) {
+            IngressMetrics metrics, SenderChecksConfig checks, io.micrometer.core.instrument.MeterRegistry registry) {
         this.vertx = vertx;
         this.config = config;
         this.publisher = publisher;
@@ -68,10 +68,11 @@ public class SmtpIngress {
         this.mailboxes = mailboxes;
         RecipientPolicy recipients = new RecipientPolicy(mailboxes, new ClientNetworks(config.relayNetworks()));
         Authenticator authenticator = new Authenticator(vertx, mailboxes, new AuthThrottle(config.authThrottling()), metrics);
+        // Submission takes mail from authenticated users only, whose mail is ours: nothing to check.
         this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
-                false, tlsAvailable(), this::sessionEnded);
+                false, tlsAvailable(), this::sessionEnded, checks.enabled() ? new SenderChecks(checks, registry) : null);
         this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,
-                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded);
+                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, null);
     }
 
     void start(@Observes StartupEvent event) throws Exception {

@@ -376,10 +376,37 @@ final class SmtpSession {
         System.arraycopy(head, 0, message, 0, head.length);
         data.getBytes(0, data.length(), message, head.length);
 
+        boolean trusted = context.recipients().trusted(clientIp, authenticated != null);
+        connection.await();
+        if (context.senderChecks() == null || trusted) {
+            queue(t, id, message, trusted, null);
+            return;
+        }
+        // SPF, DKIM and DMARC wait on DNS: a worker thread, not this event loop.
+        context.vertx().<SenderChecks.Verdict>executeBlocking(() -> context.senderChecks().check(clientIp, helo, t.mailFrom, message), false)
+                .onComplete(done -> connection.onEventLoop(() -> {
+                    if (done.failed()) {
+                        // A bug or a library's surprise must not lose the message: queue it unchecked.
+                        LOG.warnf(done.cause(), "[%s] sender checks failed for %s; queued without them", sessionId, id);
+                        queue(t, id, message, false, null);
+                    } else if (done.result().refusal() != null) {
+                        LOG.infof("[%s] refused message from <%s>, client %s: %s (%s)", sessionId, t.mailFrom, clientIp,
+                                done.result().refusal(), done.result().summary());
+                        endTransaction();
+                        reply(done.result().refusal());
+                        connection.resume();
+                    } else {
+                        queue(t, id, done.result().message(), false, done.result().summary());
+                    }
+                }));
+    }
+
+    /** Into Kafka; the 250 (or 451) when the broker has answered. */
+    private void queue(MailTransaction t, String id, byte[] message, boolean trusted, String senderAuth) {
         Envelope envelope = t.envelope(id, Instant.now(), new Envelope.Client(clientIp, helo, tls, authenticated),
                 message.length);
-        Envelope published = context.recipients().trusted(clientIp, authenticated != null) ? envelope.withTrustedOrigin() : envelope;
-        connection.await();
+        envelope = trusted ? envelope.withTrustedOrigin() : envelope;
+        Envelope published = senderAuth == null ? envelope : envelope.withSenderAuthentication(senderAuth);
         long started = System.nanoTime();
         context.publisher().publish(published, message, failure -> connection.onEventLoop(
                 () -> published(published, System.nanoTime() - started, failure)));

@@ -1,4 +1,4 @@
-package dev.mailpipe.relay;
+package dev.mailpipe.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,35 +10,35 @@ import java.util.Locale;
  * (continuation lines included, its final CRLF not), and where the body starts. What DKIM signs and
  * what the 7-bit conversion rewrites are these bytes, never a decoded copy.
  */
-final class HeaderFields {
+public final class HeaderFields {
     /** One field: its name as written, and its bytes from the name to the end of its last line. */
-    record Field(String name, byte[] raw) {
-        boolean is(String other) {
+    public record Field(String name, byte[] raw) {
+        public boolean is(String other) {
             return name.equalsIgnoreCase(other);
         }
 
         /** The value after the colon, unfolded and trimmed, read as ISO-8859-1 (bytes kept one to one). */
-        String value() {
+        public String value() {
             String s = new String(raw, StandardCharsets.ISO_8859_1);
             return s.substring(s.indexOf(':') + 1).replace("\r\n", "").trim();
         }
     }
 
-    final List<Field> fields;
+    public final List<Field> fields;
     /** Offset of the body: just after the empty line, or the message's length when there is none. */
-    final int bodyStart;
+    public final int bodyStart;
 
     private HeaderFields(List<Field> fields, int bodyStart) {
         this.fields = fields;
         this.bodyStart = bodyStart;
     }
 
-    static HeaderFields of(byte[] m) {
+    public static HeaderFields of(byte[] m) {
         return of(m, 0, m.length);
     }
 
     /** The fields of the entity in {@code m[from, to)}. */
-    static HeaderFields of(byte[] m, int from, int to) {
+    public static HeaderFields of(byte[] m, int from, int to) {
         List<Field> fields = new ArrayList<>();
         int i = from;
         while (i < to) {
@@ -70,8 +70,18 @@ final class HeaderFields {
         return i;
     }
 
+    /** The {@code n}th field of that name counted from the bottom (1 is the last), or null. */
+    public Field nthFromBottom(String name, int n) {
+        for (int i = fields.size() - 1; i >= 0; i--) {
+            if (fields.get(i).is(name) && --n == 0) {
+                return fields.get(i);
+            }
+        }
+        return null;
+    }
+
     /** The first field of that name, or null. */
-    Field first(String name) {
+    public Field first(String name) {
         for (Field f : fields) {
             if (f.is(name)) {
                 return f;
@@ -80,7 +90,7 @@ final class HeaderFields {
         return null;
     }
 
-    int count(String name) {
+    public int count(String name) {
         int n = 0;
         for (Field f : fields) {
             if (f.is(name)) {
@@ -94,7 +104,7 @@ final class HeaderFields {
      * The domain of the first address in From (RFC 5322 3.6.2), lower case, or null when there is
      * no From or no address in it: the domain a signature speaks for, and DMARC aligns with.
      */
-    String fromDomain() {
+    public String fromDomain() {
         Field from = first("From");
         if (from == null) {
             return null;

@@ -1,10 +1,7 @@
-package dev.mailpipe.relay;
+package dev.mailpipe.auth;
 
 import dev.mailpipe.model.DkimKeys;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -15,20 +12,16 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.apache.james.jdkim.impl.BodyHasherImpl;
-import org.apache.james.jdkim.tagvalue.SignatureRecordTemplate;
 
 /**
  * DKIM signatures (RFC 6376, relaxed/relaxed, no {@code l=}) over the exact bytes that go out,
  * rsa-sha256 and ed25519-sha256 (RFC 8463) alike; each key adds one {@code DKIM-Signature} field on
  * top of the message.
  *
- * <p>The body hash is jDKIM's (its relaxed body canonicaliser, through its low-level
- * {@link BodyHasherImpl}). The header canonicalisation is done here on bytes: jDKIM's works on
- * Strings and turns them back into bytes in the JVM's default charset, which would change any
- * non-ASCII header (SMTPUTF8 mail) on a JVM started without a UTF-8 locale.
+ * <p>What is hashed is {@link DkimCanonical}'s: the body through jDKIM's canonicaliser, the
+ * header fields on their bytes.
  */
-final class DkimSigner {
+public final class DkimSigner {
     private final List<String> signed;
     private final Set<String> oversigned;
 
@@ -37,19 +30,19 @@ final class DkimSigner {
      *        (an empty instance, RFC 6376 5.4.2) so that none can be added after signing
      * @param oversigned fields listed even when absent, so that none can be added (From at least)
      */
-    DkimSigner(List<String> signed, Set<String> oversigned) {
+    public DkimSigner(List<String> signed, Set<String> oversigned) {
         this.signed = signed.stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).distinct().toList();
         this.oversigned = oversigned.stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.toSet());
     }
 
     /** {@code message} (every line ending in CRLF) with one signature per key on top. */
-    byte[] sign(byte[] message, List<DkimKeys.Key> keys, Instant now) {
+    public byte[] sign(byte[] message, List<DkimKeys.Key> keys, Instant now) {
         if (keys.isEmpty()) {
             return message;
         }
         HeaderFields head = HeaderFields.of(message);
         String h = String.join(":", headerList(head));
-        String bh = Base64.getEncoder().encodeToString(bodyHash(message, head.bodyStart));
+        String bh = Base64.getEncoder().encodeToString(DkimCanonical.bodyHash(message, head.bodyStart, true, "sha-256", -1));
         ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 700 * keys.size());
         // Each signature covers the message as it was before any of them: none signs another.
         for (DkimKeys.Key key : keys) {
@@ -76,98 +69,23 @@ final class DkimSigner {
         return names;
     }
 
-    private static byte[] bodyHash(byte[] message, int bodyStart) {
-        try {
-            BodyHasherImpl hasher = new BodyHasherImpl(new SignatureRecordTemplate(
-                    "v=1; a=rsa-sha256; c=relaxed/relaxed; d=x; s=x; h=from; bh=; b="));
-            try (OutputStream body = hasher.getOutputStream()) {
-                body.write(message, bodyStart, message.length - bodyStart);
-            }
-            return hasher.getDigest();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (org.apache.james.jdkim.exceptions.PermFailException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * RFC 6376 3.7: the listed fields, bottom-up for repeated names, each canonicalised and ended by
-     * CRLF, then this signature's own field with an empty b= and no CRLF.
-     */
+    /** RFC 6376 3.7 over the canonical data, for rsa-sha256 or ed25519-sha256 (RFC 8463 3). */
     private static byte[] signature(DkimKeys.Key key, HeaderFields head, List<String> names, byte[] stub) {
-        ByteArrayOutputStream data = new ByteArrayOutputStream(1024);
-        java.util.Map<String, Integer> used = new java.util.HashMap<>();
-        for (String name : names) {
-            int seen = used.merge(name, 1, Integer::sum);
-            HeaderFields.Field f = nthFromBottom(head, name, seen);
-            if (f != null) {
-                data.writeBytes(relaxed(f.raw()));
-                data.writeBytes(new byte[] {'\r', '\n'});
-            }
-        }
-        data.writeBytes(relaxed(stub));
+        byte[] data = DkimCanonical.headerData(head, names, stub, true);
         try {
             if (key.algorithm() == DkimKeys.Algorithm.ED25519_SHA256) {
-                // RFC 8463 3: Ed25519 (pure) over the SHA-256 hash of the canonical data.
                 Signature ed = Signature.getInstance("Ed25519");
                 ed.initSign(key.privateKey());
-                ed.update(MessageDigest.getInstance("SHA-256").digest(data.toByteArray()));
+                ed.update(MessageDigest.getInstance("SHA-256").digest(data));
                 return ed.sign();
             }
             Signature rsa = Signature.getInstance("SHA256withRSA");
             rsa.initSign(key.privateKey());
-            rsa.update(data.toByteArray());
+            rsa.update(data);
             return rsa.sign();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot sign with " + key.domain() + "/" + key.selector(), e);
         }
-    }
-
-    private static HeaderFields.Field nthFromBottom(HeaderFields head, String name, int n) {
-        for (int i = head.fields.size() - 1; i >= 0; i--) {
-            if (head.fields.get(i).is(name) && --n == 0) {
-                return head.fields.get(i);
-            }
-        }
-        return null;
-    }
-
-    /**
-     * RFC 6376 3.4.2 relaxed header canonicalisation of one field's bytes: name in lower case, the
-     * value unfolded, each run of white space one space, none at the ends or around the colon.
-     */
-    static byte[] relaxed(byte[] raw) {
-        int colon = 0;
-        while (colon < raw.length && raw[colon] != ':') {
-            colon++;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length);
-        int nameEnd = colon;
-        while (nameEnd > 0 && (raw[nameEnd - 1] == ' ' || raw[nameEnd - 1] == '\t')) {
-            nameEnd--;
-        }
-        for (int i = 0; i < nameEnd; i++) {
-            byte b = raw[i];
-            out.write(b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b);
-        }
-        out.write(':');
-        boolean space = false;
-        boolean started = false;
-        for (int i = colon + 1; i < raw.length; i++) {
-            byte b = raw[i];
-            if (b == '\r' || b == '\n' || b == ' ' || b == '\t') {
-                space = true;
-                continue;
-            }
-            if (space && started) {
-                out.write(' ');
-            }
-            space = false;
-            started = true;
-            out.write(b);
-        }
-        return out.toByteArray();
     }
 
     /** The h= value over lines of about 70 characters, folded before a colon (RFC 6376 3.5 allows FWS there). */
