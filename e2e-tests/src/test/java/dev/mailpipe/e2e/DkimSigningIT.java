@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.peers.DebianPeers;
-import dev.mailpipe.peers.Loopback;
+import dev.mailpipe.peers.Dkimpy;
 import dev.mailpipe.peers.SmtpSink;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -90,12 +90,6 @@ class DkimSigningIT {
     }
 
     private static String dkimpy(byte[] message, Path zone) throws Exception {
-        Path script = Loopback.resource("dkim-verify.py", tmp);
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), zone.toString()).redirectErrorStream(true).start();
-        p.getOutputStream().write(message);
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
+        return Dkimpy.verify(message, zone, tmp);
     }
 }

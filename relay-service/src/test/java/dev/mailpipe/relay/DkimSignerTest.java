@@ -9,7 +9,7 @@ import dev.mailpipe.auth.DkimSigner;
 import dev.mailpipe.model.DkimKeys;
 import dev.mailpipe.peers.DebianPeers;
 import dev.mailpipe.peers.DnsServer;
-import dev.mailpipe.peers.Loopback;
+import dev.mailpipe.peers.Dkimpy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,12 +135,6 @@ class DkimSignerTest {
     }
 
     static String dkimpy(byte[] message) throws Exception {
-        Path script = Loopback.resource("dkim-verify.py", tmp);
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), zone.toString()).redirectErrorStream(true).start();
-        p.getOutputStream().write(message);
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
+        return Dkimpy.verify(message, zone, tmp);
     }
 }

@@ -10,6 +10,7 @@ import dev.mailpipe.model.LocalDomainsConfig;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
 import dev.mailpipe.peers.ChildProcess;
+import dev.mailpipe.peers.Dkimpy;
 import dev.mailpipe.peers.Loopback;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -132,13 +133,7 @@ class SevenBitPeerTest {
     }
 
     private String dkimpy(byte[] message, String zone) throws Exception {
-        Path script = Loopback.resource("dkim-verify.py", tmp);
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), zone).redirectErrorStream(true).start();
-        p.getOutputStream().write(message);
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
+        return Dkimpy.verify(message, Path.of(zone), tmp);
     }
 
     private static String decoded(Entity part, java.nio.charset.Charset cs) throws Exception {
