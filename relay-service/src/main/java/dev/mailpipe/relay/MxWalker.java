@@ -33,16 +33,30 @@ final class MxWalker {
     private final ConnectionPool pool;
     private final SiteLimiter limiter;
     private final Set<String> tlsRequired;
+    /** For policies that check certificates (MTA-STS): the trust store's CAs and the MX host's name. */
+    private final NetClient verifying;
+    /** Null where no MTA-STS policy is looked for. */
+    private final MtaStsPolicies sts;
 
     MxWalker(Vertx vertx, RelayConfig config) {
+        this(vertx, config, new RelayTrust(java.util.Optional.empty()), null);
+    }
+
+    MxWalker(Vertx vertx, RelayConfig config, RelayTrust trust, MtaStsPolicies sts) {
         this.vertx = vertx;
         this.config = config;
+        this.sts = sts;
         // Opportunistic TLS authenticates nobody: the certificate is not checked (RFC 7435).
         this.client = vertx.createNetClient(new NetClientOptions()
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
                 .setTcpNoDelay(true)
                 .setTrustAll(true)
                 .setHostnameVerificationAlgorithm(""));
+        this.verifying = vertx.createNetClient(new NetClientOptions()
+                .setConnectTimeout((int) config.connectTimeout().toMillis())
+                .setTcpNoDelay(true)
+                .setTrustOptions(trust.options())
+                .setHostnameVerificationAlgorithm("HTTPS"));
         this.pool = new ConnectionPool(vertx, config.idleConnectionTimeout(), config.maxMessagesPerConnection());
         this.limiter = new SiteLimiter(config.initialConnectionsPerSite(), config.maxConnectionsPerSite(),
                 config.maxConnections());
@@ -51,26 +65,57 @@ final class MxWalker {
     }
 
     Future<List<Outcome>> deliver(Envelope envelope, OutgoingMessage message) {
-        List<Target> targets = new ArrayList<>();
         Route route = envelope.route().orElse(null);
+        if (sts == null || route == null) {
+            return deliver(envelope, message, route, null);
+        }
+        return sts.policyFor(route.domain()).compose(policy -> deliver(envelope, message, route, policy));
+    }
+
+    private Future<List<Outcome>> deliver(Envelope envelope, OutgoingMessage message, Route route, MtaStsPolicy policy) {
+        List<Target> targets = new ArrayList<>();
         Set<String> site = new TreeSet<>();
+        List<String> refused = new ArrayList<>();
+        TlsRule tls = tlsRule(route, policy);
         if (route != null) {
             for (Route.MxHost h : route.attemptOrder(ThreadLocalRandom.current())) {
+                if (policy != null && policy.mode() != MtaStsPolicy.Mode.NONE && !policy.allows(h.host())) {
+                    refused.add(h.host());
+                    if (policy.mode() == MtaStsPolicy.Mode.ENFORCE) {
+                        continue;
+                    }
+                }
                 site.add(h.host().toLowerCase(Locale.ROOT));
                 for (String a : h.addresses()) {
                     targets.add(new Target(h.host(), a, h.preference()));
                 }
             }
-            preferPooled(targets);
+            preferPooled(targets, tls);
         }
-        RemoteSession.TlsPolicy tls = route != null && tlsRequired.contains(route.domain().toLowerCase(Locale.ROOT))
-                ? RemoteSession.TlsPolicy.REQUIRE : RemoteSession.TlsPolicy.OPPORTUNISTIC;
-        String lastError = route == null ? "no route" : "route has no address";
+        if (!refused.isEmpty()) {
+            LOG.warnf("%s: MTA-STS %s policy of %s names %s, not %s%s", envelope.id(), policy.mode().name().toLowerCase(Locale.ROOT),
+                    route.domain(), policy.mx(), refused, policy.mode() == MtaStsPolicy.Mode.ENFORCE ? ": not used" : " (testing: used)");
+        }
+        String lastError = route == null ? "no route"
+                : targets.isEmpty() && !refused.isEmpty() ? "no MX host matches the MTA-STS policy of " + route.domain() + " (mx: "
+                        + String.join(", ", policy.mx()) + ")"
+                : "route has no address";
         // The budget starts with the slot: waiting for one is not the server's doing.
         return limiter.acquire(String.join(",", site)).compose(slot ->
                 attempt(envelope, message, targets, 0, lastError, tls, Deadline.after(config.timeout().delivery()))
                         .onComplete(done -> slot.release(done.succeeded()
                                 && done.result().stream().noneMatch(o -> o.kind() == Outcome.Kind.DEFERRED))));
+    }
+
+    /** The TLS a destination gets: MTA-STS's when it has a policy, else tls-required-domains, else opportunistic. */
+    private TlsRule tlsRule(Route route, MtaStsPolicy policy) {
+        if (policy != null && policy.mode() == MtaStsPolicy.Mode.ENFORCE) {
+            return TlsRule.STS_ENFORCE;
+        }
+        if (route != null && tlsRequired.contains(route.domain().toLowerCase(Locale.ROOT))) {
+            return TlsRule.REQUIRED;
+        }
+        return policy != null && policy.mode() == MtaStsPolicy.Mode.TESTING ? TlsRule.STS_TESTING : TlsRule.OPPORTUNISTIC;
     }
 
     /** Each site's current concurrency window (for metrics). */
@@ -90,13 +135,13 @@ final class MxWalker {
      * An idle pooled session to any host of the most preferred group goes first: reuse saves a TCP
      * and TLS handshake, and the draw still spreads the new connections over the equal hosts.
      */
-    private void preferPooled(List<Target> targets) {
+    private void preferPooled(List<Target> targets, TlsRule tls) {
         if (!config.reuseConnections() || targets.isEmpty()) {
             return;
         }
         int best = targets.get(0).preference();
         for (int i = 1; i < targets.size() && targets.get(i).preference() == best; i++) {
-            if (pool.hasIdle(key(targets.get(i)))) {
+            if (pool.hasIdle(key(targets.get(i), tls))) {
                 targets.add(0, targets.remove(i));
                 return;
             }
@@ -104,13 +149,14 @@ final class MxWalker {
     }
 
     private Future<List<Outcome>> attempt(Envelope envelope, OutgoingMessage message, List<Target> targets, int i,
-            String lastError, RemoteSession.TlsPolicy tls, Deadline deadline) {
+            String lastError, TlsRule tls, Deadline deadline) {
         if (i == targets.size() || deadline.passed()) {
             String why = i == targets.size() ? "no MX host reachable: " + lastError
                     : "delivery time budget of " + deadline.budget() + " used up: " + lastError;
             List<Outcome> deferred = new ArrayList<>();
             for (Recipient r : envelope.recipients()) {
-                deferred.add(new Outcome(r, Outcome.Kind.DEFERRED, tls == RemoteSession.TlsPolicy.REQUIRE ? "4.7.5" : "4.4.1",
+                deferred.add(new Outcome(r, Outcome.Kind.DEFERRED, tls.session() == RemoteSession.TlsPolicy.REQUIRE
+                        || lastError.startsWith("no MX host matches") ? "4.7.5" : "4.4.1",
                         "x-mailpipe; " + why, null));
             }
             return Future.succeededFuture(deferred);
@@ -120,16 +166,23 @@ final class MxWalker {
         return session(t, tls, deadline)
                 .compose(s -> s.send(envelope, message).onSuccess(r -> {
                     if (config.reuseConnections()) {
-                        pool.give(key(t), s);
+                        pool.give(key(t, tls), s);
                     } else {
                         s.quit();
                     }
                 }).onFailure(e -> s.close()))
                 .recover(e -> {
-                    if (e instanceof RemoteSession.TlsUnavailable && tls == RemoteSession.TlsPolicy.OPPORTUNISTIC) {
+                    if (e instanceof RemoteSession.TlsUnavailable && tls.testing()) {
+                        // RFC 8461 5: a testing policy only reports; the mail goes on as it would without it.
+                        LOG.warnf("%s: MTA-STS testing: %s would be refused under enforce: %s; sending without the check",
+                                envelope.id(), where, e.getMessage());
+                        return session(t, TlsRule.OPPORTUNISTIC, deadline).compose(s -> s.send(envelope, message)
+                                .onComplete(r -> s.quit()));
+                    }
+                    if (e instanceof RemoteSession.TlsUnavailable && tls == TlsRule.OPPORTUNISTIC) {
                         // Opportunistic TLS that fails falls back to plain text on the same server.
                         LOG.infof("%s: %s; retrying without TLS", envelope.id(), e.getMessage());
-                        return session(t, RemoteSession.TlsPolicy.NONE, deadline).compose(s -> s.send(envelope, message)
+                        return session(t, TlsRule.PLAIN, deadline).compose(s -> s.send(envelope, message)
                                 .onComplete(r -> s.quit()));
                     }
                     return Future.failedFuture(e);
@@ -145,9 +198,9 @@ final class MxWalker {
     }
 
     /** A pooled session that answers RSET, or a new connection through greeting, EHLO and STARTTLS. */
-    private Future<RemoteSession> session(Target t, RemoteSession.TlsPolicy tls, Deadline deadline) {
-        RemoteSession pooled = config.reuseConnections() && tls != RemoteSession.TlsPolicy.NONE ? pool.take(key(t)) : null;
-        if (pooled != null && (tls != RemoteSession.TlsPolicy.REQUIRE || pooled.tls())) {
+    private Future<RemoteSession> session(Target t, TlsRule tls, Deadline deadline) {
+        RemoteSession pooled = config.reuseConnections() && tls != TlsRule.PLAIN ? pool.take(key(t, tls)) : null;
+        if (pooled != null && (tls.session() != RemoteSession.TlsPolicy.REQUIRE || pooled.tls())) {
             pooled.within(deadline);
             return pooled.reset().compose(ok -> {
                 if (ok) {
@@ -163,13 +216,14 @@ final class MxWalker {
         return connect(t, tls, deadline);
     }
 
-    private Future<RemoteSession> connect(Target t, RemoteSession.TlsPolicy tls, Deadline deadline) {
-        return SmtpConnection.connect(vertx, client, config.port(), t.address(), config.maxReplyLineLength(),
-                        config.maxReplyLines())
-                .compose(conn -> RemoteSession.open(conn, config.timeout(), config.hostname(), t.host(), tls, deadline));
+    private Future<RemoteSession> connect(Target t, TlsRule tls, Deadline deadline) {
+        return SmtpConnection.connect(vertx, tls.verify() ? verifying : client, config.port(), t.address(),
+                        config.maxReplyLineLength(), config.maxReplyLines())
+                .compose(conn -> RemoteSession.open(conn, config.timeout(), config.hostname(), t.host(), tls.session(), deadline));
     }
 
-    private String key(Target t) {
-        return t.address() + ":" + config.port();
+    /** Sessions whose certificate was checked are pooled apart: an unchecked one never serves a policy that checks. */
+    private String key(Target t, TlsRule tls) {
+        return t.address() + ":" + config.port() + (tls.verify() ? "/verified" : "");
     }
 }

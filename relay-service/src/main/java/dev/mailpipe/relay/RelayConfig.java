@@ -19,6 +19,19 @@ public interface RelayConfig {
     @WithDefault("10s")
     Duration connectTimeout();
 
+    /**
+     * Resolvers for the relay's own lookups (MTA-STS's TXT records and policy hosts) as host:port;
+     * empty means the system's. application.properties makes it routing's setting when that is set.
+     */
+    java.util.Optional<java.util.List<String>> dnsServers();
+
+    /** How long one of those lookups may take. */
+    @WithDefault("5s")
+    Duration dnsTimeout();
+
+    /** CAs (PEM) trusted besides the system's where a policy checks certificates: a private CA. */
+    java.util.Optional<java.nio.file.Path> trustStore();
+
     /** Destination domains that must be reached over TLS; elsewhere STARTTLS is used when offered. */
     java.util.Optional<java.util.List<String>> tlsRequiredDomains();
 

@@ -71,14 +71,18 @@ public class RelayService {
     private final DkimSigning dkim;
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
-            RelayProgress progress, DkimSigning dkim) {
+            RelayProgress progress, DkimSigning dkim, MtaStsConfig mtaSts) {
         this.config = config;
         this.dkim = dkim;
         this.progress = progress;
         this.retry = retry;
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
         this.registry = registry;
-        this.walker = new MxWalker(vertx, config);
+        RelayTrust trust = new RelayTrust(config.trustStore());
+        MtaStsPolicies policies = mtaSts.enabled() ? new MtaStsPolicies(vertx, org.xbill.DNS.lookup.LookupSession.builder()
+                .resolver(dev.mailpipe.model.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()))
+                .cache(new org.xbill.DNS.Cache(org.xbill.DNS.DClass.IN)).build(), trust, mtaSts, java.time.Clock.systemUTC()) : null;
+        this.walker = new MxWalker(vertx, config, trust, policies);
         this.inHand = new DeliveriesInHand(config.maxDeliveriesInHand(), config.maxBytesInHand().asLongValue());
         registry.gauge("mailpipe.relay.in.hand", inHand, DeliveriesInHand::records);
         MultiGauge windows = MultiGauge.builder("mailpipe.relay.site.window")

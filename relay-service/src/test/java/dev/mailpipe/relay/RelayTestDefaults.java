@@ -6,6 +6,18 @@ import java.time.Duration;
 
 /** The settings of the relay's consumer side that tests of the SMTP client never vary: the defaults. */
 interface RelayTestDefaults extends RelayConfig {
+    default java.util.Optional<java.util.List<String>> dnsServers() {
+        return java.util.Optional.empty();
+    }
+
+    default Duration dnsTimeout() {
+        return Duration.ofSeconds(2);
+    }
+
+    default java.util.Optional<java.nio.file.Path> trustStore() {
+        return java.util.Optional.empty();
+    }
+
     default Duration handOverGrace() {
         return Duration.ofSeconds(30);
     }

@@ -26,21 +26,26 @@ public final class SmtpSink implements AutoCloseable {
     /** With {@code tls}, the sink offers STARTTLS with a self-signed certificate made by openssl. */
     public static SmtpSink start(String host, int port, Path dir, String mode, boolean tls)
             throws IOException, InterruptedException {
+        if (!tls) {
+            return start(host, port, dir, mode, null, null);
+        }
+        Files.createDirectories(dir);
+        Path cert = dir.resolve("sink-cert.pem");
+        Path key = dir.resolve("sink-key.pem");
+        TestCa.openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=sink.test", "-keyout", key.toString(), "-out", cert.toString());
+        return start(host, port, dir, mode, cert, key);
+    }
+
+    /** STARTTLS with this certificate (PEM, its chain after it) and key; none when they are null. */
+    public static SmtpSink start(String host, int port, Path dir, String mode, Path cert, Path key)
+            throws IOException, InterruptedException {
         Path inbox = dir.resolve("inbox");
         Files.createDirectories(inbox);
         List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/python3",
                 Loopback.resource("smtp_sink.py", dir).toString(), "--host", host, "--port",
                 String.valueOf(port), "--dir", inbox.toString(), "--mode", mode));
-        if (tls) {
-            Path cert = dir.resolve("sink-cert.pem");
-            Path key = dir.resolve("sink-key.pem");
-            Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=sink.test", "-keyout", key.toString(), "-out", cert.toString())
-                    .redirectErrorStream(true).start();
-            openssl.getInputStream().readAllBytes();
-            if (openssl.waitFor() != 0) {
-                throw new IOException("openssl could not make a test certificate");
-            }
+        if (cert != null) {
             command.addAll(List.of("--tls-cert", cert.toString(), "--tls-key", key.toString()));
         }
         ChildProcess p = ChildProcess.start("smtp-sink " + host, command, dir, Map.of(), dir.resolve("sink.log"));
