@@ -61,9 +61,14 @@ public class DkimSigning {
         }
     }
 
+    /** Whether this message may be signed at all: before its header is read, which most relayed mail skips. */
+    boolean mayDo(Envelope envelope) {
+        return enabled && envelope.trustedOrigin() && !keys.isEmpty();
+    }
+
     /** The keys to sign this message with: none when it is not ours to sign. */
     List<DkimKeys.Key> keysFor(Envelope envelope, HeaderFields head) {
-        if (!enabled || !envelope.trustedOrigin()) {
+        if (!mayDo(envelope)) {
             return List.of();
         }
         String from = head.fromDomain();

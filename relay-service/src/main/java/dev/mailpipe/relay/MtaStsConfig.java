@@ -19,6 +19,13 @@ public interface MtaStsConfig {
     @WithDefault("10s")
     Duration fetchTimeout();
 
+    /**
+     * How long the answer for a destination (its policy, or that it has none) is taken as it is
+     * before the TXT record is asked again: the check costs a lookup per message otherwise.
+     */
+    @WithDefault("1m")
+    Duration recheck();
+
     /** Destination domains whose policy is kept. */
     @WithDefault("10000")
     long cacheSize();

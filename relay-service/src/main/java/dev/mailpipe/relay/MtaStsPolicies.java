@@ -40,6 +40,8 @@ final class MtaStsPolicies {
     private final int port;
     private final Clock clock;
     private final Cache<String, MtaStsPolicy> cache;
+    /** Per destination, what the last check found (empty: no policy), until it is due again. */
+    private final Cache<String, java.util.Optional<MtaStsPolicy>> checked;
     private final long fetchTimeout;
 
     MtaStsPolicies(Vertx vertx, LookupSession dns, RelayTrust trust, MtaStsConfig config, Clock clock) {
@@ -47,6 +49,7 @@ final class MtaStsPolicies {
         this.port = config.port();
         this.clock = clock;
         this.cache = Caffeine.newBuilder().maximumSize(config.cacheSize()).build();
+        this.checked = Caffeine.newBuilder().maximumSize(config.cacheSize()).expireAfterWrite(config.recheck()).build();
         this.https = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true).setForceSni(true)
                 .setTrustOptions(trust.options()).setConnectTimeout((int) config.fetchTimeout().toMillis())
                 .setIdleTimeout((int) config.fetchTimeout().toSeconds()).setMaxRedirects(0));
@@ -57,6 +60,14 @@ final class MtaStsPolicies {
     Future<MtaStsPolicy> policyFor(String domain) {
         String d = domain.toLowerCase(Locale.ROOT);
         Instant now = clock.instant();
+        java.util.Optional<MtaStsPolicy> seen = checked.getIfPresent(d);
+        if (seen != null) {
+            return Future.succeededFuture(seen.filter(p -> p.fresh(now)).orElse(null));
+        }
+        return lookUp(d, now).onSuccess(p -> checked.put(d, java.util.Optional.ofNullable(p)));
+    }
+
+    private Future<MtaStsPolicy> lookUp(String d, Instant now) {
         MtaStsPolicy cached = cache.getIfPresent(d);
         MtaStsPolicy fresh = cached != null && cached.fresh(now) ? cached : null;
         return txtId(d).compose(id -> {

@@ -38,14 +38,19 @@ final class MxWalker {
     /** Null where no MTA-STS policy is looked for. */
     private final MtaStsPolicies sts;
 
+    private final io.micrometer.core.instrument.MeterRegistry registry;
+
     MxWalker(Vertx vertx, RelayConfig config) {
-        this(vertx, config, new RelayTrust(java.util.Optional.empty()), null);
+        this(vertx, config, new RelayTrust(java.util.Optional.empty()), null,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
-    MxWalker(Vertx vertx, RelayConfig config, RelayTrust trust, MtaStsPolicies sts) {
+    MxWalker(Vertx vertx, RelayConfig config, RelayTrust trust, MtaStsPolicies sts,
+            io.micrometer.core.instrument.MeterRegistry registry) {
         this.vertx = vertx;
         this.config = config;
         this.sts = sts;
+        this.registry = registry;
         // Opportunistic TLS authenticates nobody: the certificate is not checked (RFC 7435).
         this.client = vertx.createNetClient(new NetClientOptions()
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
@@ -104,7 +109,15 @@ final class MxWalker {
         return limiter.acquire(String.join(",", site)).compose(slot ->
                 attempt(envelope, message, targets, 0, lastError, tls, Deadline.after(config.timeout().delivery()))
                         .onComplete(done -> slot.release(done.succeeded()
-                                && done.result().stream().noneMatch(o -> o.kind() == Outcome.Kind.DEFERRED))));
+                                && done.result().stream().noneMatch(o -> o.kind() == Outcome.Kind.DEFERRED))))
+                .onSuccess(outcomes -> {
+                    if (tls != TlsRule.OPPORTUNISTIC) {
+                        // What each policy's deliveries came to: a rise of deferred under enforce is
+                        // a destination whose TLS no longer matches its own policy.
+                        outcomes.forEach(o -> registry.counter("mailpipe.relay.tls.policy.recipients", "policy", tls.name(),
+                                "outcome", o.kind().name().toLowerCase(Locale.ROOT)).increment());
+                    }
+                });
     }
 
     /** The TLS a destination gets: MTA-STS's when it has a policy, else tls-required-domains, else opportunistic. */

@@ -54,7 +54,7 @@ final class OutgoingMessage {
     }
 
     private byte[] signed(byte[] crlf) {
-        if (signing == null) {
+        if (signing == null || !signing.mayDo(envelope)) {
             return crlf;
         }
         List<DkimKeys.Key> keys = signing.keysFor(envelope, HeaderFields.of(crlf));

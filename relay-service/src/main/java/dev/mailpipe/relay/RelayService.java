@@ -82,7 +82,7 @@ public class RelayService {
         MtaStsPolicies policies = mtaSts.enabled() ? new MtaStsPolicies(vertx, org.xbill.DNS.lookup.LookupSession.builder()
                 .resolver(dev.mailpipe.model.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()))
                 .cache(new org.xbill.DNS.Cache(org.xbill.DNS.DClass.IN)).build(), trust, mtaSts, java.time.Clock.systemUTC()) : null;
-        this.walker = new MxWalker(vertx, config, trust, policies);
+        this.walker = new MxWalker(vertx, config, trust, policies, registry);
         this.inHand = new DeliveriesInHand(config.maxDeliveriesInHand(), config.maxBytesInHand().asLongValue());
         registry.gauge("mailpipe.relay.in.hand", inHand, DeliveriesInHand::records);
         MultiGauge windows = MultiGauge.builder("mailpipe.relay.site.window")

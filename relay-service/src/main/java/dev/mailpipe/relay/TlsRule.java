@@ -13,7 +13,7 @@ record TlsRule(RemoteSession.TlsPolicy session, boolean verify, boolean testing,
     /** A tls-required-domains destination: TLS or nothing, certificate unchecked. */
     static final TlsRule REQUIRED = new TlsRule(RemoteSession.TlsPolicy.REQUIRE, false, false, "required");
     /** MTA-STS enforce: TLS with a certificate the trust store and the MX name vouch for, or defer 4.7.5. */
-    static final TlsRule STS_ENFORCE = new TlsRule(RemoteSession.TlsPolicy.REQUIRE, true, false, "mta-sts enforce");
+    static final TlsRule STS_ENFORCE = new TlsRule(RemoteSession.TlsPolicy.REQUIRE, true, false, "mta-sts-enforce");
     /** MTA-STS testing: checked TLS first; what would fail is logged, and the mail goes on opportunistically. */
-    static final TlsRule STS_TESTING = new TlsRule(RemoteSession.TlsPolicy.REQUIRE, true, true, "mta-sts testing");
+    static final TlsRule STS_TESTING = new TlsRule(RemoteSession.TlsPolicy.REQUIRE, true, true, "mta-sts-testing");
 }

@@ -47,6 +47,7 @@ class MtaStsTest {
     static DnsServer dns;
     static MxWalker walker;
     static MtaStsPolicies sts;
+    static final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     static int port;
 
     @BeforeAll
@@ -79,7 +80,7 @@ class MtaStsTest {
         sts = new MtaStsPolicies(vertx, LookupSession.builder()
                 .resolver(DnsResolvers.of(List.of(dns.address()), Duration.ofSeconds(2))).build(), trust, config(webPort),
                 Clock.systemUTC());
-        walker = new MxWalker(vertx, new TestRelayConfig(port, FixedTimeouts.of(Duration.ofSeconds(10))), trust, sts);
+        walker = new MxWalker(vertx, new TestRelayConfig(port, FixedTimeouts.of(Duration.ofSeconds(10))), trust, sts, registry);
     }
 
     @AfterAll
@@ -107,6 +108,7 @@ class MtaStsTest {
         assertEquals(Outcome.Kind.DEFERRED, o.kind(), o.toString());
         assertEquals("4.7.5", o.status(), o.toString());
         assertTrue(o.detail().contains("TLS handshake with mx.sts.test failed"), o.detail());
+        assertTrue(registry.counter("mailpipe.relay.tls.policy.recipients", "policy", "mta-sts-enforce", "outcome", "deferred").count() >= 1);
         assertEquals(before, selfSigned.messages().size(), "nothing went to the server with the wrong certificate");
     }
 
@@ -174,6 +176,10 @@ class MtaStsTest {
 
             public long cacheSize() {
                 return 100;
+            }
+
+            public Duration recheck() {
+                return Duration.ofMinutes(1);
             }
         };
     }
