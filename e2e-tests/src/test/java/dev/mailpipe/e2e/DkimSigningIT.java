@@ -69,6 +69,8 @@ class DkimSigningIT {
         assertTrue(records.output().contains("mailpipe-rsa._domainkey.example.test. 3600 IN TXT \"v=DKIM1; h=sha256; k=rsa; p="),
                 records.output());
         assertTrue(records.output().contains("_dmarc.example.test. 3600 IN TXT \"v=DMARC1; p=none;"), records.output());
+        assertTrue(records.output().matches("(?s).*\\n_25\\._tcp\\.[a-z.]+\\. 3600 IN TLSA 3 1 1 [0-9a-f]{64}\\n.*"),
+                "the TLSA record of the key the ingress's STARTTLS uses: " + records.output());
         Path zone = Files.writeString(tmp.resolve("published.zone"), records.output());
 
         byte[] signed = received("signed on its way out");

@@ -44,6 +44,34 @@ class DnsRecordsToolTest {
     }
 
     @Test
+    void theIngresssKeyAsTlsaAndAnMtaStsRecord() throws Exception {
+        DkimKeys.loadOrCreate(tmp.resolve("dkim"), "example.test");
+        Path ks = tmp.resolve("ingress.p12");
+        run("keytool", "-genkeypair", "-alias", "mx", "-keyalg", "EC", "-dname", "CN=mx.example.test", "-storetype", "PKCS12",
+                "-keystore", ks.toString(), "-storepass", "secret", "-keypass", "secret");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        assertTrue(DnsRecordsTool.print(tmp.resolve("dkim"), new DnsRecordsTool.Listener(ks, "secret", "mx.example.test"),
+                new PrintStream(bytes, true, StandardCharsets.UTF_8)));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        // The same hash by openssl alone: the certificate's public key, DER, SHA-256.
+        String spki = run("sh", "-c", "openssl pkcs12 -in " + ks + " -nokeys -passin pass:secret | openssl x509 -pubkey -noout"
+                + " | openssl pkey -pubin -outform der | sha256sum").split(" ")[0];
+        assertTrue(out.contains("_25._tcp.mx.example.test. 3600 IN TLSA 3 1 1 " + spki + "\n"), out);
+        assertTrue(out.matches("(?s).*_mta-sts\\.example\\.test\\. 3600 IN TXT \"v=STSv1; id=[0-9]{8}\".*"), out);
+        Path zone = Files.writeString(tmp.resolve("tlsa.zone"), "$TTL 3600\n"
+                + "example.test. IN SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 60\n"
+                + "example.test. IN NS ns.example.test.\nns.example.test. IN A 127.0.0.1\n" + out);
+        assertEquals("", run("sh", "-c", "nsd-checkzone example.test " + zone + " >/dev/null || echo refused"));
+    }
+
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
+        return out.trim();
+    }
+
+    @Test
     void noKeysYetIsSaid() throws Exception {
         assertFalse(DnsRecordsTool.print(tmp.resolve("none"), new PrintStream(new ByteArrayOutputStream())));
     }
