@@ -66,7 +66,9 @@ class DashboardQueriesIT {
                 tmp.resolve("prometheus.log"));
                 SmtpSink mx = SmtpSink.start("127.0.0.2", SharedPipeline.get().smtpPort, tmp.resolve("mx"), "accept")) {
             String api = "http://127.0.0.1:" + port + "/api/v1/";
-            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+            // Two minutes: a test before this one may have crashed a service on purpose, and the
+            // launcher's supervisor restarts one that died twice within a minute after a backoff.
+            await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
                     .until(() -> query(api, "sum(up{job=\"mailpipe\"})").path(0).path("value").path(1).asText().equals("4"));
             JsonNode rules = get(api + "rules");
             assertTrue(rules.toString().contains("MailpipeStageWithoutMembers"), "the alert rules load: " + rules);
