@@ -2,6 +2,7 @@ package dev.mailpipe.e2e;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(SharedPipeline.class)
 class DashboardQueriesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The launcher's services, each with a management port: ingress, routing, relay, delivery, queue-manager. */
+    private static final int SERVICES = 5;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
@@ -47,11 +50,12 @@ class DashboardQueriesIT {
         Pipeline p = SharedPipeline.get().pipeline;
         Path repo = Loopback.repoRoot();
         int port = Loopback.freePort();
-        String targets = IntStream.rangeClosed(1, 5).mapToObj(i -> "'127.0.0.1:" + (p.httpBase + 15 + i) + "'")
+        String targets = IntStream.rangeClosed(1, SERVICES).mapToObj(i -> "'127.0.0.1:" + (p.httpBase + 15 + i) + "'")
                 .collect(Collectors.joining(", "));
         Path config = Files.writeString(tmp.resolve("prometheus.yml"), """
                 global:
-                  scrape_interval: 1s
+                  scrape_interval: 2s
+                  scrape_timeout: 2s
                   evaluation_interval: 1s
                 rule_files:
                   - %s
@@ -66,10 +70,16 @@ class DashboardQueriesIT {
                 tmp.resolve("prometheus.log"));
                 SmtpSink mx = SmtpSink.start("127.0.0.2", SharedPipeline.get().smtpPort, tmp.resolve("mx"), "accept")) {
             String api = "http://127.0.0.1:" + port + "/api/v1/";
-            // Two minutes: a test before this one may have crashed a service on purpose, and the
-            // launcher's supervisor restarts one that died twice within a minute after a backoff.
-            await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
-                    .until(() -> query(api, "sum(up{job=\"mailpipe\"})").path(0).path("value").path(1).asText().equals("4"));
+            // Every target up at once. Two minutes: a test before this one may have crashed a
+            // service on purpose, and the launcher's supervisor restarts one that died twice within
+            // a minute after a backoff.
+            try {
+                await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
+                        .until(() -> query(api, "sum(up{job=\"mailpipe\"})").path(0).path("value").path(1).asText()
+                                .equals(String.valueOf(SERVICES)));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                fail("not every service is scraped: " + get(api + "targets").path("data").path("activeTargets"), e);
+            }
             JsonNode rules = get(api + "rules");
             assertTrue(rules.toString().contains("MailpipeStageWithoutMembers"), "the alert rules load: " + rules);
 
