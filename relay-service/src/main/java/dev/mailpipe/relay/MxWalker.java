@@ -37,19 +37,32 @@ final class MxWalker {
     private final NetClient verifying;
     /** Null where no MTA-STS policy is looked for. */
     private final MtaStsPolicies sts;
+    /** Null where DANE is off. */
+    private final DaneLookups dane;
+    /** For hosts with usable TLSA records: the certificate checked against them. */
+    private final DaneTrust daneTrust;
+    private final NetClient daneClient;
 
     private final io.micrometer.core.instrument.MeterRegistry registry;
 
     MxWalker(Vertx vertx, RelayConfig config) {
-        this(vertx, config, new RelayTrust(java.util.Optional.empty()), null,
+        this(vertx, config, new RelayTrust(java.util.Optional.empty()), null, null,
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
-    MxWalker(Vertx vertx, RelayConfig config, RelayTrust trust, MtaStsPolicies sts,
+    MxWalker(Vertx vertx, RelayConfig config, RelayTrust trust, MtaStsPolicies sts, DaneLookups dane,
             io.micrometer.core.instrument.MeterRegistry registry) {
         this.vertx = vertx;
         this.config = config;
         this.sts = sts;
+        this.dane = dane;
+        this.daneTrust = new DaneTrust(java.time.Duration.ofMinutes(10));
+        // DANE-EE authenticates the key, not a name: DaneTrust does every check, the JDK none.
+        this.daneClient = vertx.createNetClient(new NetClientOptions()
+                .setConnectTimeout((int) config.connectTimeout().toMillis())
+                .setTcpNoDelay(true)
+                .setTrustOptions(daneTrust.options())
+                .setHostnameVerificationAlgorithm(""));
         this.registry = registry;
         // Opportunistic TLS authenticates nobody: the certificate is not checked (RFC 7435).
         this.client = vertx.createNetClient(new NetClientOptions()
@@ -71,20 +84,40 @@ final class MxWalker {
 
     Future<List<Outcome>> deliver(Envelope envelope, OutgoingMessage message) {
         Route route = envelope.route().orElse(null);
-        if (sts == null || route == null) {
-            return deliver(envelope, message, route, null);
+        if (route == null) {
+            return deliver(envelope, message, null, null, DaneLookups.RouteDane.NONE);
         }
-        return sts.policyFor(route.domain()).compose(policy -> deliver(envelope, message, route, policy));
+        Future<MtaStsPolicy> policy = sts == null ? Future.succeededFuture() : sts.policyFor(route.domain());
+        Future<DaneLookups.RouteDane> tlsa = dane == null ? Future.succeededFuture(DaneLookups.RouteDane.NONE) : dane.lookUp(route);
+        return Future.all(policy, tlsa).compose(both -> deliver(envelope, message, route, policy.result(), tlsa.result()));
     }
 
-    private Future<List<Outcome>> deliver(Envelope envelope, OutgoingMessage message, Route route, MtaStsPolicy policy) {
+    private Future<List<Outcome>> deliver(Envelope envelope, OutgoingMessage message, Route route, MtaStsPolicy policy,
+            DaneLookups.RouteDane tlsa) {
+        if (tlsa.failure() != null) {
+            // The MX records' signatures did not check out: which hosts to use, and whether their
+            // TLSA records matter, is not known (RFC 7672 2.2.1). Later, DNS may answer.
+            LOG.warnf("%s: %s; deferred", envelope.id(), tlsa.failure());
+            return Future.succeededFuture(deferAll(envelope, "4.4.3", "x-mailpipe; " + tlsa.failure()));
+        }
         List<Target> targets = new ArrayList<>();
         Set<String> site = new TreeSet<>();
         List<String> refused = new ArrayList<>();
-        TlsRule tls = tlsRule(route, policy);
+        List<String> daneRefused = new ArrayList<>();
+        TlsRule routeRule = tlsRule(route, policy);
         if (route != null) {
             for (Route.MxHost h : route.attemptOrder(ThreadLocalRandom.current())) {
-                if (policy != null && policy.mode() != MtaStsPolicy.Mode.NONE && !policy.allows(h.host())) {
+                DaneLookups.HostDane hostDane = tlsa.host(h.host());
+                if (hostDane.kind() == DaneLookups.Kind.FAILED) {
+                    daneRefused.add(h.host() + ": " + hostDane.reason());
+                    continue;
+                }
+                TlsRule rule = TlsRule.forHost(hostDane, routeRule);
+                if (rule.check() == TlsRule.Check.DANE) {
+                    daneTrust.expect(h.host(), hostDane.records());
+                }
+                if (hostDane.kind() == DaneLookups.Kind.NONE && policy != null && policy.mode() != MtaStsPolicy.Mode.NONE
+                        && !policy.allows(h.host())) {
                     refused.add(h.host());
                     if (policy.mode() == MtaStsPolicy.Mode.ENFORCE) {
                         continue;
@@ -92,32 +125,46 @@ final class MxWalker {
                 }
                 site.add(h.host().toLowerCase(Locale.ROOT));
                 for (String a : h.addresses()) {
-                    targets.add(new Target(h.host(), a, h.preference()));
+                    targets.add(new Target(h.host(), a, h.preference(), rule));
                 }
             }
-            preferPooled(targets, tls);
+            preferPooled(targets);
         }
         if (!refused.isEmpty()) {
             LOG.warnf("%s: MTA-STS %s policy of %s names %s, not %s%s", envelope.id(), policy.mode().name().toLowerCase(Locale.ROOT),
                     route.domain(), policy.mx(), refused, policy.mode() == MtaStsPolicy.Mode.ENFORCE ? ": not used" : " (testing: used)");
         }
+        if (!daneRefused.isEmpty()) {
+            LOG.warnf("%s: DANE: not using %s", envelope.id(), daneRefused);
+        }
+        boolean policyLeftNone = targets.isEmpty() && (!refused.isEmpty() || !daneRefused.isEmpty());
         String lastError = route == null ? "no route"
+                : targets.isEmpty() && !daneRefused.isEmpty() ? "DANE: " + String.join("; ", daneRefused)
                 : targets.isEmpty() && !refused.isEmpty() ? "no MX host matches the MTA-STS policy of " + route.domain() + " (mx: "
                         + String.join(", ", policy.mx()) + ")"
                 : "route has no address";
+        String policyName = tlsa.applies() ? TlsRule.DANE.name() : routeRule.name();
         // The budget starts with the slot: waiting for one is not the server's doing.
         return limiter.acquire(String.join(",", site)).compose(slot ->
-                attempt(envelope, message, targets, 0, lastError, tls, Deadline.after(config.timeout().delivery()))
+                attempt(envelope, message, targets, 0, lastError, policyLeftNone, Deadline.after(config.timeout().delivery()))
                         .onComplete(done -> slot.release(done.succeeded()
                                 && done.result().stream().noneMatch(o -> o.kind() == Outcome.Kind.DEFERRED))))
                 .onSuccess(outcomes -> {
-                    if (tls != TlsRule.OPPORTUNISTIC) {
-                        // What each policy's deliveries came to: a rise of deferred under enforce is
-                        // a destination whose TLS no longer matches its own policy.
-                        outcomes.forEach(o -> registry.counter("mailpipe.relay.tls.policy.recipients", "policy", tls.name(),
+                    if (!policyName.equals(TlsRule.OPPORTUNISTIC.name())) {
+                        // What each policy's deliveries came to: a rise of deferred under enforce or
+                        // DANE is a destination whose TLS no longer matches what it publishes.
+                        outcomes.forEach(o -> registry.counter("mailpipe.relay.tls.policy.recipients", "policy", policyName,
                                 "outcome", o.kind().name().toLowerCase(Locale.ROOT)).increment());
                     }
                 });
+    }
+
+    private static List<Outcome> deferAll(Envelope envelope, String status, String detail) {
+        List<Outcome> deferred = new ArrayList<>();
+        for (Recipient r : envelope.recipients()) {
+            deferred.add(new Outcome(r, Outcome.Kind.DEFERRED, status, detail, null));
+        }
+        return deferred;
     }
 
     /** The TLS a destination gets: MTA-STS's when it has a policy, else tls-required-domains, else opportunistic. */
@@ -141,20 +188,21 @@ final class MxWalker {
         return pool.idleCount();
     }
 
-    private record Target(String host, String address, int preference) {
+    /** One address to try, and the TLS its host gets. */
+    private record Target(String host, String address, int preference, TlsRule tls) {
     }
 
     /**
      * An idle pooled session to any host of the most preferred group goes first: reuse saves a TCP
      * and TLS handshake, and the draw still spreads the new connections over the equal hosts.
      */
-    private void preferPooled(List<Target> targets, TlsRule tls) {
+    private void preferPooled(List<Target> targets) {
         if (!config.reuseConnections() || targets.isEmpty()) {
             return;
         }
         int best = targets.get(0).preference();
         for (int i = 1; i < targets.size() && targets.get(i).preference() == best; i++) {
-            if (pool.hasIdle(key(targets.get(i), tls))) {
+            if (pool.hasIdle(key(targets.get(i), targets.get(i).tls()))) {
                 targets.add(0, targets.remove(i));
                 return;
             }
@@ -162,22 +210,20 @@ final class MxWalker {
     }
 
     private Future<List<Outcome>> attempt(Envelope envelope, OutgoingMessage message, List<Target> targets, int i,
-            String lastError, TlsRule tls, Deadline deadline) {
+            String lastError, boolean policyLeftNone, Deadline deadline) {
         if (i == targets.size() || deadline.passed()) {
             String why = i == targets.size() ? "no MX host reachable: " + lastError
                     : "delivery time budget of " + deadline.budget() + " used up: " + lastError;
-            List<Outcome> deferred = new ArrayList<>();
-            for (Recipient r : envelope.recipients()) {
-                deferred.add(new Outcome(r, Outcome.Kind.DEFERRED, tls.session() == RemoteSession.TlsPolicy.REQUIRE
-                        || lastError.startsWith("no MX host matches") ? "4.7.5" : "4.4.1",
-                        "x-mailpipe; " + why, null));
-            }
-            return Future.succeededFuture(deferred);
+            // 4.7.5 where a TLS policy (MTA-STS, DANE, tls-required-domains) is what stopped the
+            // mail: no usable host, or the last tried would only take TLS it could not have.
+            boolean tlsPolicy = policyLeftNone || i > 0 && targets.get(i - 1).tls().session() == RemoteSession.TlsPolicy.REQUIRE;
+            return Future.succeededFuture(deferAll(envelope, tlsPolicy ? "4.7.5" : "4.4.1", "x-mailpipe; " + why));
         }
         Target t = targets.get(i);
+        TlsRule tls = t.tls();
         String where = t.host() + "[" + t.address() + "]:" + config.port();
         return session(t, tls, deadline)
-                .compose(s -> s.send(envelope, message).onSuccess(r -> {
+                .compose(s -> s.send(envelope, message).map(r -> r.withTls(tlsOf(tls, s))).onSuccess(r -> {
                     if (config.reuseConnections()) {
                         pool.give(key(t, tls), s);
                     } else {
@@ -190,13 +236,14 @@ final class MxWalker {
                         LOG.warnf("%s: MTA-STS testing: %s would be refused under enforce: %s; sending without the check",
                                 envelope.id(), where, e.getMessage());
                         return session(t, TlsRule.OPPORTUNISTIC, deadline).compose(s -> s.send(envelope, message)
+                                .map(r -> r.withTls(tls.name() + " check failed, " + tlsOf(TlsRule.OPPORTUNISTIC, s)))
                                 .onComplete(r -> s.quit()));
                     }
                     if (e instanceof RemoteSession.TlsUnavailable && tls == TlsRule.OPPORTUNISTIC) {
                         // Opportunistic TLS that fails falls back to plain text on the same server.
                         LOG.infof("%s: %s; retrying without TLS", envelope.id(), e.getMessage());
                         return session(t, TlsRule.PLAIN, deadline).compose(s -> s.send(envelope, message)
-                                .onComplete(r -> s.quit()));
+                                .map(r -> r.withTls("plain after a failed handshake")).onComplete(r -> s.quit()));
                     }
                     return Future.failedFuture(e);
                 })
@@ -206,8 +253,13 @@ final class MxWalker {
                         return Future.succeededFuture(result.outcomes());
                     }
                     LOG.infof("%s: %s; trying the next address", envelope.id(), result.tryNextBecause());
-                    return attempt(envelope, message, targets, i + 1, result.tryNextBecause(), tls, deadline);
+                    return attempt(envelope, message, targets, i + 1, result.tryNextBecause(), false, deadline);
                 });
+    }
+
+    /** For the event: the policy, or that the session had no TLS. */
+    private static String tlsOf(TlsRule rule, RemoteSession s) {
+        return s.tls() ? rule.name() : "plain";
     }
 
     /** A pooled session that answers RSET, or a new connection through greeting, EHLO and STARTTLS. */
@@ -230,13 +282,21 @@ final class MxWalker {
     }
 
     private Future<RemoteSession> connect(Target t, TlsRule tls, Deadline deadline) {
-        return SmtpConnection.connect(vertx, tls.verify() ? verifying : client, config.port(), t.address(),
+        NetClient with = switch (tls.check()) {
+            case NONE -> client;
+            case PKIX -> verifying;
+            case DANE -> daneClient;
+        };
+        return SmtpConnection.connect(vertx, with, config.port(), t.address(),
                         config.maxReplyLineLength(), config.maxReplyLines())
                 .compose(conn -> RemoteSession.open(conn, config.timeout(), config.hostname(), t.host(), tls.session(), deadline));
     }
 
-    /** Sessions whose certificate was checked are pooled apart: an unchecked one never serves a policy that checks. */
+    /**
+     * Sessions whose certificate was checked are pooled apart, each way of checking by itself: an
+     * unchecked one never serves a policy that checks.
+     */
     private String key(Target t, TlsRule tls) {
-        return t.address() + ":" + config.port() + (tls.verify() ? "/verified" : "");
+        return t.address() + ":" + config.port() + (tls.verify() ? "/" + tls.check().name().toLowerCase(Locale.ROOT) : "");
     }
 }

@@ -2,9 +2,20 @@ package dev.mailpipe.relay;
 
 import dev.mailpipe.model.Recipient;
 
-/** What became of one recipient on one attempt. */
-record Outcome(Recipient recipient, Kind kind, String status, String detail, String remoteMta) {
+/**
+ * What became of one recipient on one attempt; {@code tls} says what protected the transaction
+ * (the TLS policy that applied and whether the session had TLS), null where none took place.
+ */
+record Outcome(Recipient recipient, Kind kind, String status, String detail, String remoteMta, String tls) {
     enum Kind { SENT, DEFERRED, BOUNCED }
+
+    Outcome(Recipient recipient, Kind kind, String status, String detail, String remoteMta) {
+        this(recipient, kind, status, detail, remoteMta, null);
+    }
+
+    Outcome withTls(String how) {
+        return new Outcome(recipient, kind, status, detail, remoteMta, how);
+    }
 
     static Outcome of(Recipient r, SmtpReply reply, String remoteMta) {
         Kind kind = reply.positive() ? Kind.SENT : reply.transientFailure() ? Kind.DEFERRED : Kind.BOUNCED;

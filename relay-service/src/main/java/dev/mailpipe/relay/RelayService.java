@@ -71,7 +71,7 @@ public class RelayService {
     private final DkimSigning dkim;
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
-            RelayProgress progress, DkimSigning dkim, MtaStsConfig mtaSts) {
+            RelayProgress progress, DkimSigning dkim, MtaStsConfig mtaSts, DaneConfig daneConfig) {
         this.config = config;
         this.dkim = dkim;
         this.progress = progress;
@@ -82,7 +82,10 @@ public class RelayService {
         MtaStsPolicies policies = mtaSts.enabled() ? new MtaStsPolicies(vertx, org.xbill.DNS.lookup.LookupSession.builder()
                 .resolver(dev.mailpipe.model.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()))
                 .cache(new org.xbill.DNS.Cache(org.xbill.DNS.DClass.IN)).build(), trust, mtaSts, java.time.Clock.systemUTC()) : null;
-        this.walker = new MxWalker(vertx, config, trust, policies, registry);
+        DaneLookups dane = daneConfig.enabled() ? new DaneLookups(
+                dev.mailpipe.model.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()), daneConfig, config.port())
+                : null;
+        this.walker = new MxWalker(vertx, config, trust, policies, dane, registry);
         this.inHand = new DeliveriesInHand(config.maxDeliveriesInHand(), config.maxBytesInHand().asLongValue());
         registry.gauge("mailpipe.relay.in.hand", inHand, DeliveriesInHand::records);
         MultiGauge windows = MultiGauge.builder("mailpipe.relay.site.window")
@@ -205,7 +208,7 @@ public class RelayService {
             switch (o.kind()) {
                 case SENT -> {
                     MailEvent relayed = MailEvent.of(envelope.id(), STAGE, "relayed", rcpt, o.detail())
-                            .with("remoteHost", o.remoteMta()).with("reply", o.detail());
+                            .with("remoteHost", o.remoteMta()).with("reply", o.detail()).with("tls", o.tls());
                     out.add((dkimSignatures == null ? relayed : relayed.with("dkim", dkimSignatures)).toMessage());
                     LOG.infof("relayed %s to <%s> via %s: %s", envelope.id(), rcpt, o.remoteMta(), o.detail());
                 }

@@ -23,6 +23,11 @@ final class RemoteSession {
         static Result next(String why) {
             return new Result(List.of(), why);
         }
+
+        /** The outcomes, each saying what TLS carried it. */
+        Result withTls(String tls) {
+            return new Result(outcomes.stream().map(o -> o.withTls(tls)).toList(), tryNextBecause);
+        }
     }
 
     /** A step refused in a way another server might not refuse: move on to the next address. */

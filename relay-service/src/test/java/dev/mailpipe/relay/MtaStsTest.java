@@ -80,7 +80,7 @@ class MtaStsTest {
         sts = new MtaStsPolicies(vertx, LookupSession.builder()
                 .resolver(DnsResolvers.of(List.of(dns.address()), Duration.ofSeconds(2))).build(), trust, config(webPort),
                 Clock.systemUTC());
-        walker = new MxWalker(vertx, new TestRelayConfig(port, FixedTimeouts.of(Duration.ofSeconds(10))), trust, sts, registry);
+        walker = new MxWalker(vertx, new TestRelayConfig(port, FixedTimeouts.of(Duration.ofSeconds(10))), trust, sts, null, registry);
     }
 
     @AfterAll
@@ -97,6 +97,7 @@ class MtaStsTest {
         int before = trusted.messages().size();
         Outcome o = deliver("sts.test", "mx.sts.test", "127.0.0.42");
         assertEquals(Outcome.Kind.SENT, o.kind(), o.toString());
+        assertEquals("mta-sts-enforce", o.tls());
         assertEquals(before + 1, trusted.messages().size());
         assertTrue(SmtpSink.session(trusted.messages().get(before)).contains("TLS:yes"), "over TLS");
     }
@@ -126,6 +127,7 @@ class MtaStsTest {
         int before = selfSigned.messages().size();
         Outcome o = deliver("testing.test", "mx.testing.test", "127.0.0.43");
         assertEquals(Outcome.Kind.SENT, o.kind(), o.toString());
+        assertEquals("mta-sts-testing check failed, opportunistic", o.tls(), "the event reports what enforce would have refused");
         assertEquals(before + 1, selfSigned.messages().size());
         assertTrue(sts.cached().stream().anyMatch(p -> p.id().equals("7") && p.mode() == MtaStsPolicy.Mode.TESTING),
                 "the testing policy was fetched and applied: " + sts.cached());
