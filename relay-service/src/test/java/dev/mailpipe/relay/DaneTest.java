@@ -89,10 +89,7 @@ class DaneTest {
         Files.writeString(policies.resolve("mta-sts.good.dane.test.txt"),
                 "version: STSv1\nmode: enforce\nmx: mx.nowhere.test\nmax_age: 86400\n");
         int webPort = Loopback.freePort("127.0.0.49");
-        web = ChildProcess.start("mta-sts web", List.of("/usr/bin/python3", Loopback.resource("mta_sts_server.py", tmp).toString(),
-                "--host", "127.0.0.49", "--port", String.valueOf(webPort), "--dir", policies.toString(),
-                "--cert", webCert[0].toString(), "--key", webCert[1].toString()), tmp, Map.of(), tmp.resolve("web.log"));
-        web.awaitOutput("ready", Duration.ofSeconds(20));
+        web = MtaStsTest.policyServer(tmp, "127.0.0.49", webPort, policies, webCert);
 
         int nsdPort = Loopback.freePort();
         String soa = "@ IN SOA ns hostmaster 1 60 60 60 60\n@ IN NS ns\nns IN A 127.0.0.1\n";

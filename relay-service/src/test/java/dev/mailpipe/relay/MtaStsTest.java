@@ -66,10 +66,7 @@ class MtaStsTest {
         Files.writeString(policies.resolve("mta-sts.testing.test.txt"),
                 "version: STSv1\nmode: testing\nmx: mx.testing.test\nmax_age: 86400\n");
         int webPort = Loopback.freePort("127.0.0.41");
-        web = ChildProcess.start("mta-sts web", List.of("/usr/bin/python3", Loopback.resource("mta_sts_server.py", tmp).toString(),
-                "--host", "127.0.0.41", "--port", String.valueOf(webPort), "--dir", policies.toString(),
-                "--cert", webCert[0].toString(), "--key", webCert[1].toString()), tmp, Map.of(), tmp.resolve("web.log"));
-        web.awaitOutput("ready", Duration.ofSeconds(20));
+        web = policyServer(tmp, "127.0.0.41", webPort, policies, webCert);
 
         String soa = "@ IN SOA ns hostmaster 1 60 60 60 60\n@ IN NS ns\nns IN A 127.0.0.1\n";
         dns = DnsServer.serve(tmp.resolve("dns"), "127.0.0.1", Loopback.freePort(), Map.of(
@@ -160,6 +157,16 @@ class MtaStsTest {
                 .withRoute(new Route(domain, List.of(new Route.MxHost(mxHost, 10, List.of(address))), null));
         return walker.deliver(e, OutgoingMessage.unsigned(e, "Subject: sts\r\n\r\nx\r\n".getBytes()))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).get(0);
+    }
+
+    /** The policies of {@code dir} ({@code mta-sts.<domain>.txt}) over HTTPS on {@code host:port}, as a domain's web server serves them. */
+    static ChildProcess policyServer(Path tmp, String host, int port, Path dir, Path[] certAndKey) throws Exception {
+        ChildProcess web = ChildProcess.start("mta-sts web " + host, List.of("/usr/bin/python3",
+                Loopback.resource("mta_sts_server.py", tmp).toString(), "--host", host, "--port", String.valueOf(port),
+                "--dir", dir.toString(), "--cert", certAndKey[0].toString(), "--key", certAndKey[1].toString()), tmp, Map.of(),
+                tmp.resolve("web-" + host + ".log"));
+        web.awaitOutput("ready", Duration.ofSeconds(20));
+        return web;
     }
 
     static MtaStsConfig config(int webPort) {
