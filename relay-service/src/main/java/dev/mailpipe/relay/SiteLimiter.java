@@ -21,6 +21,11 @@ import java.util.Map;
  * successes) up to {@code max}, and shrinks by 1/window, never below one, for every delivery it did
  * not take (connection failures, timeouts, 4xx). A site that struggles gets fewer connections from
  * here instead of more; a healthy one soon gets its full share.
+ *
+ * <p>Waiters queue per site, and the sites with waiters take turns in the order their first
+ * waiter came: a finished transfer looks at those sites, not at every waiter. (One queue of all
+ * waiters was scanned whole at every start and end, and a backlog of a thousand deliveries to one
+ * full site made each of them cost a thousand steps.)
  */
 final class SiteLimiter {
     /** Sites remembered with no transfer in progress; the least recently used are forgotten past this. */
@@ -32,7 +37,8 @@ final class SiteLimiter {
     private final Map<String, Site> sites = new HashMap<>();
     /** Idle sites, least recently used first, so that a site's learned window outlives a pause. */
     private final LinkedHashMap<String, Site> idle = new LinkedHashMap<>(16, 0.75f, true);
-    private final Deque<Waiter> waiting = new ArrayDeque<>();
+    /** Sites with waiters, in the order their first waiter came, each with its waiters in order. */
+    private final LinkedHashMap<String, Deque<Waiter>> waiting = new LinkedHashMap<>();
     private int running;
 
     /** One transfer's hold on its site's window; {@link #release} says how the site did. */
@@ -64,26 +70,40 @@ final class SiteLimiter {
         Promise<Slot> p = Promise.promise();
         List<Waiter> admitted;
         synchronized (this) {
-            waiting.addLast(new Waiter(site, p));
+            waiting.computeIfAbsent(site, k -> new ArrayDeque<>()).addLast(new Waiter(site, p));
             admitted = admit();
         }
         start(admitted);
         return p.future();
     }
 
-    /** The waiters that may start now, in order; the caller starts them after leaving the lock. */
+    /**
+     * The waiters that may start now: one from each site with room in turn while the overall
+     * limit allows, and a site served goes to the back of the turn (as Postfix's queue manager
+     * round-robins its destinations); the caller starts them after leaving the lock.
+     */
     private List<Waiter> admit() {
         List<Waiter> admitted = new ArrayList<>();
-        Iterator<Waiter> it = waiting.iterator();
-        while (it.hasNext() && running < total) {
-            Waiter w = it.next();
-            Site s = site(w.site());
-            if (s.active < (int) s.window) {
-                it.remove();
+        while (running < total && !waiting.isEmpty()) {
+            List<Map.Entry<String, Deque<Waiter>>> served = new ArrayList<>();
+            Iterator<Map.Entry<String, Deque<Waiter>>> it = waiting.entrySet().iterator();
+            while (it.hasNext() && running < total) {
+                Map.Entry<String, Deque<Waiter>> e = it.next();
+                Site s = site(e.getKey());
+                if (s.active >= (int) s.window) {
+                    continue;
+                }
+                admitted.add(e.getValue().pollFirst());
                 s.active++;
                 running++;
-                idle.remove(w.site());
-                admitted.add(w);
+                it.remove();
+                if (!e.getValue().isEmpty()) {
+                    served.add(e);
+                }
+            }
+            served.forEach(e -> waiting.put(e.getKey(), e.getValue()));
+            if (served.isEmpty()) {
+                break; // every site left is at its window, or none is left
             }
         }
         return admitted;

@@ -31,6 +31,33 @@ class SiteLimiterTest {
     }
 
     @Test
+    void whenTheOverallLimitBindsTheWaitingSitesTakeTurns() {
+        SiteLimiter limiter = new SiteLimiter(10, 10, 2);
+        Future<SiteLimiter.Slot> a1 = limiter.acquire("mx.a");
+        Future<SiteLimiter.Slot> a2 = limiter.acquire("mx.a");
+        Future<SiteLimiter.Slot> a3 = limiter.acquire("mx.a");
+        Future<SiteLimiter.Slot> a4 = limiter.acquire("mx.a");
+        Future<SiteLimiter.Slot> b1 = limiter.acquire("mx.b");
+        a1.result().release(true);
+        assertTrue(a3.succeeded() && !b1.isComplete(), "mx.a's waiter came first");
+        a2.result().release(true);
+        assertTrue(b1.succeeded() && !a4.isComplete(), "then mx.b's turn, though mx.a has waited longer with a4");
+        a3.result().release(true);
+        assertTrue(a4.succeeded());
+        // A backlog for one full site: every release starts exactly the next of its waiters.
+        SiteLimiter one = new SiteLimiter(2, 2, 100);
+        List<Future<SiteLimiter.Slot>> all = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            all.add(one.acquire("mx.full"));
+        }
+        for (int i = 0; i < 1998; i++) {
+            all.get(i).result().release(true);
+            assertTrue(all.get(i + 2).succeeded());
+            assertEquals(2, one.running("mx.full"));
+        }
+    }
+
+    @Test
     void theWindowGrowsWhileTheSiteAnswersAndShrinksWhenItFails() {
         SiteLimiter limiter = new SiteLimiter(2, 5, 100);
         assertEquals(2, startedAtOnce(limiter, "mx.a", true), "it starts at the initial window");
