@@ -74,7 +74,10 @@ final class DaneLookups {
 
     private final ValidatingResolver resolver;
     private final int port;
-    private final Cache<String, RouteDane> routes;
+    private static final String SECURE_MX = "secure";
+    private static final String INSECURE_MX = "insecure";
+    /** Per destination, what its MX records are (see {@link #mxRecords}). */
+    private final Cache<String, String> domains;
     private final Cache<String, HostDane> hosts;
 
     DaneLookups(Resolver upstream, DaneConfig config, int port) {
@@ -88,7 +91,7 @@ final class DaneLookups {
             throw new UncheckedIOException("cannot read the DNSSEC trust anchors " + config.trustAnchors().orElse(null), e);
         }
         LOG.infof("DANE: TLSA records of MX hosts looked up and validated from %s", trustAnchors());
-        this.routes = Caffeine.newBuilder().maximumSize(config.cacheSize()).expireAfterWrite(config.recheck()).build();
+        this.domains = Caffeine.newBuilder().maximumSize(config.cacheSize()).expireAfterWrite(config.recheck()).build();
         this.hosts = Caffeine.newBuilder().maximumSize(config.cacheSize()).expireAfterWrite(config.recheck()).build();
     }
 
@@ -99,24 +102,31 @@ final class DaneLookups {
 
     Future<RouteDane> lookUp(Route route) {
         String domain = route.domain().toLowerCase(Locale.ROOT);
-        RouteDane seen = routes.getIfPresent(domain);
-        if (seen != null) {
-            return Future.succeededFuture(seen);
-        }
         if (!domain.matches("[a-z0-9._-]+")) {
             return Future.succeededFuture(RouteDane.NONE); // an address literal: no name to look up
         }
-        return query(domain, Type.MX).compose(mx -> switch (mx.security()) {
-            case INSECURE -> Future.succeededFuture(RouteDane.NONE);
-            case FAILED -> Future.succeededFuture(new RouteDane("DNSSEC: the MX records of " + domain + " did not validate ("
-                    + mx.why() + ")", Map.of()));
-            case SECURE -> hostsOf(route);
+        return mxRecords(domain).compose(mx -> switch (mx) {
+            case INSECURE_MX -> Future.succeededFuture(RouteDane.NONE);
+            case SECURE_MX -> hostsOf(route); // each host's answer is kept by itself: routes differ
+            default -> Future.succeededFuture(new RouteDane(mx, Map.of()));
         }).onSuccess(r -> {
-            routes.put(domain, r);
             if (r.applies() || r.failure() != null) {
                 LOG.debugf("DANE: %s: %s", domain, r.failure() != null ? r.failure() : r.hosts());
             }
         });
+    }
+
+    /** What the destination's MX records are: {@link #SECURE_MX}, {@link #INSECURE_MX}, or why they did not validate. */
+    private Future<String> mxRecords(String domain) {
+        String seen = domains.getIfPresent(domain);
+        if (seen != null) {
+            return Future.succeededFuture(seen);
+        }
+        return query(domain, Type.MX).map(mx -> switch (mx.security()) {
+            case INSECURE -> INSECURE_MX;
+            case SECURE -> SECURE_MX;
+            case FAILED -> "DNSSEC: the MX records of " + domain + " did not validate (" + mx.why() + ")";
+        }).onSuccess(v -> domains.put(domain, v));
     }
 
     private Future<RouteDane> hostsOf(Route route) {
@@ -162,7 +172,13 @@ final class DaneLookups {
 
     /** One validated query: secure (AD), insecure, or failed (bogus, SERVFAIL, no answer) with the validator's reason. */
     private Future<Answer> query(String name, int type) {
-        Message q = Message.newQuery(Record.newRecord(Name.fromConstantString(name + "."), type, DClass.IN));
+        Message q;
+        try {
+            q = Message.newQuery(Record.newRecord(Name.fromConstantString(name + "."), type, DClass.IN));
+        } catch (IllegalArgumentException e) {
+            // A name DNS cannot hold (an MX host "a..b"): nothing can be validated for it.
+            return Future.succeededFuture(new Answer(Security.FAILED, List.of(), "not a DNS name: " + name));
+        }
         return Future.fromCompletionStage(resolver.sendAsync(q)).map(m -> {
             int rcode = m.getRcode();
             if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {

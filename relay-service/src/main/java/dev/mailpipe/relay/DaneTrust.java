@@ -158,17 +158,21 @@ final class DaneTrust extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        throw new CertificateException("the relay is a client only");
+        throw clientOnly();
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        throw new CertificateException("the relay is a client only");
+        throw clientOnly();
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("the relay is a client only");
+        throw clientOnly();
+    }
+
+    private static CertificateException clientOnly() {
+        return new CertificateException("the relay is a client only: it checks no client certificates");
     }
 
     @Override

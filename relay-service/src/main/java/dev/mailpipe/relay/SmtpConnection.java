@@ -69,6 +69,13 @@ final class SmtpConnection {
 
     /** STARTTLS's second half: the TLS handshake on this connection (peer certificate not verified). */
     Future<Void> upgradeToTls(String serverName) {
+        try {
+            new javax.net.ssl.SNIHostName(serverName);
+        } catch (IllegalArgumentException e) {
+            // Netty would throw this in a listener, and the handshake's future would never end.
+            return Future.failedFuture(new IllegalArgumentException("no TLS server name can be " + serverName + ": "
+                    + e.getMessage()));
+        }
         return socket.upgradeToSsl(serverName);
     }
 

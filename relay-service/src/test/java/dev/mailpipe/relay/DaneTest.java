@@ -208,6 +208,16 @@ class DaneTest {
     }
 
     @Test
+    void anMxHostNamedAsNoDnsNameCanBeGetsNoDaneAndItsHandshakeStillEnds() throws Exception {
+        // No TLSA or address record can exist for it, and no TLS server name can be it: the
+        // handshake fails at once (it used to hang, its future never completed) and the mail goes
+        // on as opportunistic TLS does, in plain text.
+        Outcome o = deliver(walker, "ta.dane.test", "mx..ta.dane.test", "127.0.0.46");
+        assertEquals(Outcome.Kind.SENT, o.kind(), o.toString());
+        assertEquals("plain after a failed handshake", o.tls());
+    }
+
+    @Test
     void onlyUnusableRecordsStillRequireTls() throws Exception {
         Outcome o = deliver(walker, "pkix.dane.test", "mx-pkix.dane.test", "127.0.0.48");
         assertEquals(Outcome.Kind.DEFERRED, o.kind(), o.toString());
