@@ -26,6 +26,24 @@ public interface DeliveryConfig {
     @WithDefault("8")
     int writers();
 
+    /** The consumer group that reads {@code mail.delivery} (what KEDA's trigger watches). */
+    @WithDefault("delivery-service")
+    String group();
+
+    /**
+     * Most records in one poll, and so in one batch: their files are fsync'd in parallel and each
+     * Maildir's {@code new/} once per batch.
+     */
+    @WithDefault("500")
+    int batchSize();
+
+    /**
+     * How often the offsets of delivered batches are committed. A record delivered but not yet
+     * committed when the stage dies is read again and finds its file (no second copy).
+     */
+    @WithDefault("1s")
+    Duration commitInterval();
+
     /** First wait before retrying a delivery that failed on the file system (disk full, permissions). */
     @WithDefault("1s")
     Duration retryInitialDelay();

@@ -11,10 +11,7 @@ import dev.mailpipe.model.RetryScheduleConfig;
 import dev.mailpipe.model.StageOutcomes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.smallrye.common.annotation.Blocking;
-import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,10 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
@@ -61,15 +54,6 @@ public class DeliveryService {
     private final Timer writeTimer;
     private final Timer acceptToDelivered;
 
-    /**
-     * Unbounded: a batch (max.poll.records) sends an event per delivered copy at once; a bounded
-     * buffer would fail the sends past its size while the broker is slower than the writers.
-     */
-    @Inject
-    @Channel("outcomes")
-    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
-    MutinyEmitter<byte[]> outcomes;
-
     DeliveryService(DeliveryConfig config, RetryScheduleConfig retry, MailboxRegistry registry, MeterRegistry metrics)
             throws InterruptedException {
         this.config = config;
@@ -97,41 +81,50 @@ public class DeliveryService {
     }
 
     /**
-     * One poll's records at a time: each is checked on its own (unusable, unknown mailbox, over
-     * quota), the rest are written together ({@link MaildirWriter#deliverAll}), and the batch is
-     * acknowledged when the method returns, that is once every file and directory is fsync'd.
+     * One poll's records ({@link DeliveryLoop}): each is checked on its own (unusable, unknown
+     * mailbox, over quota), the rest are written together ({@link MaildirWriter#deliverAll}). Returns
+     * once every file and directory is fsync'd and every bounce, deferral and dead letter is
+     * acknowledged: then the batch's offsets may be committed.
      */
-    @Incoming("delivery")
-    @Blocking
-    public void deliver(ConsumerRecords<String, byte[]> records) throws InterruptedException {
+    void deliver(ConsumerRecords<String, byte[]> records, DeliveryOutput out) throws InterruptedException {
         List<MaildirWriter.Delivery> batch = new ArrayList<>(records.count());
         for (ConsumerRecord<String, byte[]> record : records) {
-            MaildirWriter.Delivery d = accept(record);
+            MaildirWriter.Delivery d;
+            try {
+                d = accept(record, out);
+            } catch (RuntimeException e) {
+                // A record this stage cannot handle for a reason it did not foresee goes to the
+                // dead-letter topic with that reason, never round and round.
+                LOG.errorf(e, "cannot handle %s-%d@%d", record.topic(), record.partition(), record.offset());
+                reject(record, "unexpected: " + e, out);
+                continue;
+            }
             if (d != null) {
                 batch.add(d);
             }
         }
         if (!batch.isEmpty()) {
-            writeUntilDone(batch);
+            writeUntilDone(batch, out);
         }
+        out.awaitDurable();
     }
 
     /** What to write for one record, or null once it is dealt with otherwise (dead letter, bounce, quota). */
-    private MaildirWriter.Delivery accept(ConsumerRecord<String, byte[]> record) {
+    private MaildirWriter.Delivery accept(ConsumerRecord<String, byte[]> record, DeliveryOutput out) {
         Envelope envelope;
         Path maildir;
         try {
             envelope = MailRecords.envelope(record);
             maildir = MailboxPath.of(root, record.key() == null ? "" : record.key());
         } catch (MalformedEnvelopeException | MailboxPath.UnsafeAddressException e) {
-            reject(record, e.getMessage());
+            reject(record, e.getMessage(), out);
             return null;
         }
         String mailbox = record.key();
         Optional<Account.Mailbox> account = registry.mailbox(mailbox);
         if (account.isEmpty()) {
             // Deleted after the ingress accepted mail for it: the sender learns through a bounce.
-            bounce(envelope, record.value(), "5.1.1", "x-mailpipe; mailbox " + mailbox + " does not exist (any more)");
+            bounce(envelope, record.value(), "5.1.1", "x-mailpipe; mailbox " + mailbox + " does not exist (any more)", out);
             return null;
         }
         byte[] head = ("Return-Path: <" + envelope.mailFrom() + ">\r\nDelivered-To: " + mailbox + "\r\n")
@@ -141,7 +134,7 @@ public class DeliveryService {
         // mailbox slightly past its quota, as with Dovecot's own soft quota.
         try {
             if (quota > 0 && MaildirQuota.usedBytes(maildir) + head.length + record.value().length > quota) {
-                overQuota(envelope, record, mailbox, quota);
+                overQuota(envelope, record, mailbox, quota, out);
                 return null;
             }
         } catch (IOException e) {
@@ -155,7 +148,7 @@ public class DeliveryService {
      * Disk full, permissions, a vanished mount: what failed stays unacknowledged and is tried again
      * with a growing wait; it is never dropped. What succeeded is not written again.
      */
-    private void writeUntilDone(List<MaildirWriter.Delivery> batch) throws InterruptedException {
+    private void writeUntilDone(List<MaildirWriter.Delivery> batch, DeliveryOutput out) throws InterruptedException {
         Backoff backoff = new Backoff(0, config.retryInitialDelay(), config.retryMaxDelay());
         List<MaildirWriter.Delivery> todo = batch;
         for (int attempt = 1; ; attempt++) {
@@ -169,7 +162,7 @@ public class DeliveryService {
                     LOG.warnf("cannot deliver %s to <%s> (%s); retrying in %s", r.delivery().messageId(),
                             r.delivery().recipient(), r.error(), wait);
                 } else {
-                    delivered(r);
+                    delivered(r, out);
                 }
             }
             writeTimer.record(Duration.ofNanos(System.nanoTime() - started));
@@ -181,7 +174,7 @@ public class DeliveryService {
         }
     }
 
-    private void delivered(MaildirWriter.Result r) {
+    private void delivered(MaildirWriter.Result r, DeliveryOutput out) {
         MaildirWriter.Delivery d = r.delivery();
         String outcome = r.duplicate() ? "duplicate" : "delivered";
         metrics.counter("mailpipe.delivery.messages", "outcome", outcome).increment();
@@ -193,40 +186,35 @@ public class DeliveryService {
         LOG.infof("%s %s to <%s>: %s", r.duplicate() ? "already delivered" : "delivered", d.messageId(), d.recipient(),
                 r.file().getFileName());
         String file = r.file().getFileName().toString();
-        outcomes.sendMessageAndForget(MailEvent.of(d.messageId(), STAGE, outcome, d.recipient(), file)
-                .with("mailbox", d.recipient()).with("file", file).toMessage());
+        out.event(MailEvent.of(d.messageId(), STAGE, outcome, d.recipient(), file)
+                .with("mailbox", d.recipient()).with("file", file));
     }
 
     /**
      * Over quota: the mailbox may be emptied soon, so the message waits in the retry tiers (4.2.2) and
      * comes back through routing; once it has outlived the queue lifetime it bounces (5.2.2).
      */
-    private void overQuota(Envelope envelope, ConsumerRecord<String, byte[]> record, String mailbox, long quota) {
+    private void overQuota(Envelope envelope, ConsumerRecord<String, byte[]> record, String mailbox, long quota,
+            DeliveryOutput out) {
         metrics.counter("mailpipe.delivery.failures", "reason", "over-quota").increment();
         Instant now = Instant.now();
         if (retry.expired(envelope.receivedAt(), now)) {
-            bounce(envelope, record.value(), "5.2.2", "x-mailpipe; mailbox " + mailbox + " is full (quota " + quota + ")");
+            bounce(envelope, record.value(), "5.2.2", "x-mailpipe; mailbox " + mailbox + " is full (quota " + quota + ")",
+                    out);
             return;
         }
-        send(stageOutcomes.defer(envelope.withRoute(null), record.key(), record.value(),
+        out.durable(stageOutcomes.defer(envelope.withRoute(null), record.key(), record.value(),
                 "4.2.2 mailbox " + mailbox + " is full (quota " + quota + ")", now).records());
     }
 
-    private void bounce(Envelope envelope, byte[] message, String status, String diagnostic) {
+    private void bounce(Envelope envelope, byte[] message, String status, String diagnostic, DeliveryOutput out) {
         metrics.counter("mailpipe.delivery.messages", "outcome", "bounced").increment();
-        send(stageOutcomes.bounceAll(envelope, message, status, diagnostic, Instant.now()));
+        out.durable(stageOutcomes.bounceAll(envelope, message, status, diagnostic, Instant.now()));
     }
 
-    private void reject(ConsumerRecord<String, byte[]> record, String reason) {
+    private void reject(ConsumerRecord<String, byte[]> record, String reason, DeliveryOutput out) {
         metrics.counter("mailpipe.delivery.failures", "reason", "unusable-record").increment();
-        send(stageOutcomes.deadLetter(record, reason));
-    }
-
-    /** Sends and waits for every acknowledgement: the offset moves only after the outcome is durable. */
-    private void send(List<Message<byte[]>> messages) {
-        for (Message<byte[]> m : messages) {
-            outcomes.sendMessageAndAwait(m);
-        }
+        out.durable(stageOutcomes.deadLetter(record, reason));
     }
 
 }

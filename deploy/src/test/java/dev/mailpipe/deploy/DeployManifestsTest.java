@@ -129,7 +129,11 @@ class DeployManifestsTest {
             String target = so.path("spec").path("scaleTargetRef").path("name").asText();
             targets.add(target);
             m.get("Deployment", target);
-            ServiceSettings settings = ServiceSettings.of(target, STAGES.get(target));
+            ServiceSettings settings = switch (target) {
+                case "routing-service" -> ServiceSettings.ofPlainConsumer(target, "mailpipe.routing.group", Topics.INBOUND);
+                case "delivery-service" -> ServiceSettings.ofPlainConsumer(target, "mailpipe.delivery.group", Topics.DELIVERY);
+                default -> ServiceSettings.of(target, STAGES.get(target));
+            };
             JsonNode trigger = only(iterable(so.path("spec").path("triggers")));
             assertEquals("kafka", trigger.path("type").asText());
             JsonNode md = trigger.path("metadata");

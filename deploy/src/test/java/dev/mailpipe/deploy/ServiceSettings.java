@@ -9,13 +9,24 @@ import java.util.Properties;
 /** What a service's own application.properties says its consumer is: the truth the manifests must match. */
 record ServiceSettings(String service, String groupId, String topic) {
 
+    /** A stage that reads through a messaging channel: its group and topic are the channel's. */
     static ServiceSettings of(String service, String channel) throws IOException {
+        Properties p = properties(service);
+        String prefix = "mp.messaging.incoming." + channel + ".";
+        return new ServiceSettings(service, require(p, prefix + "group.id"), require(p, prefix + "topic"));
+    }
+
+    /** A stage with a plain consumer (routing): its group is a setting, its topic fixed in code. */
+    static ServiceSettings ofPlainConsumer(String service, String groupKey, String topic) throws IOException {
+        return new ServiceSettings(service, require(properties(service), groupKey), topic);
+    }
+
+    private static Properties properties(String service) throws IOException {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(Path.of("..", service, "src/main/resources/application.properties"))) {
             p.load(r);
         }
-        String prefix = "mp.messaging.incoming." + channel + ".";
-        return new ServiceSettings(service, require(p, prefix + "group.id"), require(p, prefix + "topic"));
+        return p;
     }
 
     private static String require(Properties p, String key) {

@@ -50,7 +50,7 @@ class CrashRecoveryIT {
     void routingKilledMidBatchRoutesEveryMessageExactlyOnce() throws Exception {
         try (KafkaBroker broker = KafkaBroker.start(tmp.resolve("kafka"), Loopback.freePort(), Loopback.freePort(), 2)) {
             List<String> ids = produce(broker.bootstrapServers(), Topics.INBOUND, null);
-            Map<String, String> env = Map.of("MP_MESSAGING_INCOMING_INBOUND_MAX_POLL_RECORDS", "5",
+            Map<String, String> env = Map.of("MAILPIPE_ROUTING_BATCH_SIZE", "5",
                     "KAFKA_SESSION_TIMEOUT_MS", FAST_REJOIN);
             ServiceProcess routing = ServiceProcess.start("routing-service", broker.bootstrapServers(), env, tmp.resolve("routing-1.log"));
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))

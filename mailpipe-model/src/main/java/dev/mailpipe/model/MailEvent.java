@@ -48,6 +48,11 @@ public record MailEvent(String messageId, String stage, String type, String reci
         return org.eclipse.microprofile.reactive.messaging.Message.of(toJson()).addMetadata(metadata);
     }
 
+    /** This event as a record for a plain producer's {@code mail.events}, keyed by message id. */
+    public org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> toRecord() {
+        return new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.EVENTS, messageId, toJson());
+    }
+
     public byte[] toJson() {
         ObjectNode n = MAPPER.createObjectNode();
         n.put("id", messageId);

@@ -17,6 +17,25 @@ public interface RoutingConfig {
     @WithDefault("100")
     int maxReceivedHeaders();
 
+    /** The consumer group that reads {@code mail.inbound}; its offsets commit with each transaction. */
+    @WithDefault("routing-service")
+    String group();
+
+    /**
+     * The transactional id of the stage's producer: each poll's output and offsets are one
+     * transaction. Two replicas need two ids, or the second fences the first; {@code HOSTNAME} is
+     * the pod's name (local-k under ./mailpipe up).
+     */
+    @WithDefault("routing-${HOSTNAME:local}")
+    String transactionalId();
+
+    /**
+     * Most input records in one poll, and so in one transaction (each may fan out to many
+     * mailboxes). Under load a poll takes what has arrived since the last, up to this.
+     */
+    @WithDefault("200")
+    int batchSize();
+
     Dns dns();
 
     interface Dns {

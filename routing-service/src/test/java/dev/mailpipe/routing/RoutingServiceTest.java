@@ -2,6 +2,7 @@ package dev.mailpipe.routing;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.kafka.LocalKafkaResource;
@@ -9,8 +10,10 @@ import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +27,8 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
 import org.junit.jupiter.api.Test;
 
 /** The routing stage against a real broker: bad records go to the dead-letter topic and the stage goes on. */
@@ -60,6 +65,48 @@ class RoutingServiceTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> read(Topics.DELIVERY).stream()
                 .anyMatch(r -> "bob@example.test".equals(r.key())
                         && MailRecords.envelope(r).id().equals(good)));
+    }
+
+    @Inject
+    RoutingConfig config;
+
+    @Inject
+    @Readiness
+    RoutingReadiness readiness;
+
+    @Inject
+    MeterRegistry registry;
+
+    /**
+     * A zombie: another producer takes the stage's transactional id, as a replica restarted
+     * elsewhere would. The stage's transaction is fenced and aborted, it opens its clients again
+     * (fencing the zombie in turn) and routes the message, once.
+     */
+    @Test
+    void aFencedTransactionIsAbortedAndItsBatchRoutedOnceAfterwards() throws Exception {
+        await().atMost(Duration.ofSeconds(60)).until(() -> readiness.call().getStatus() == HealthCheckResponse.Status.UP);
+        double abortedBefore = registry.get("mailpipe.routing.transactions.aborted").counter().count();
+        try (KafkaProducer<String, byte[]> zombie = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap(),
+                "transactional.id", config.transactionalId()), new StringSerializer(), new ByteArraySerializer())) {
+            zombie.initTransactions();
+        }
+        String id = "fenced-" + UUID.randomUUID();
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            Envelope e = Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null),
+                    "s@y.test", List.of(Recipient.of("bob@example.test")), 10);
+            p.send(MailRecords.record(Topics.INBOUND, id, e, "Subject: ok\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> copies(id) >= 1);
+        assertTrue(registry.get("mailpipe.routing.transactions.aborted").counter().count() > abortedBefore,
+                "the fenced transaction was aborted");
+        Thread.sleep(2000); // time for a second copy, were the batch committed twice
+        assertEquals(1, copies(id), "routed once");
+        assertEquals(HealthCheckResponse.Status.UP, readiness.call().getStatus());
+    }
+
+    private static long copies(String id) {
+        return read(Topics.DELIVERY).stream().filter(r -> MailRecords.envelope(r).id().equals(id)).count();
     }
 
     private static String header(ConsumerRecord<String, byte[]> r, String name) {

@@ -1,0 +1,134 @@
+package dev.mailpipe.delivery;
+
+import dev.mailpipe.model.Failures;
+import dev.mailpipe.model.KafkaClients;
+import dev.mailpipe.model.StageLoop;
+import dev.mailpipe.model.Topics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
+
+/**
+ * delivery-service's one loop, on one thread: poll {@code mail.delivery}, deliver the batch
+ * ({@link DeliveryService}), and only then count its offsets as done. Done offsets are committed
+ * every {@code commit-interval}, when partitions are taken away, and at shutdown. At least once,
+ * made idempotent by the file names: a batch read again after a crash finds its files.
+ *
+ * <p>Plain Kafka clients rather than a messaging channel: the batch stays on this thread from the
+ * poll to the commit, and only the writers' pool works beside it.
+ */
+@ApplicationScoped
+class DeliveryLoop extends StageLoop {
+    private static final Logger LOG = Logger.getLogger(DeliveryLoop.class);
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafka;
+
+    private final DeliveryService delivery;
+    private final DeliveryConfig config;
+    /** Offsets of delivered batches not committed yet; only this loop's thread touches it. */
+    private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+
+    DeliveryLoop(DeliveryService delivery, DeliveryConfig config) {
+        this.delivery = delivery;
+        this.config = config;
+    }
+
+    void start(@Observes StartupEvent event) {
+        start("delivery");
+    }
+
+    void stop(@Observes ShutdownEvent event) throws InterruptedException {
+        stop();
+    }
+
+    @Override
+    protected void failed(RuntimeException failure, Duration pause) {
+        LOG.warnf("delivery stopped reading (%s); reading again from the committed offsets in %ds",
+                Failures.summary(failure), pause.toSeconds());
+    }
+
+    @Override
+    protected void consumeUntilStopped() {
+        Map<String, Object> c = KafkaClients.consumer(kafka);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchSize());
+        Map<String, Object> p = KafkaClients.producer(kafka);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "delivery-outcomes");
+        // Nobody waits for an event: a batch's events share a few requests. What must be durable
+        // is flushed and waited for (DeliveryOutput.awaitDurable).
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
+        done.clear();
+        try (KafkaConsumer<String, byte[]> in = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+                KafkaProducer<String, byte[]> out = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            in.subscribe(List.of(Topics.DELIVERY), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    commit(in); // what was delivered is committed before another replica reads it
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                }
+            });
+            consuming(in);
+            long lastCommit = System.nanoTime();
+            DeliveryOutput output = new DeliveryOutput(out);
+            try {
+                while (running()) {
+                    ConsumerRecords<String, byte[]> records = in.poll(Duration.ofSeconds(1));
+                    if (!records.isEmpty()) {
+                        delivery.deliver(records, output);
+                        done.putAll(records.nextOffsets());
+                    }
+                    if (!done.isEmpty() && System.nanoTime() - lastCommit >= config.commitInterval().toNanos()) {
+                        in.commitAsync(new HashMap<>(done), (offsets, failure) -> {
+                            if (failure != null) {
+                                LOG.debugf("offset commit failed (the next one covers it): %s", failure.toString());
+                            }
+                        });
+                        done.clear();
+                        lastCommit = System.nanoTime();
+                    }
+                }
+                commit(in);
+            } catch (WakeupException e) {
+                commit(in); // shutdown: what was delivered is not read again
+                throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void commit(KafkaConsumer<String, byte[]> in) {
+        if (!done.isEmpty()) {
+            in.commitSync(new HashMap<>(done));
+            done.clear();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.mailpipe.model;
+
+import java.time.Duration;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+
+/**
+ * A stage's one loop over plain Kafka clients, on a thread of its own, until shutdown. A failure
+ * (the broker gone, a fenced transaction, a send refused) ends {@link #consumeUntilStopped}, which
+ * closes its clients; after a pause that doubles while failures repeat (1 s up to 30 s, afresh
+ * after a calm minute) it is called again, and reads on from the committed offsets.
+ */
+public abstract class StageLoop {
+    private static final Backoff BACKOFF = new Backoff(0, Duration.ofSeconds(1), Duration.ofSeconds(30));
+    private static final long CALM_NANOS = Duration.ofMinutes(1).toNanos();
+
+    private volatile boolean running = true;
+    private volatile boolean consuming;
+    private volatile KafkaConsumer<?, ?> consumer;
+    private Thread thread;
+
+    /**
+     * Opens the clients, hands the consumer to {@link #consuming(KafkaConsumer)}, and polls while
+     * {@link #running()}; closes the clients when it returns or throws.
+     */
+    protected abstract void consumeUntilStopped();
+
+    /** What to log and count when the loop failed and waits {@code pause} before it opens its clients again. */
+    protected abstract void failed(RuntimeException failure, Duration pause);
+
+    protected final boolean running() {
+        return running;
+    }
+
+    /** The loop's consumer is open and polling; {@link #stop} wakes it. */
+    protected final void consuming(KafkaConsumer<?, ?> c) {
+        consumer = c;
+        consuming = true;
+    }
+
+    /** Whether the clients are open and the loop is not pausing after a failure: what readiness reports. */
+    public final boolean consuming() {
+        return consuming;
+    }
+
+    public final void start(String threadName) {
+        thread = new Thread(this::run, threadName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public final void stop() throws InterruptedException {
+        running = false;
+        KafkaConsumer<?, ?> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (thread != null) {
+            thread.join(10_000);
+        }
+    }
+
+    private void run() {
+        int failuresInARow = 0;
+        long lastFailure = System.nanoTime();
+        while (running) {
+            try {
+                consumeUntilStopped();
+                return;
+            } catch (WakeupException e) {
+                return;
+            } catch (RuntimeException e) {
+                consuming = false;
+                consumer = null;
+                if (!running) {
+                    return;
+                }
+                failuresInARow = System.nanoTime() - lastFailure > CALM_NANOS ? 1 : failuresInARow + 1;
+                lastFailure = System.nanoTime();
+                Duration pause = BACKOFF.after(failuresInARow);
+                failed(e, pause);
+                if (!sleep(pause)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private boolean sleep(Duration pause) {
+        try {
+            for (long slept = 0; slept < pause.toMillis() && running; slept += 100) {
+                Thread.sleep(100); // in slices, so that a shutdown does not wait for it
+            }
+            return running;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
