@@ -28,28 +28,32 @@ public abstract class StageLoop {
     /** What to log and count when the loop failed and waits {@code pause} before it opens its clients again. */
     protected abstract void failed(RuntimeException failure, Duration pause);
 
-    protected final boolean running() {
+    /** Called on the loop's thread once it has ended for good (shutdown, or interrupted). */
+    protected void ended() {
+    }
+
+    protected boolean running() {
         return running;
     }
 
     /** The loop's consumer is open and polling; {@link #stop} wakes it. */
-    protected final void consuming(KafkaConsumer<?, ?> c) {
+    protected void consuming(KafkaConsumer<?, ?> c) {
         consumer = c;
         consuming = true;
     }
 
     /** Whether the clients are open and the loop is not pausing after a failure: what readiness reports. */
-    public final boolean consuming() {
+    public boolean consuming() {
         return consuming;
     }
 
-    public final void start(String threadName) {
+    public void start(String threadName) {
         thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
     }
 
-    public final void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         running = false;
         KafkaConsumer<?, ?> c = consumer;
         if (c != null) {
@@ -61,6 +65,15 @@ public abstract class StageLoop {
     }
 
     private void run() {
+        try {
+            loop();
+        } finally {
+            consuming = false;
+            ended();
+        }
+    }
+
+    private void loop() {
         int failuresInARow = 0;
         long lastFailure = System.nanoTime();
         while (running) {

@@ -8,6 +8,7 @@ import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.QueueListing.Waiting;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.RetryScheduleConfig;
+import dev.mailpipe.model.StageLoop;
 import dev.mailpipe.model.StageOutcomes;
 import dev.mailpipe.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,7 +40,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -65,7 +65,7 @@ import org.jboss.logging.Logger;
  * again may wait behind younger ones for up to their tier's delay.
  */
 @ApplicationScoped
-public class QueueManager {
+public class QueueManager extends StageLoop {
     static final String STAGE = "queue-manager";
     private static final Logger LOG = Logger.getLogger(QueueManager.class);
 
@@ -83,13 +83,11 @@ public class QueueManager {
 
     private final BlockingQueue<Pending> commands = new LinkedBlockingQueue<>();
     private final Map<TopicPartition, Instant> pausedUntil = new HashMap<>();
-    private volatile boolean running = true;
-    /** The tiers' consumer; replaced after a failure, woken by stop() from another thread. */
-    private volatile KafkaConsumer<String, byte[]> consumer;
+    /** The tiers' consumer; replaced after a failure. */
+    private KafkaConsumer<String, byte[]> consumer;
     private KafkaProducer<String, byte[]> producer;
     /** Reads one partition's queue for a command, without moving the group's offsets. */
     private KafkaConsumer<String, byte[]> reader;
-    private Thread thread;
 
     QueueManager(QueueConfig config, RetryScheduleConfig retry, MeterRegistry metrics) {
         this.config = config;
@@ -99,20 +97,11 @@ public class QueueManager {
     }
 
     void start(@Observes StartupEvent event) {
-        thread = new Thread(this::run, "queue-manager");
-        thread.setDaemon(true);
-        thread.start();
+        start("queue-manager");
     }
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {
-        running = false;
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (thread != null) {
-            thread.join(10_000);
-        }
+        stop();
     }
 
     /**
@@ -126,43 +115,23 @@ public class QueueManager {
     }
 
     /**
-     * Runs until shutdown. A failure (the broker gone during a transaction, a rebalance that fenced
-     * it) must not stop the queue for good: the clients are opened again from the committed
-     * offsets, after a wait that doubles up to 30 s. An aborted transaction forwarded nothing.
+     * A failure (the broker gone during a transaction, a rebalance that fenced it) must not stop
+     * the queue for good: {@link StageLoop} opens the clients again from the committed offsets,
+     * after a wait that doubles up to 30 s. An aborted transaction forwarded nothing.
      */
-    private void run() {
-        long backoffMillis = 1000;
-        try {
-            while (running) {
-                long started = System.nanoTime();
-                try {
-                    consumeUntilStopped();
-                    return;
-                } catch (WakeupException e) {
-                    return;
-                } catch (Exception e) {
-                    if (!running) {
-                        return;
-                    }
-                    if (System.nanoTime() - started > 60_000_000_000L) {
-                        backoffMillis = 1000; // it ran well for a minute: a new outage starts afresh
-                    }
-                    LOG.warnf("queue manager: %s; reading the retry tiers again from the committed offsets in %d ms",
-                            e, backoffMillis);
-                    for (long slept = 0; slept < backoffMillis && running; slept += 100) {
-                        Thread.sleep(100); // in slices, so that a shutdown does not wait for it
-                    }
-                    backoffMillis = Math.min(backoffMillis * 2, 30_000);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            commands.forEach(p -> p.result().completeExceptionally(new IllegalStateException("the queue manager stopped")));
-        }
+    @Override
+    protected void failed(RuntimeException failure, Duration pause) {
+        LOG.warnf("queue manager: %s; reading the retry tiers again from the committed offsets in %d ms", failure,
+                pause.toMillis());
     }
 
-    private void consumeUntilStopped() {
+    @Override
+    protected void ended() {
+        commands.forEach(p -> p.result().completeExceptionally(new IllegalStateException("the queue manager stopped")));
+    }
+
+    @Override
+    protected void consumeUntilStopped() {
         Map<String, Object> c = KafkaClients.consumer(kafka);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
@@ -170,6 +139,7 @@ public class QueueManager {
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
         pausedUntil.clear();
         consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        consuming(consumer);
         try (KafkaProducer<String, byte[]> tx = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
                 KafkaConsumer<String, byte[]> r = new KafkaConsumer<>(KafkaClients.consumer(kafka), new StringDeserializer(),
                         new ByteArrayDeserializer())) {
@@ -187,7 +157,7 @@ public class QueueManager {
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 }
             });
-            while (running) {
+            while (running()) {
                 runCommands();
                 resumeDue();
                 // Short, so that a command waits for at most one poll.
