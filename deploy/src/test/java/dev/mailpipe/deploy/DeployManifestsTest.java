@@ -30,9 +30,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * on its own group and input topic and never past its partitions, every reference resolved.
  */
 class DeployManifestsTest {
-    /** The consuming stages: service, its incoming channel. */
-    private static final Map<String, String> STAGES = Map.of("routing-service", "inbound", "relay-service", "relay",
-            "delivery-service", "delivery");
+    /** The consuming stages: service, the setting that names its consumer group. */
+    private static final Map<String, String> STAGES = Map.of("routing-service", "mailpipe.routing.group",
+            "relay-service", "mailpipe.relay.group", "delivery-service", "mailpipe.delivery.group");
+    /** Each stage's input topic. */
+    private static final Map<String, String> INPUTS = Map.of("routing-service", Topics.INBOUND,
+            "relay-service", Topics.RELAY, "delivery-service", Topics.DELIVERY);
     private static final Set<String> CORE_GROUPS = Set.of("", "apps", "policy", "autoscaling", "networking.k8s.io", "batch");
     private static final Validator VALIDATOR = Validator.newInstance();
 
@@ -129,11 +132,7 @@ class DeployManifestsTest {
             String target = so.path("spec").path("scaleTargetRef").path("name").asText();
             targets.add(target);
             m.get("Deployment", target);
-            ServiceSettings settings = switch (target) {
-                case "routing-service" -> ServiceSettings.ofPlainConsumer(target, "mailpipe.routing.group", Topics.INBOUND);
-                case "delivery-service" -> ServiceSettings.ofPlainConsumer(target, "mailpipe.delivery.group", Topics.DELIVERY);
-                default -> ServiceSettings.of(target, STAGES.get(target));
-            };
+            ServiceSettings settings = ServiceSettings.of(target, STAGES.get(target), INPUTS.get(target));
             JsonNode trigger = only(iterable(so.path("spec").path("triggers")));
             assertEquals("kafka", trigger.path("type").asText());
             JsonNode md = trigger.path("metadata");

@@ -9,15 +9,8 @@ import java.util.Properties;
 /** What a service's own application.properties says its consumer is: the truth the manifests must match. */
 record ServiceSettings(String service, String groupId, String topic) {
 
-    /** A stage that reads through a messaging channel: its group and topic are the channel's. */
-    static ServiceSettings of(String service, String channel) throws IOException {
-        Properties p = properties(service);
-        String prefix = "mp.messaging.incoming." + channel + ".";
-        return new ServiceSettings(service, require(p, prefix + "group.id"), require(p, prefix + "topic"));
-    }
-
-    /** A stage with a plain consumer (routing): its group is a setting, its topic fixed in code. */
-    static ServiceSettings ofPlainConsumer(String service, String groupKey, String topic) throws IOException {
+    /** A stage's plain consumer: its group is a setting, its topic fixed in code. */
+    static ServiceSettings of(String service, String groupKey, String topic) throws IOException {
         return new ServiceSettings(service, require(properties(service), groupKey), topic);
     }
 

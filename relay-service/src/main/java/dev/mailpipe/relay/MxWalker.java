@@ -222,14 +222,15 @@ final class MxWalker {
         Target t = targets.get(i);
         TlsRule tls = t.tls();
         String where = t.host() + "[" + t.address() + "]:" + config.port();
-        return session(t, tls, deadline)
-                .compose(s -> s.send(envelope, message).map(r -> r.withTls(tlsOf(tls, s))).onSuccess(r -> {
+        return transaction(t, tls, deadline, envelope, message)
+                .map(sent -> {
                     if (config.reuseConnections()) {
-                        pool.give(key(t, tls), s);
+                        pool.give(key(t, tls), sent.session());
                     } else {
-                        s.quit();
+                        sent.session().quit();
                     }
-                }).onFailure(e -> s.close()))
+                    return sent.result().withTls(tlsOf(tls, sent.session()));
+                })
                 .recover(e -> {
                     if (e instanceof RemoteSession.TlsUnavailable && tls.testing()) {
                         // RFC 8461 5: a testing policy only reports; the mail goes on as it would without it.
@@ -257,12 +258,37 @@ final class MxWalker {
                 });
     }
 
+    /** A transaction's result and the session that carried it. */
+    private record Sent(RemoteSession session, RemoteSession.Result result) {
+    }
+
+    /**
+     * One transaction with {@code t}: on a pooled session, or a new connection when there is none
+     * or the pooled one proves stale at the RSET that leads the transaction (nothing was sent on it).
+     * A session that failed is closed.
+     */
+    private Future<Sent> transaction(Target t, TlsRule tls, Deadline deadline, Envelope envelope, OutgoingMessage message) {
+        return session(t, tls, deadline).compose(s -> s.send(envelope, message).map(r -> new Sent(s, r)).recover(e -> {
+            s.close();
+            if (!(e instanceof RemoteSession.Stale)) {
+                return Future.failedFuture(e);
+            }
+            LOG.debugf("%s: pooled connection to %s went stale (%s); opening a new one", envelope.id(), t.address(),
+                    e.getMessage());
+            return connect(t, tls, deadline).compose(fresh -> fresh.send(envelope, message).map(r -> new Sent(fresh, r))
+                    .onFailure(x -> fresh.close()));
+        }));
+    }
+
     /** For the event: the policy, or that the session had no TLS. */
     private static String tlsOf(TlsRule rule, RemoteSession s) {
         return s.tls() ? rule.name() : "plain";
     }
 
-    /** A pooled session that answers RSET, or a new connection through greeting, EHLO and STARTTLS. */
+    /**
+     * A pooled session that answers RSET (or owes one it sends with the next transaction), or a new
+     * connection through greeting, EHLO and STARTTLS.
+     */
     private Future<RemoteSession> session(Target t, TlsRule tls, Deadline deadline) {
         RemoteSession pooled = config.reuseConnections() && tls != TlsRule.PLAIN ? pool.take(key(t, tls)) : null;
         if (pooled != null && (tls.session() != RemoteSession.TlsPolicy.REQUIRE || pooled.tls())) {

@@ -95,6 +95,10 @@ public interface RelayConfig {
     @WithDefault("30s")
     Duration handOverGrace();
 
+    /** The consumer group that reads {@code mail.relay}. */
+    @WithDefault("relay-service")
+    String group();
+
     /** How often the relay commits how far it got in each partition, with what finished out of order. */
     @WithDefault("100ms")
     Duration commitInterval();

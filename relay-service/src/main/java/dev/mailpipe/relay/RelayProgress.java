@@ -18,14 +18,14 @@ import org.jboss.logging.Logger;
 
 /**
  * Which {@code mail.relay} partitions this replica owns and how far each got (see
- * {@link PartitionProgress}): the commit strategy ({@link ProgressCommit}) feeds it, and
- * {@link RelayService} asks it, before sending, whether a record is still its own to send.
+ * {@link PartitionProgress}): {@link RelayLoop} feeds it from the consumer and its rebalances, asks
+ * it before starting a record whether the record is still its own to send, and commits its points.
  */
 @ApplicationScoped
 public class RelayProgress {
     private static final Logger LOG = Logger.getLogger(RelayProgress.class);
 
-    /** What {@link RelayService} does with a record it is handed. */
+    /** What {@link RelayLoop} does with a record it polled. */
     enum Decision {
         /** This replica owns the record and no owner recorded its outcome: send it. */
         DELIVER,

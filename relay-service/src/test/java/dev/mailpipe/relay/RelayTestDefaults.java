@@ -22,6 +22,10 @@ interface RelayTestDefaults extends RelayConfig {
         return Duration.ofSeconds(30);
     }
 
+    default String group() {
+        return "relay-service";
+    }
+
     default Duration commitInterval() {
         return Duration.ofMillis(100);
     }

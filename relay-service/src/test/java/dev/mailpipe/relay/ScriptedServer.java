@@ -51,6 +51,7 @@ final class ScriptedServer implements AutoCloseable {
     /** Completes when a flood or hold step ends: the client closed the connection. */
     final CompletableFuture<Void> floodEnded = new CompletableFuture<>();
     private ServerSocket server;
+    private ScriptedServer next;
 
     ScriptedServer send(String... replyLines) {
         steps.add(new Send(String.join("\r\n", replyLines) + "\r\n"));
@@ -79,6 +80,12 @@ final class ScriptedServer implements AutoCloseable {
 
     ScriptedServer hold() {
         steps.add(new Hold());
+        return this;
+    }
+
+    /** The connection after this script's plays {@code next} (a client that connects again). */
+    ScriptedServer thenNextConnection(ScriptedServer next) {
+        this.next = next;
         return this;
     }
 
@@ -141,10 +148,16 @@ final class ScriptedServer implements AutoCloseable {
             }
             done.complete(null);
         } catch (IOException | RuntimeException e) {
+            next = null;
             done.completeExceptionally(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             done.completeExceptionally(e);
+            return;
+        }
+        if (next != null) {
+            next.server = server;
+            next.play();
         }
     }
 
