@@ -3,6 +3,7 @@ package dev.mailpipe.model;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoField;
 import java.time.temporal.TemporalAccessor;
 import java.util.Arrays;
 import java.util.Locale;
@@ -16,8 +17,27 @@ public final class MessageHeaders {
     private MessageHeaders() {
     }
 
+    /** The last second formatted: the ingress dates every message's Received field, many per second. */
+    private record FormattedSecond(long second, String text) {
+    }
+
+    private static volatile FormattedSecond lastDate = new FormattedSecond(Long.MIN_VALUE, "");
+
+    /**
+     * {@code when} as an RFC 5322 date-time in UTC. The text depends only on the second, so each
+     * second is formatted once (the formatter cost more than the rest of a Received field).
+     */
     public static String date(TemporalAccessor when) {
-        return DATE.format(when);
+        if (!when.isSupported(ChronoField.INSTANT_SECONDS)) {
+            return DATE.format(when);
+        }
+        long second = when.getLong(ChronoField.INSTANT_SECONDS);
+        FormattedSecond last = lastDate;
+        if (last.second() != second) {
+            last = new FormattedSecond(second, DATE.format(when));
+            lastDate = last;
+        }
+        return last.text();
     }
 
     /**

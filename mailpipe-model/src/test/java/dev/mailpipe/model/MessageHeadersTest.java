@@ -43,6 +43,17 @@ class MessageHeadersTest {
     }
 
     @Test
+    void eachSecondIsDatedAsItselfThoughTheLastOneIsRemembered() {
+        Instant t = Instant.parse("2026-12-01T12:00:00.100Z");
+        assertEquals("Tue, 1 Dec 2026 12:00:00 +0000", MessageHeaders.date(t));
+        assertEquals("Tue, 1 Dec 2026 12:00:00 +0000", MessageHeaders.date(t.plusMillis(850)), "the same second");
+        assertEquals("Tue, 1 Dec 2026 12:00:01 +0000", MessageHeaders.date(t.plusMillis(900)), "the next one");
+        assertEquals("Tue, 1 Dec 2026 12:00:00 +0000", MessageHeaders.date(t), "and back");
+        assertEquals("Wed, 2 Dec 2026 12:00:00 +0000", MessageHeaders.date(t.plus(java.time.Duration.ofDays(1))),
+                "a day later at the same time of day");
+    }
+
+    @Test
     void aFieldsValueIsUnfoldedTrimmedAndTakenFromTheHeaderOnly() {
         byte[] m = bytes("Subject: hi\r\nmessage-id:\r\n <a@b.test>\r\nMessage-ID: <second@b.test>\r\n\r\nMessage-ID: <body@b.test>\r\n");
         assertEquals("<a@b.test>", MessageHeaders.value(m, "Message-ID"), "the first one, its folded line joined");

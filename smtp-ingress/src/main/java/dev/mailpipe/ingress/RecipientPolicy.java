@@ -17,22 +17,30 @@ final class RecipientPolicy {
         this.relayNetworks = relayNetworks;
     }
 
-    /** Null to accept, else the refusal. */
-    Reply check(MailAddress recipient, String clientIp, boolean authenticated) {
+    /**
+     * Whether a client address is in the networks that may relay. Asked once per session: the
+     * address does not change, and parsing it for every RCPT cost more than the rest of the check.
+     */
+    boolean inRelayNetworks(String clientIp) {
+        return relayNetworks.contains(clientIp);
+    }
+
+    /** Null to accept, else the refusal; {@code relayClient} as {@link #inRelayNetworks} said. */
+    Reply check(MailAddress recipient, boolean relayClient, boolean authenticated) {
         if (mailboxes.isLocalDomain(recipient)) {
             if (!mailboxes.resolve(recipient).isEmpty()) {
                 return null;
             }
             return Reply.of(550, "5.1.1", "<" + recipient + ">: Recipient address rejected: User unknown");
         }
-        if (trusted(clientIp, authenticated)) {
+        if (trusted(relayClient, authenticated)) {
             return null;
         }
         return Reply.of(554, "5.7.1", "<" + recipient + ">: Relay access denied");
     }
 
     /** Whether the client may relay, and its mail is signed: authenticated, or from a trusted network. */
-    boolean trusted(String clientIp, boolean authenticated) {
-        return authenticated || relayNetworks.contains(clientIp);
+    boolean trusted(boolean relayClient, boolean authenticated) {
+        return authenticated || relayClient;
     }
 }

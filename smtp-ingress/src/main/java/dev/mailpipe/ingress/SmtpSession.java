@@ -32,6 +32,8 @@ final class SmtpSession {
     private final SmtpInput input;
     private final String sessionId;
     private final String clientIp;
+    /** Whether the client's address is in the relay networks (fixed for the session). */
+    private final boolean relayClient;
     private final boolean submission;
     /** The command table: what each verb does once {@link SessionState} has found it legal. */
     private static final Map<Verb, BiConsumer<SmtpSession, String>> HANDLERS = new EnumMap<>(Verb.class);
@@ -69,6 +71,7 @@ final class SmtpSession {
         this.input = connection.input();
         this.sessionId = connection.sessionId();
         this.clientIp = connection.clientIp();
+        this.relayClient = context.recipients().inRelayNetworks(clientIp);
         this.submission = context.submission();
     }
 
@@ -188,7 +191,7 @@ final class SmtpSession {
                     : Reply.of(501, "5.1.3", "Bad recipient address syntax: " + e.getMessage()));
             return;
         }
-        Reply verdict = context.recipients().check(address, clientIp, authenticated != null);
+        Reply verdict = context.recipients().check(address, relayClient, authenticated != null);
         if (verdict != null) {
             reply(verdict);
             return;
@@ -376,7 +379,7 @@ final class SmtpSession {
         System.arraycopy(head, 0, message, 0, head.length);
         data.getBytes(0, data.length(), message, head.length);
 
-        boolean trusted = context.recipients().trusted(clientIp, authenticated != null);
+        boolean trusted = context.recipients().trusted(relayClient, authenticated != null);
         connection.await();
         if (context.senderChecks() == null || trusted) {
             queue(t, id, message, trusted, null);
