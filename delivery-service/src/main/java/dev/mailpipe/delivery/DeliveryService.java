@@ -183,9 +183,9 @@ public class DeliveryService {
             acceptToDelivered.record(Math.max(0, System.currentTimeMillis() - d.receivedEpochMillis()),
                     java.util.concurrent.TimeUnit.MILLISECONDS);
         }
-        LOG.infof("%s %s to <%s>: %s", r.duplicate() ? "already delivered" : "delivered", d.messageId(), d.recipient(),
-                r.file().getFileName());
         String file = r.file().getFileName().toString();
+        // Concatenated, not formatted: a line per recipient, and String.format's parse is dear.
+        LOG.info((r.duplicate() ? "already delivered " : "delivered ") + d.messageId() + " to <" + d.recipient() + ">: " + file);
         out.event(MailEvent.of(d.messageId(), STAGE, outcome, d.recipient(), file)
                 .with("mailbox", d.recipient()).with("file", file));
     }

@@ -118,7 +118,8 @@ public class RelayService {
                     MailEvent relayed = MailEvent.of(envelope.id(), STAGE, "relayed", rcpt, o.detail())
                             .with("remoteHost", o.remoteMta()).with("reply", o.detail()).with("tls", o.tls());
                     out.add((dkimSignatures == null ? relayed : relayed.with("dkim", dkimSignatures)).toRecord());
-                    LOG.infof("relayed %s to <%s> via %s: %s", envelope.id(), rcpt, o.remoteMta(), o.detail());
+                    // Concatenated, not formatted: a line per recipient, and String.format's parse is dear.
+                    LOG.info("relayed " + envelope.id() + " to <" + rcpt + "> via " + o.remoteMta() + ": " + o.detail());
                 }
                 case BOUNCED -> failures.add(new Bounce.Failure(o.recipient(), o.status(), o.detail(), o.remoteMta()));
                 case DEFERRED -> {
