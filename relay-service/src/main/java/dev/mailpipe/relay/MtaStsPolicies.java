@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
@@ -35,6 +36,7 @@ final class MtaStsPolicies {
     /** 3.3: a policy file is small; past this it is refused. */
     private static final int MAX_POLICY = 64 * 1024;
 
+    private final Vertx vertx;
     private final LookupSession dns;
     private final HttpClient https;
     private final int port;
@@ -45,6 +47,7 @@ final class MtaStsPolicies {
     private final long fetchTimeout;
 
     MtaStsPolicies(Vertx vertx, LookupSession dns, RelayTrust trust, MtaStsConfig config, Clock clock) {
+        this.vertx = vertx;
         this.dns = dns;
         this.port = config.port();
         this.clock = clock;
@@ -140,12 +143,36 @@ final class MtaStsPolicies {
                     if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("text/plain")) {
                         return Future.failedFuture(new IllegalStateException("Content-Type " + type + " is not text/plain"));
                     }
-                    return resp.body();
+                    return bounded(resp, host);
                 })
-                .compose((Buffer body) -> body.length() > MAX_POLICY
-                        ? Future.failedFuture(new IllegalStateException("a policy of " + body.length() + " octets"))
-                        : Future.succeededFuture(MtaStsPolicy.parse(id, body.toString(java.nio.charset.StandardCharsets.UTF_8),
-                                clock.instant())));
+                .map(body -> MtaStsPolicy.parse(id, body.toString(java.nio.charset.StandardCharsets.UTF_8), clock.instant()));
+    }
+
+    /**
+     * The body, refused as soon as it passes {@link #MAX_POLICY} (never held whole first) or when it
+     * has not all come within the fetch timeout: the request's own timeout is one of idleness, which
+     * a server sending a byte now and then never trips.
+     */
+    private Future<Buffer> bounded(HttpClientResponse resp, String host) {
+        io.vertx.core.Promise<Buffer> body = io.vertx.core.Promise.promise();
+        Buffer read = Buffer.buffer();
+        long timer = vertx.setTimer(fetchTimeout, t -> {
+            if (body.tryFail(new IllegalStateException("the policy from " + host + " did not come within " + fetchTimeout + " ms"))) {
+                resp.request().reset();
+            }
+        });
+        resp.handler(chunk -> {
+            if (read.length() + chunk.length() > MAX_POLICY) {
+                if (body.tryFail(new IllegalStateException("a policy of more than " + MAX_POLICY + " octets from " + host))) {
+                    resp.request().reset();
+                }
+            } else {
+                read.appendBuffer(chunk);
+            }
+        });
+        resp.exceptionHandler(body::tryFail);
+        resp.endHandler(v -> body.tryComplete(read));
+        return body.future().onComplete(r -> vertx.cancelTimer(timer));
     }
 
     /** For tests: what is cached for a domain. */

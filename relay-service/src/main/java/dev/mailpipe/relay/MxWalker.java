@@ -319,10 +319,13 @@ final class MxWalker {
     }
 
     /**
-     * Sessions whose certificate was checked are pooled apart, each way of checking by itself: an
-     * unchecked one never serves a policy that checks.
+     * Sessions whose certificate was checked are pooled apart, each way of checking by itself and
+     * each MX name by itself: an unchecked one never serves a policy that checks, and a certificate
+     * checked for one name (or against its TLSA records) never carries mail for another name that
+     * shares its address.
      */
     private String key(Target t, TlsRule tls) {
-        return t.address() + ":" + config.port() + (tls.verify() ? "/" + tls.check().name().toLowerCase(Locale.ROOT) : "");
+        return t.address() + ":" + config.port() + (tls.verify()
+                ? "/" + tls.check().name().toLowerCase(Locale.ROOT) + "/" + t.host().toLowerCase(Locale.ROOT) : "");
     }
 }

@@ -151,8 +151,9 @@ final class RemoteSession {
                 return policy == TlsPolicy.REQUIRE ? Future.failedFuture(new TlsUnavailable("STARTTLS refused: " + go))
                         : Future.succeededFuture();
             }
-            return conn.upgradeToTls(host).recover(e -> Future.failedFuture(
-                    new TlsUnavailable("TLS handshake with " + host + " failed: " + e.getMessage())))
+            // Injected plain text is the peer's fault, not TLS's: no retry in plain text for it.
+            return conn.upgradeToTls(host).recover(e -> Future.failedFuture(e instanceof SmtpConnection.ProtocolViolation ? e
+                    : new TlsUnavailable("TLS handshake with " + host + " failed: " + e.getMessage())))
                     .compose(v -> {
                         tls = true;
                         // RFC 3207 4.2: forget what was learnt before TLS and ask again.
@@ -276,6 +277,12 @@ final class RemoteSession {
         if (data.code() != 354) {
             if (data.code() == 421) {
                 return Future.failedFuture(new Refused("DATA " + data));
+            }
+            if (data.positive()) {
+                // RFC 5321 4.1.1.4: DATA is answered 354 or refused. No content went: a 250 here
+                // (a broken server, or replies that were not its own) delivers nothing.
+                usable = false;
+                return Future.failedFuture(new Refused("DATA answered " + data.code() + " instead of 354"));
             }
             accepted.forEach(r -> outcomes.add(Outcome.of(r, data, host)));
             return Future.succeededFuture(new Result(outcomes, null));

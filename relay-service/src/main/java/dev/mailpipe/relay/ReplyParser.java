@@ -42,7 +42,12 @@ final class ReplyParser {
         return reply;
     }
 
+    /** Whether lines of a multi-line reply wait for its last line. */
+    boolean partial() {
+        return !lines.isEmpty();
+    }
+
     private static String abbreviate(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+        return dev.mailpipe.model.PeerText.oneLine(s.length() > 60 ? s.substring(0, 60) + "..." : s);
     }
 }

@@ -19,9 +19,15 @@ import java.util.concurrent.TimeoutException;
 /**
  * One client connection to a remote SMTP server: send a line, await the reply within the time its
  * phase allows. Replies arriving before they are asked for (the greeting, pipelined answers) wait
- * in order. Memory per connection is bounded: a reply line longer than the limit, or a reply with
- * too many lines, breaks the connection. A pooled connection may be used from another event loop
- * than the one its socket reads on, hence the locking.
+ * in order. Memory per connection is bounded: a reply line longer than the limit, a reply with too
+ * many lines, or a reply to no command (more replies than commands sent) breaks the connection. A
+ * pooled connection may be used from another event loop than the one its socket reads on, hence
+ * the locking.
+ *
+ * <p>STARTTLS (RFC 3207 4.2): nothing the server sent in clear after its {@code 220} may be read as
+ * a reply inside TLS. Plain text injected there by a man in the middle (the CVE-2021-38371 class)
+ * is a reply to no command, or a partial line left over at the handshake: either fails the
+ * connection with {@link ProtocolViolation}.
  */
 final class SmtpConnection {
     /** Content goes out in blocks, each of which must leave within the data-block timeout. */
@@ -34,6 +40,23 @@ final class SmtpConnection {
     private final Deque<Promise<SmtpReply>> waiting = new ArrayDeque<>();
     private Throwable broken;
     private volatile Deadline deadline = Deadline.none();
+    /** Replies the server owes: the greeting, then one per command line and per message content sent. */
+    private int owed = 1;
+    /** Octets read off the socket, and octets of them parsed as complete lines: the difference is a partial line. */
+    private long received;
+    private long parsed;
+
+    /**
+     * The server broke the conversation's order: a reply to no command, or plain text after its
+     * {@code 220} to STARTTLS, before the handshake (what a man in the middle injects to be read as
+     * replies inside TLS). The connection is dropped. Under STARTTLS it is no failure of TLS, which
+     * would let opportunistic TLS go on in plain text, but of the peer.
+     */
+    static final class ProtocolViolation extends java.io.IOException {
+        ProtocolViolation(String what) {
+            super(what);
+        }
+    }
 
     /**
      * Connects on an event loop of its own, where the socket's callbacks run: the reply handler is
@@ -58,7 +81,12 @@ final class SmtpConnection {
             fail(new java.io.IOException("reply line longer than " + maxLineLength + " octets"));
             socket.close();
         });
-        socket.handler(lines);
+        socket.handler(data -> {
+            synchronized (this) {
+                received += data.length();
+            }
+            lines.handle(data);
+        });
         socket.closeHandler(v -> fail(new java.io.IOException("connection closed by peer")));
         socket.exceptionHandler(this::fail);
     }
@@ -67,7 +95,12 @@ final class SmtpConnection {
         return broken == null;
     }
 
-    /** STARTTLS's second half: the TLS handshake on this connection (peer certificate not verified). */
+    /**
+     * STARTTLS's second half, once its {@code 220} is read: the TLS handshake on this connection
+     * (peer certificate not verified here). Fails with {@link ProtocolViolation} if anything else
+     * came in clear: replies after the 220 (in the same segment they are parsed right after it, and
+     * break the connection as replies to no command), or part of a line.
+     */
     Future<Void> upgradeToTls(String serverName) {
         try {
             new javax.net.ssl.SNIHostName(serverName);
@@ -76,12 +109,39 @@ final class SmtpConnection {
             return Future.failedFuture(new IllegalArgumentException("no TLS server name can be " + serverName + ": "
                     + e.getMessage()));
         }
-        return socket.upgradeToSsl(serverName);
+        Throwable before = plainTextLeft();
+        if (before != null) {
+            socket.close();
+            return Future.failedFuture(before);
+        }
+        return socket.upgradeToSsl(serverName).transform(handshake -> {
+            Throwable injected = plainTextLeft();
+            if (injected != null) {
+                socket.close();
+                return Future.failedFuture(injected);
+            }
+            return handshake.succeeded() ? Future.succeededFuture() : Future.failedFuture(handshake.cause());
+        });
+    }
+
+    /** What the server sent in clear beyond the replies it owed, as the failure to report; null if nothing. */
+    private synchronized Throwable plainTextLeft() {
+        String what = broken instanceof ProtocolViolation ? broken.getMessage()
+                : !ready.isEmpty() || owed != 0 ? ready.size() + " replies waiting"
+                : received != parsed || parser.partial() ? "part of a line, " + (received - parsed) + " octets"
+                : null;
+        return what == null ? null : new ProtocolViolation("plain text after the 220 to STARTTLS, before TLS ("
+                + what + "): possible injection");
     }
 
     /** Writes command lines without waiting (PIPELINING); read their replies with {@link #reply()}. */
     void write(String lines) {
+        owe((int) lines.chars().filter(c -> c == '\n').count());
         socket.write(Buffer.buffer(lines.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private synchronized void owe(int replies) {
+        owed += replies;
     }
 
     /** The delivery now using this connection: no wait goes past its end. */
@@ -114,6 +174,7 @@ final class SmtpConnection {
     }
 
     Future<SmtpReply> command(String line, Duration timeout) {
+        owe(1);
         socket.write(Buffer.buffer((line + "\r\n").getBytes(StandardCharsets.UTF_8)));
         return reply(timeout);
     }
@@ -124,6 +185,7 @@ final class SmtpConnection {
      * within {@code replyTimeout}.
      */
     Future<SmtpReply> send(Buffer content, Duration blockTimeout, Duration replyTimeout) {
+        owe(1);
         return writeBlocks(content, 0, blockTimeout).compose(v -> reply(replyTimeout));
     }
 
@@ -158,6 +220,7 @@ final class SmtpConnection {
 
     void quit() {
         if (broken == null) {
+            owe(1);
             socket.write(Buffer.buffer("QUIT\r\n"));
         }
         vertx.setTimer(1000, t -> socket.close());
@@ -178,12 +241,24 @@ final class SmtpConnection {
             s = s.substring(0, s.length() - 1);
         }
         SmtpReply reply;
+        Throwable unowed = null;
         try {
             synchronized (this) {
+                parsed += raw.length() + 1;
                 reply = parser.feed(s);
+                if (reply != null && owed == 0) {
+                    unowed = new ProtocolViolation("a reply to no command (" + reply.code() + ")");
+                } else if (reply != null) {
+                    owed--;
+                }
             }
         } catch (IllegalArgumentException e) {
             fail(e);
+            socket.close();
+            return;
+        }
+        if (unowed != null) {
+            fail(unowed);
             socket.close();
             return;
         }

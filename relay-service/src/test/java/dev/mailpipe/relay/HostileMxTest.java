@@ -97,6 +97,17 @@ class HostileMxTest {
     }
 
     @Test
+    void aServerThatSaysOkToEverythingHasDeliveredNothing() throws Exception {
+        // 250 to DATA instead of 354: no content went, so no recipient may count as sent.
+        patientWalker();
+        ScriptedServer yes = serve(HOSTILE, new ScriptedServer().send("220 yes.dest.test").flood("250 2.0.0 ok\r\n"));
+        Outcome o = deliver(HOSTILE);
+        assertEquals(Outcome.Kind.DEFERRED, o.kind(), o.detail());
+        assertTrue(o.detail().contains("DATA answered 250 instead of 354"), o.detail());
+        yes.floodEnded.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void silenceAfterEhloMovesOnWithinTheCommandTimeout() throws Exception {
         serve(HOSTILE, new ScriptedServer().send("220 mute.dest.test").expect("EHLO relay\\.test").hold());
         serve(HEALTHY, accepting());

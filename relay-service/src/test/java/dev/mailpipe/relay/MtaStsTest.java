@@ -54,7 +54,7 @@ class MtaStsTest {
     static void start() throws Exception {
         vertx = Vertx.vertx();
         ca = TestCa.create(tmp.resolve("ca"));
-        Path[] webCert = ca.issue("web", "mta-sts.sts.test", "mta-sts.testing.test");
+        Path[] webCert = ca.issue("web", "mta-sts.sts.test", "mta-sts.testing.test", "mta-sts.endless.test");
         Path[] mxCert = ca.issue("mx", "mx.sts.test", "mx.testing.test");
         port = Loopback.freePort("127.0.0.42", "127.0.0.43");
         trusted = SmtpSink.start("127.0.0.42", port, tmp.resolve("trusted"), "accept", mxCert[0], mxCert[1]);
@@ -65,6 +65,8 @@ class MtaStsTest {
                 "version: STSv1\r\nmode: enforce\r\nmx: mx.sts.test\r\nmx: *.backup.sts.test\r\nmax_age: 86400\r\n");
         Files.writeString(policies.resolve("mta-sts.testing.test.txt"),
                 "version: STSv1\nmode: testing\nmx: mx.testing.test\nmax_age: 86400\n");
+        // A body without end: the fetch must give up at the size limit, not read it all first.
+        Files.writeString(policies.resolve("mta-sts.endless.test.endless"), "mx: mx.endless.test\n");
         int webPort = Loopback.freePort("127.0.0.41");
         web = policyServer(tmp, "127.0.0.41", webPort, policies, webCert);
 
@@ -72,6 +74,7 @@ class MtaStsTest {
         dns = DnsServer.serve(tmp.resolve("dns"), "127.0.0.1", Loopback.freePort(), Map.of(
                 "sts.test", "$ORIGIN sts.test.\n$TTL 60\n" + soa + "_mta-sts IN TXT \"v=STSv1; id=20261201\"\nmta-sts IN A 127.0.0.41\n",
                 "testing.test", "$ORIGIN testing.test.\n$TTL 60\n" + soa + "_mta-sts IN TXT \"v=STSv1; id=7\"\nmta-sts IN A 127.0.0.41\n",
+                "endless.test", "$ORIGIN endless.test.\n$TTL 60\n" + soa + "_mta-sts IN TXT \"v=STSv1; id=1\"\nmta-sts IN A 127.0.0.41\n",
                 "nopolicy.test", "$ORIGIN nopolicy.test.\n$TTL 60\n" + soa));
         RelayTrust trust = new RelayTrust(Optional.of(ca.cert));
         sts = new MtaStsPolicies(vertx, LookupSession.builder()
@@ -136,6 +139,27 @@ class MtaStsTest {
     }
 
     @Test
+    void aPolicyBodyWithoutEndIsCutAtItsLimitWithoutBeingReadWhole() throws Exception {
+        long start = System.nanoTime();
+        MtaStsPolicy p = sts.policyFor("endless.test").toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        assertEquals(null, p, "no policy from a body past 64 KiB");
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "gave up at the limit, not at a timeout");
+    }
+
+    @Test
+    void aSessionCheckedForOneMxNameNeverCarriesMailForAnotherNameOnTheSameAddress() throws Exception {
+        // 127.0.0.42's certificate names mx.sts.test only; x.backup.sts.test matches the policy, not the certificate.
+        MxWalker pooling = new MxWalker(vertx, new TestRelayConfig(port, FixedTimeouts.of(Duration.ofSeconds(10)), true),
+                new RelayTrust(Optional.of(ca.cert)), sts, null, registry);
+        assertEquals(Outcome.Kind.SENT, deliver(pooling, "sts.test", "mx.sts.test", "127.0.0.42").kind());
+        int before = trusted.messages().size();
+        Outcome o = deliver(pooling, "sts.test", "x.backup.sts.test", "127.0.0.42");
+        assertEquals(Outcome.Kind.DEFERRED, o.kind(), "the pooled session checked for mx.sts.test must not be reused: " + o);
+        assertEquals("4.7.5", o.status(), o.toString());
+        assertEquals(before, trusted.messages().size());
+    }
+
+    @Test
     void policyFilesAndMxPatterns() {
         Instant now = Instant.now();
         MtaStsPolicy p = MtaStsPolicy.parse("1", "version: STSv1\nmode: enforce\nmx: mail.example.test\nmx: *.example.net\n"
@@ -152,6 +176,10 @@ class MtaStsTest {
     }
 
     private static Outcome deliver(String domain, String mxHost, String address) throws Exception {
+        return deliver(walker, domain, mxHost, address);
+    }
+
+    private static Outcome deliver(MxWalker walker, String domain, String mxHost, String address) throws Exception {
         Envelope e = Envelope.received("s-" + System.nanoTime(), Instant.now(), new Envelope.Client("127.0.0.1", "c", false, null),
                 "sender@y.test", List.of(Recipient.of("rcpt@" + domain)), 10)
                 .withRoute(new Route(domain, List.of(new Route.MxHost(mxHost, 10, List.of(address))), null));

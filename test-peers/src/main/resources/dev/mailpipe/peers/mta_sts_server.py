@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """An HTTPS server for MTA-STS policies (RFC 8461 3.3) on loopback: GET /.well-known/mta-sts.txt
 answers the policy file named after the request's Host (<dir>/<host>.txt) as text/plain, 404 when
-there is none. Prints "ready" once it listens."""
+there is none; a file <dir>/<host>.endless is sent again and again without end (a hostile server).
+Prints "ready" once it listens."""
 import argparse
 import http.server
 import os
@@ -21,6 +22,17 @@ class Policy(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         path = os.path.join(args.dir, host + ".txt")
+        endless = os.path.join(args.dir, host + ".endless")
+        if self.path == "/.well-known/mta-sts.txt" and os.path.exists(endless):
+            chunk = open(endless, "rb").read() * 1000
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+                return
         if self.path != "/.well-known/mta-sts.txt" or not os.path.exists(path):
             self.send_error(404)
             return
