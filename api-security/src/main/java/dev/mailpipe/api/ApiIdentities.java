@@ -66,7 +66,7 @@ public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthentic
             SecurityIdentity identity = user.equals(ADMIN) ? admin(password) : mailbox(user, password);
             if (identity == null) {
                 failures.failed(client);
-                LOG.warnf("API login failed: client=%s user=%s", client, user);
+                LOG.warnf("API login failed: client=%s user=%s", client, dev.mailpipe.model.PeerText.forLog(user));
                 throw new AuthenticationFailedException();
             }
             failures.clear(client);

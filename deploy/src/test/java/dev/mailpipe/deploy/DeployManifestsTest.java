@@ -263,6 +263,35 @@ class DeployManifestsTest {
         assertEquals(Set.of("smtp-ingress", "routing-service", "relay-service", "delivery-service", "queue-manager"), services);
     }
 
+    /** The mail ports strangers may reach: SMTP, submission, IMAP(S), POP3(S). Nothing else is for everyone. */
+    private static final Set<Integer> PUBLIC_PORTS = Set.of(2525, 2587, 143, 993, 110, 995);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void onlyMailPortsAreOpenToEverySourceAndThePortThatBelievesItsPeerIsNot(String overlay) throws Exception {
+        Manifests m = Manifests.build(overlay);
+        Set<Integer> open = new HashSet<>();
+        for (JsonNode policy : m.ofKind("NetworkPolicy")) {
+            for (JsonNode rule : iterable(policy.path("spec").path("ingress"))) {
+                boolean fromAnyone = rule.path("from").isMissingNode() || rule.path("from").isEmpty()
+                        || StreamSupport.stream(rule.path("from").spliterator(), false)
+                                .anyMatch(f -> f.path("ipBlock").path("cidr").asText().matches("0\\.0\\.0\\.0/0|::/0"));
+                if (fromAnyone) {
+                    assertFalse(rule.path("ports").isMissingNode() || rule.path("ports").isEmpty(),
+                            overlay + ": " + Manifests.name(policy) + " opens every port to every source");
+                    iterable(rule.path("ports")).forEach(p -> open.add(p.path("port").asInt()));
+                }
+            }
+        }
+        Set<Integer> notMail = new HashSet<>(open);
+        notMail.removeAll(PUBLIC_PORTS);
+        assertTrue(notMail.isEmpty(), overlay + ": open to every source: " + notMail);
+        assertFalse(open.contains(2526), overlay + ": the PROXY port believes its peer: only the proxy may reach it");
+        JsonNode config = m.get("ConfigMap", "mailpipe-env").path("data");
+        assertFalse(config.path("MAILPIPE_INGRESS_PROXY_TRUSTED_NETWORKS").asText().isBlank(),
+                overlay + ": the ingress does not start with a PROXY port and no trusted proxies");
+    }
+
     /**
      * Kubernetes' IntOrString fields take a number or a string (a PDB's {@code maxUnavailable: 1},
      * a NetworkPolicy's {@code port: 2525}); fabric8's schema types them as strings only, so an

@@ -88,7 +88,7 @@ public final class Bounce {
         m.append(delayed ? "Your message could not be delivered yet; it is still being retried.\r\n\r\n"
                 : "Your message could not be delivered to one or more recipients.\r\n\r\n");
         for (Failure f : owed) {
-            m.append("<").append(f.recipient().address()).append(">: ").append(f.diagnostic()).append("\r\n");
+            m.append("<").append(f.recipient().address()).append(">: ").append(oneLine(f.diagnostic())).append("\r\n");
         }
         m.append("\r\n--").append(boundary).append("\r\n");
         m.append("Content-Type: message/delivery-status\r\n\r\n");
@@ -128,7 +128,8 @@ public final class Bounce {
         return Optional.of(new Notice(envelope, all));
     }
 
+    /** A remote server's words, one line and no controls, whatever it sent (PeerText). */
     private static String oneLine(String s) {
-        return s.replace("\r", " ").replace("\n", " ");
+        return PeerText.oneLine(s.replace("\r", " ").replace("\n", " "));
     }
 }

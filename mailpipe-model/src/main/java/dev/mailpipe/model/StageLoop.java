@@ -67,10 +67,26 @@ public abstract class StageLoop {
     private void run() {
         try {
             loop();
+        } catch (Error e) {
+            consuming = false;
+            died(e);
         } finally {
             consuming = false;
             ended();
         }
+    }
+
+    /**
+     * An {@link Error} (out of memory, a class that would not load, a stack overflow) is no failure
+     * to wait out: the JVM may be in no state to go on, and a process left running without its loop
+     * serves nobody while the supervisor or Kubernetes sees it alive. It ends the process (status
+     * 70, EX_SOFTWARE), from another thread, since the shutdown joins this one.
+     */
+    protected void died(Error e) {
+        System.err.println("FATAL: " + Thread.currentThread().getName() + " ended on " + e + "; exiting");
+        e.printStackTrace();
+        Thread exit = new Thread(() -> System.exit(70), "exit-after-" + Thread.currentThread().getName());
+        exit.start();
     }
 
     private void loop() {

@@ -3,6 +3,7 @@ package dev.mailpipe.ingress;
 import dev.mailpipe.model.Account;
 import dev.mailpipe.model.MailboxDirectory;
 import dev.mailpipe.model.PasswordHash;
+import dev.mailpipe.model.PeerText;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -64,12 +65,12 @@ final class Authenticator {
                     if (ok) {
                         throttle.succeeded(clientIp);
                         metrics.auth("success");
-                        LOG.infof("[%s] %s authenticated as %s", sessionId, clientIp, user);
+                        LOG.infof("[%s] %s authenticated as %s", sessionId, clientIp, PeerText.forLog(user));
                         return (Verdict) new Accepted();
                     }
                     Duration delay = throttle.failed(clientIp, user);
                     metrics.auth("failure");
-                    LOG.warnf("[%s] AUTH failed: client=%s account=%s", sessionId, clientIp, user);
+                    LOG.warnf("[%s] AUTH failed: client=%s account=%s", sessionId, clientIp, PeerText.forLog(user));
                     return new Refused(delay);
                 });
     }

@@ -27,10 +27,24 @@ public interface IngressConfig {
     /**
      * Port of a listener that expects a PROXY protocol header (v1 or v2) first, for a load balancer
      * in front of the ingress; the client address in it is the one policy sees (0 picks a free port).
-     * Only the load balancer may reach this port: the header is believed. -1 (the default) turns it off.
+     * The header is believed only from {@link Proxy#trustedNetworks()}. -1 (the default) turns it off.
      */
     @WithDefault("-1")
     int proxyPort();
+
+    /** Who may speak PROXY protocol to {@link #proxyPort()}. */
+    Proxy proxy();
+
+    interface Proxy {
+        /**
+         * The load balancers' addresses (CIDR), as Dovecot's {@code haproxy_trusted_networks}: only a
+         * peer in them may send a PROXY header. A connection to the PROXY port from anywhere else is
+         * refused with 421 before a byte of it is read, and logged: its header would name any
+         * client it liked, a trusted one included. Required when the PROXY port is on; the ingress
+         * does not start without it.
+         */
+        java.util.Optional<List<String>> trustedNetworks();
+    }
 
     /**
      * Event loops that serve SMTP sessions: each listener is opened this many times on one port, each

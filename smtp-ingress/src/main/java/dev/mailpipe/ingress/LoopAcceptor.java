@@ -63,6 +63,16 @@ final class LoopAcceptor {
      * {@code connected} on that context for each new connection.
      */
     static Future<LoopAcceptor> bind(Vertx vertx, Context context, NetServerOptions options, Handler<NetSocket> connected) {
+        return bind(vertx, context, options, null, connected);
+    }
+
+    /**
+     * As {@link #bind(Vertx, Context, NetServerOptions, Handler)}, for a PROXY-protocol listener:
+     * a peer {@code proxies} does not know gets {@code refusal} and is closed before its header is
+     * read, since the header would name whatever client it wanted.
+     */
+    static Future<LoopAcceptor> bind(Vertx vertx, Context context, NetServerOptions options, UntrustedProxy proxies,
+            Handler<NetSocket> connected) {
         ContextInternal ctx = (ContextInternal) context;
         return tlsProvider(options, ctx).compose(initial -> {
             var provider = new java.util.concurrent.atomic.AtomicReference<>(initial);
@@ -73,6 +83,12 @@ final class LoopAcceptor {
                         @Override
                         protected void initChannel(Channel ch) {
                             if (options.isUseProxyProtocol()) {
+                                byte[] refusal = proxies == null ? null : proxies.refusal(ch.remoteAddress());
+                                if (refusal != null) {
+                                    ch.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(refusal))
+                                            .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                                    return;
+                                }
                                 expectProxyHeader(ch, options, () -> serve(ch, ctx, provider.get(), connected));
                             } else {
                                 serve(ch, ctx, provider.get(), connected);
@@ -88,6 +104,12 @@ final class LoopAcceptor {
             ChannelFuture bind = bootstrap.bind(options.getHost(), options.getPort());
             return when(bind, () -> new LoopAcceptor(bind.channel(), options, ctx, provider));
         });
+    }
+
+    /** Decides, from a PROXY-port peer's own address, whether its header may be read. */
+    interface UntrustedProxy {
+        /** The reply that refuses {@code peer}, or null if it is a trusted proxy. */
+        byte[] refusal(java.net.SocketAddress peer);
     }
 
     private static Future<SslChannelProvider> tlsProvider(NetServerOptions options, ContextInternal ctx) {

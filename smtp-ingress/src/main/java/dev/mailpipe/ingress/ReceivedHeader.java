@@ -29,13 +29,8 @@ final class ReceivedHeader {
         return h.append("; ").append(MessageHeaders.date(when)).append("\r\n").toString();
     }
 
-    /** Keeps what the client said from breaking the header: no controls, no bare parentheses. */
+    /** Keeps what the client said from breaking the header: no controls (PeerText), no bare parentheses. */
     private static String clean(String s) {
-        StringBuilder out = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            out.append(c < 32 || c == 127 || c == '(' || c == ')' ? '?' : c);
-        }
-        return out.toString();
+        return dev.mailpipe.model.PeerText.oneLine(s).replace('(', '?').replace(')', '?');
     }
 }

@@ -58,6 +58,9 @@ public class SmtpIngress {
     private int port = -1;
     private int submissionPort = -1;
     private int proxyPort = -1;
+    /** The load balancers that may send a PROXY header; set when the PROXY port is on. */
+    private volatile ClientNetworks trustedProxies;
+    private final Reply untrustedProxy;
 
     SmtpIngress(Vertx vertx, IngressConfig config, MailboxRegistry mailboxes, InboundPublisher publisher,
             IngressMetrics metrics, SenderChecksConfig checks, io.micrometer.core.instrument.MeterRegistry registry) {
@@ -66,6 +69,7 @@ public class SmtpIngress {
         this.publisher = publisher;
         this.metrics = metrics;
         this.mailboxes = mailboxes;
+        this.untrustedProxy = Reply.of(421, "4.7.0", config.hostname() + " Error: PROXY protocol is taken from trusted proxies only");
         RecipientPolicy recipients = new RecipientPolicy(mailboxes, new ClientNetworks(config.relayNetworks()));
         Authenticator authenticator = new Authenticator(vertx, mailboxes, new AuthThrottle(config.authThrottling()), metrics);
         // Submission takes mail from authenticated users only, whose mail is ours: nothing to check.
@@ -87,6 +91,10 @@ public class SmtpIngress {
             LOG.infof("submission listening on %s:%d (AUTH after STARTTLS required)", config.host(), submissionPort);
         }
         if (config.proxyPort() >= 0) {
+            trustedProxies = new ClientNetworks(config.proxy().trustedNetworks().filter(n -> !n.isEmpty())
+                    .orElseThrow(() -> new IllegalStateException("mailpipe.ingress.proxy-port is set, but not "
+                            + "mailpipe.ingress.proxy.trusted-networks: the load balancers' addresses, the only peers whose "
+                            + "PROXY header may be believed")));
             proxyPort = listen(config.proxyPort(), false, true, loops);
             LOG.infof("SMTP behind PROXY protocol listening on %s:%d", config.host(), proxyPort);
         }
@@ -163,7 +171,8 @@ public class SmtpIngress {
         public void start(Promise<Void> started) {
             listenerLoops.computeIfAbsent(options.getPort(), p -> ConcurrentHashMap.newKeySet())
                     .add(Thread.currentThread().getName());
-            LoopAcceptor.bind(vertx, context, options, socket -> connected(socket, isSubmission, context))
+            LoopAcceptor.bind(vertx, context, options, options.isUseProxyProtocol() ? SmtpIngress.this::untrustedProxy : null,
+                            socket -> connected(socket, isSubmission, context))
                     .onSuccess(a -> {
                         acceptor = a;
                         acceptors.add(a);
@@ -208,6 +217,20 @@ public class SmtpIngress {
         for (String id : deployments) {
             vertx.undeploy(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * A peer of the PROXY port that is not a trusted load balancer: its header would be believed,
+     * and it could claim to be any client, a relay network's included. Refused before it is read.
+     */
+    private byte[] untrustedProxy(java.net.SocketAddress peer) {
+        String ip = peer instanceof java.net.InetSocketAddress a ? a.getAddress().getHostAddress() : String.valueOf(peer);
+        if (trustedProxies.contains(ip)) {
+            return null;
+        }
+        metrics.rejected(untrustedProxy);
+        LOG.warnf("PROXY port: refused %s, not in mailpipe.ingress.proxy.trusted-networks", ip);
+        return untrustedProxy.toBuffer().getBytes();
     }
 
     private void connected(NetSocket socket, boolean isSubmission, Context context) {

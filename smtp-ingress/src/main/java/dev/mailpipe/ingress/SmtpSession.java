@@ -114,6 +114,12 @@ final class SmtpSession {
             reply(Reply.of(501, "5.5.4", "Syntax: " + (extended ? "EHLO" : "HELO") + " hostname"));
             return;
         }
+        if (!HeloName.valid(name)) {
+            // It would be written into Received and Authentication-Results: a domain or a literal only.
+            reply(Reply.of(501, "5.5.4", "Error: " + (extended ? "EHLO" : "HELO")
+                    + " wants a domain name or an address literal (RFC 5321 4.1.1.1)"));
+            return;
+        }
         helo = name;
         esmtp = extended;
         tx = null;

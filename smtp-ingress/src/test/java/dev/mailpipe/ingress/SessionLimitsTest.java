@@ -232,6 +232,22 @@ class SessionLimitsTest {
         }
     }
 
+    @Test
+    void aProxyHeaderFromAPeerThatIsNoTrustedProxyIsRefusedUnread() throws Exception {
+        // 127.0.0.5 is not in proxy.trusted-networks: were its header believed, it would be the
+        // trusted relay network 192.0.2.7 and relay anywhere.
+        try (SmtpTestClient c = SmtpTestClient.connectFrom("127.0.0.5", ingress.proxyPort())) {
+            c.write("PROXY TCP4 192.0.2.7 127.0.0.1 40000 25\r\nEHLO forger.test\r\nMAIL FROM:<a@y.test>\r\n"
+                    + "RCPT TO:<carol@remote.test>\r\n");
+            assertEquals("421 4.7.0 mailpipe.localhost Error: PROXY protocol is taken from trusted proxies only", c.reply());
+            assertTrue(c.closedByServer());
+        }
+        try (SmtpTestClient c = SmtpTestClient.connectFrom("127.0.0.5", ingress.proxyPort())) {
+            c.write(proxyV2("192.0.2.8"));
+            assertTrue(c.reply().startsWith("421 4.7.0 "), "PROXY v2 too");
+        }
+    }
+
     /** A PROXY protocol v2 header: TCP over IPv4 from {@code source} port 40000 to 127.0.0.1:25. */
     private static byte[] proxyV2(String source) throws Exception {
         ByteArrayOutputStream b = new ByteArrayOutputStream();

@@ -133,6 +133,14 @@ class SmtpConversationTest {
         try (SmtpTestClient c = greeted()) {
             assertEquals("500 5.5.2 Error: command not recognized", c.send("FOO bar"));
             assertEquals("501 5.5.4 Syntax: EHLO hostname", c.send("EHLO"));
+            // Neither a domain nor an address literal: it would be written into Received and Authentication-Results.
+            assertEquals("501 5.5.4 Error: EHLO wants a domain name or an address literal (RFC 5321 4.1.1.1)",
+                    c.send("EHLO evil(comment).test"));
+            assertEquals("501 5.5.4 Error: HELO wants a domain name or an address literal (RFC 5321 4.1.1.1)",
+                    c.send("HELO a\u0001b.test"));
+            assertEquals("501 5.5.4 Error: EHLO wants a domain name or an address literal (RFC 5321 4.1.1.1)",
+                    c.send("EHLO x;smtp.helo=forged"));
+            assertTrue(c.send("EHLO [192.0.2.1]").startsWith("250-"), "an address literal is a name");
             c.send("EHLO client.test");
             assertEquals("501 5.5.4 Syntax error: address must be enclosed in <>", c.send("MAIL FROM:a@y.test"));
             assertTrue(c.send("MAIL FROM:<a@@y.test>").startsWith("501 5.1.7 "));

@@ -1,0 +1,78 @@
+package dev.mailpipe.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** A failure is waited out and the loop opens again; an Error is not, and ends the process. */
+class StageLoopTest {
+    /** Fails as told, then counts the calls; records what would end the process instead of ending it. */
+    private static final class Failing extends StageLoop {
+        final AtomicInteger calls = new AtomicInteger();
+        final CompletableFuture<Error> died = new CompletableFuture<>();
+        final CompletableFuture<Void> endedAfter = new CompletableFuture<>();
+        private final Throwable first;
+
+        Failing(Throwable first) {
+            this.first = first;
+        }
+
+        @Override
+        protected void consumeUntilStopped() {
+            if (calls.incrementAndGet() == 1) {
+                if (first instanceof Error e) {
+                    throw e;
+                }
+                throw (RuntimeException) first;
+            }
+            while (running()) {
+                Thread.onSpinWait();
+            }
+        }
+
+        @Override
+        protected void failed(RuntimeException failure, Duration pause) {
+        }
+
+        @Override
+        protected void died(Error e) {
+            died.complete(e);
+        }
+
+        @Override
+        protected void ended() {
+            endedAfter.complete(null);
+        }
+    }
+
+    @Test
+    void anErrorInTheLoopEndsTheProcessInsteadOfLeavingItRunningWithoutALoop() throws Exception {
+        Failing loop = new Failing(new OutOfMemoryError("Java heap space"));
+        loop.start("test-loop");
+        Error e = loop.died.get(5, TimeUnit.SECONDS);
+        assertEquals("Java heap space", e.getMessage());
+        loop.endedAfter.get(5, TimeUnit.SECONDS);
+        assertEquals(1, loop.calls.get(), "not opened again");
+        assertFalse(loop.consuming());
+    }
+
+    @Test
+    void aRuntimeFailureIsWaitedOutAndTheLoopOpensAgain() throws Exception {
+        Failing loop = new Failing(new IllegalStateException("broker gone"));
+        loop.start("test-loop");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (loop.calls.get() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(2, loop.calls.get(), "opened again after the pause");
+        assertFalse(loop.died.isDone());
+        loop.stop();
+        assertTrue(loop.endedAfter.isDone());
+    }
+}
