@@ -40,13 +40,17 @@ public class AccountResource {
     AccountWriter writer;
 
     /** What the API shows of a mailbox: never the hash. */
-    public record MailboxView(String address, long quotaBytes, boolean canAuthenticate) {
+    public record MailboxView(String address, long quotaBytes, boolean canAuthenticate, List<String> sendAs) {
         static MailboxView of(Account.Mailbox m) {
-            return new MailboxView(m.address(), m.quotaBytes(), m.passwordHash() != null);
+            return new MailboxView(m.address(), m.quotaBytes(), m.passwordHash() != null, m.sendAs());
         }
     }
 
-    public record MailboxRequest(String password, Long quotaBytes) {
+    /**
+     * {@code sendAs}: addresses, or whole domains as {@code @domain}, the mailbox's login may also
+     * use as sender (envelope and From) on submission; absent leaves them as they are.
+     */
+    public record MailboxRequest(String password, Long quotaBytes, List<String> sendAs) {
     }
 
     public record AliasRequest(List<String> targets) {
@@ -90,7 +94,11 @@ public class AccountResource {
             }
             quota = request.quotaBytes();
         }
-        Account.Mailbox m = new Account.Mailbox(key, hash, quota);
+        List<String> sendAs = existing.map(Account.Mailbox::sendAs).orElse(List.of());
+        if (request != null && request.sendAs() != null) {
+            sendAs = request.sendAs().stream().map(AccountResource::sendAsGrant).toList();
+        }
+        Account.Mailbox m = new Account.Mailbox(key, hash, quota, sendAs);
         writer.put(m);
         return Response.status(existing.isPresent() ? 200 : 201).entity(MailboxView.of(m)).build();
     }
@@ -161,6 +169,21 @@ public class AccountResource {
         }
         writer.delete("@" + d);
         return Response.noContent().build();
+    }
+
+    /** An address or {@code @domain}, lower case; 400 for anything else. */
+    private static String sendAsGrant(String grant) {
+        if (grant != null && grant.startsWith("@")) {
+            try {
+                return "@" + MailAddress.parse("x" + grant, true).domainKey().toLowerCase(Locale.ROOT);
+            } catch (MailAddress.InvalidAddressException e) {
+                throw new BadRequestException("not a domain: " + grant);
+            }
+        }
+        if (grant == null) {
+            throw new BadRequestException("empty sendAs entry");
+        }
+        return address(grant).mailboxKey().toLowerCase(Locale.ROOT);
     }
 
     /** A mailbox key, refused (400) if it is no address or could not be a Maildir. */

@@ -246,6 +246,22 @@ class DeliveryServiceTest {
     }
 
     @Test
+    void aMailboxMayBeGrantedSendersForItsLogin() {
+        given().contentType(ContentType.JSON).body("{\"password\": \"svc-Passw0rd\", \"sendAs\": [\"@Notices.Example.test\", \"Alerts@Example.test\"]}")
+                .put("/api/mailboxes/svc@example.test").then().statusCode(201)
+                .body("sendAs", hasItem("@notices.example.test")).body("sendAs", hasItem("alerts@example.test"));
+        // A later change without sendAs keeps the grant; a bad entry is refused.
+        given().contentType(ContentType.JSON).body("{\"quotaBytes\": 5}").put("/api/mailboxes/svc@example.test")
+                .then().statusCode(200).body("sendAs", hasItem("@notices.example.test"));
+        given().contentType(ContentType.JSON).body("{\"sendAs\": [\"@\"]}").put("/api/mailboxes/svc@example.test")
+                .then().statusCode(400);
+        var stored = Topics4Test.read(Topics.ACCOUNTS).stream().filter(r -> "svc@example.test".equals(r.key()))
+                .reduce((a, b) -> b).orElseThrow();
+        assertTrue(Topics4Test.text(stored).contains("\"sendAs\":[\"@notices.example.test\",\"alerts@example.test\"]"),
+                Topics4Test.text(stored));
+    }
+
+    @Test
     void theRegistryApiStoresOnlyAPasswordHash() {
         given().contentType(ContentType.JSON).body("{\"password\": \"s3cret-Passw0rd\"}")
                 .put("/api/mailboxes/Erin@Example.test").then().statusCode(201)

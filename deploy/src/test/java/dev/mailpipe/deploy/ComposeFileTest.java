@@ -63,6 +63,32 @@ class ComposeFileTest {
     }
 
     @Test
+    void noDefaultSecretAndOnlyMailPortsFaceTheNetwork() throws Exception {
+        // Without the administrator's password in the environment (.env) compose refuses to start.
+        ProcessBuilder p = new ProcessBuilder("docker-compose", "-f", "docker-compose.yml", "config").directory(ROOT.toFile())
+                .redirectErrorStream(true);
+        p.environment().remove("MAILPIPE_API_ADMIN_PASSWORD");
+        Process run = p.start();
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(run.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(run.exitValue() != 0 && out.contains("no administrator password"), out);
+
+        JsonNode compose = Manifests.YAML.readTree(compose("config"));
+        Set<Integer> mail = Set.of(2525, 2587, 143, 110);
+        for (var entry : (Iterable<java.util.Map.Entry<String, JsonNode>>) compose.path("services")::fields) {
+            for (JsonNode port : entry.getValue().path("ports")) {
+                // Debian's docker-compose writes "127.0.0.1:8084:8080/tcp", or {published, target} without an address.
+                String[] parts = port.isTextual() ? port.asText().replaceAll("/.*", "").split(":") : new String[0];
+                int target = port.isTextual() ? Integer.parseInt(parts[parts.length - 1]) : port.path("target").asInt();
+                String hostIp = port.isTextual() ? (parts.length == 3 ? parts[0] : "") : port.path("host_ip").asText("");
+                assertTrue(mail.contains(target) || hostIp.equals("127.0.0.1"),
+                        entry.getKey() + " publishes " + target + " on " + (hostIp.isEmpty() ? "every interface" : hostIp));
+            }
+            assertFalse(entry.getValue().path("environment").toString().contains("change-me"), entry.getKey());
+        }
+    }
+
+    @Test
     void theTopicsItCreatesAreTheContracts() throws Exception {
         String script = Files.readString(ROOT.resolve("deploy/compose/create-topics.sh"));
         Set<String> created = Pattern.compile("^create (mail\\.[a-z.-]+) ", Pattern.MULTILINE).matcher(script).results()
@@ -85,8 +111,11 @@ class ComposeFileTest {
     }
 
     private static String compose(String command) throws Exception {
-        Process p = new ProcessBuilder("docker-compose", "-f", "docker-compose.yml", command).directory(ROOT.toFile())
-                .redirectError(ProcessBuilder.Redirect.PIPE).start();
+        ProcessBuilder b = new ProcessBuilder("docker-compose", "-f", "docker-compose.yml", command).directory(ROOT.toFile())
+                .redirectError(ProcessBuilder.Redirect.PIPE);
+        // What .env would hold: compose has no default for it.
+        b.environment().put("MAILPIPE_API_ADMIN_PASSWORD", "test-only-password");
+        Process p = b.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "docker-compose " + command);

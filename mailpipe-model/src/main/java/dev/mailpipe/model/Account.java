@@ -20,9 +20,19 @@ public sealed interface Account {
 
     /**
      * A mailbox. {@code passwordHash} (see {@link PasswordHash}) is null when the mailbox cannot
-     * authenticate; {@code quotaBytes} 0 means no quota.
+     * authenticate; {@code quotaBytes} 0 means no quota. {@code sendAs}: what its login may use as
+     * sender besides its own address and the aliases that lead to it, each an address or a whole
+     * domain as {@code @domain} (a service account's grant), lower case.
      */
-    record Mailbox(String address, String passwordHash, long quotaBytes) implements Account {
+    record Mailbox(String address, String passwordHash, long quotaBytes, List<String> sendAs) implements Account {
+        public Mailbox {
+            sendAs = sendAs == null ? List.of() : List.copyOf(sendAs);
+        }
+
+        public Mailbox(String address, String passwordHash, long quotaBytes) {
+            this(address, passwordHash, quotaBytes, List.of());
+        }
+
         public String key() {
             return address;
         }
@@ -53,6 +63,9 @@ public sealed interface Account {
             if (m.passwordHash() != null) {
                 n.put("passwordHash", m.passwordHash());
             }
+            if (!m.sendAs().isEmpty()) {
+                m.sendAs().forEach(n.putArray("sendAs")::add);
+            }
         } else if (this instanceof Alias a) {
             n.put("kind", "alias").put("address", a.address());
             a.targets().forEach(n.putArray("targets")::add);
@@ -77,9 +90,11 @@ public sealed interface Account {
         String kind = n.path("kind").asText();
         switch (kind) {
             case "mailbox":
+                List<String> sendAs = new ArrayList<>();
+                n.path("sendAs").forEach(t -> sendAs.add(t.asText()));
                 return new Mailbox(n.path("address").asText(),
                         n.hasNonNull("passwordHash") ? n.get("passwordHash").asText() : null,
-                        n.path("quotaBytes").asLong(0));
+                        n.path("quotaBytes").asLong(0), sendAs);
             case "alias":
                 List<String> targets = new ArrayList<>();
                 n.path("targets").forEach(t -> targets.add(t.asText()));

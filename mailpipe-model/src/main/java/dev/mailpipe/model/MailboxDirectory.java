@@ -37,6 +37,49 @@ public interface MailboxDirectory {
     }
 
     /**
+     * Whether the mailbox {@code login} may send as {@code sender} (Postfix's
+     * {@code smtpd_sender_login_maps} with {@code reject_sender_login_mismatch}): its own address,
+     * a plus-address of it, an alias that leads to it (through aliases only), or what its
+     * {@link Account.Mailbox#sendAs()} grants. Never through a catch-all, which would make its
+     * owner every unknown address of the domain.
+     */
+    default boolean owns(String login, MailAddress sender) {
+        String key = sender.mailboxKey().toLowerCase(Locale.ROOT);
+        Optional<Account.Mailbox> mailbox = mailbox(login);
+        if (mailbox.isEmpty()) {
+            return false;
+        }
+        for (String grant : mailbox.get().sendAs()) {
+            if (grant.equalsIgnoreCase(key) || grant.startsWith("@") && grant.substring(1).equalsIgnoreCase(sender.domainKey())) {
+                return true;
+            }
+        }
+        String local = sender.localPart();
+        int plus = local.indexOf('+');
+        String base = plus > 0 ? (local.substring(0, plus) + "@" + sender.domainKey()).toLowerCase(Locale.ROOT) : key;
+        return leadsTo(key, login, 0) || !base.equals(key) && leadsTo(base, login, 0);
+    }
+
+    private boolean leadsTo(String key, String login, int depth) {
+        if (key.equals(login)) {
+            return true;
+        }
+        if (depth > 8 || mailbox(key).isPresent()) {
+            return false;
+        }
+        Optional<Account.Alias> alias = alias(key);
+        if (alias.isEmpty()) {
+            return false;
+        }
+        for (String target : alias.get().targets()) {
+            if (leadsTo(target.toLowerCase(Locale.ROOT), login, depth + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Where mail for a local address ends up: existing local mailboxes (lower-cased) and, through
      * aliases, possibly remote addresses. Empty means no such recipient. Order: mailbox, alias,
      * plus-address ({@code user+tag@} reaches {@code user@}), the domain's catch-all. The local part

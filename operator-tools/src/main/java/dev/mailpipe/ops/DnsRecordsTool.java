@@ -22,11 +22,14 @@ public final class DnsRecordsTool {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 1 && args.length != 4 || args[0].startsWith("-")) {
-            System.err.println("usage: ./mailpipe dns-records   (DnsRecordsTool <dkim key dir> [<PKCS#12 key store> <password> <MX host name>])");
+        if (args.length != 1 && args.length != 3 || args[0].startsWith("-")) {
+            System.err.println("usage: ./mailpipe dns-records   (DnsRecordsTool <dkim key dir> [<PKCS#12 key store> <MX host name>],"
+                    + " the key store's password in MAILPIPE_INGRESS_TLS_KEYSTORE_PASSWORD)");
             System.exit(2);
         }
-        Listener mx = args.length == 4 ? new Listener(Path.of(args[1]), args[2], args[3]) : null;
+        // The password from the environment: a command line is visible to every user of the machine.
+        String password = System.getenv().getOrDefault("MAILPIPE_INGRESS_TLS_KEYSTORE_PASSWORD", "");
+        Listener mx = args.length == 3 ? new Listener(Path.of(args[1]), password, args[2]) : null;
         System.exit(print(Path.of(args[0]), mx, System.out) ? 0 : 1);
     }
 

@@ -12,8 +12,9 @@ import java.util.function.Supplier;
  * @param primaryDomain where the bare {@code Postmaster} recipient (RFC 5321 4.5.1) goes
  * @param ended told when a session's connection has closed
  * @param senderChecks SPF, DKIM and DMARC for mail from untrusted clients; null where nothing is checked
+ * @param senderLogin what an authenticated client may send as
  */
 record SessionContext(IngressConfig config, Vertx vertx, IngressMetrics metrics, InboundPublisher publisher,
         RecipientPolicy recipients, Authenticator authenticator, Supplier<String> primaryDomain, boolean submission,
-        boolean tlsAvailable, Consumer<ClientConnection> ended, SenderChecks senderChecks) {
+        boolean tlsAvailable, Consumer<ClientConnection> ended, SenderChecks senderChecks, SenderLogin senderLogin) {
 }

@@ -72,11 +72,14 @@ public class SmtpIngress {
         this.untrustedProxy = Reply.of(421, "4.7.0", config.hostname() + " Error: PROXY protocol is taken from trusted proxies only");
         RecipientPolicy recipients = new RecipientPolicy(mailboxes, new ClientNetworks(config.relayNetworks()));
         Authenticator authenticator = new Authenticator(vertx, mailboxes, new AuthThrottle(config.authThrottling()), metrics);
-        // Submission takes mail from authenticated users only, whose mail is ours: nothing to check.
+        // Submission takes mail from authenticated users only, whose mail is ours: nothing to check
+        // but that each sends as itself.
+        SenderLogin senderLogin = new SenderLogin(mailboxes);
         this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
-                false, tlsAvailable(), this::sessionEnded, checks.enabled() ? new SenderChecks(checks, registry) : null);
+                false, tlsAvailable(), this::sessionEnded, checks.enabled() ? new SenderChecks(checks, registry) : null,
+                senderLogin);
         this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,
-                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, null);
+                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, null, senderLogin);
     }
 
     void start(@Observes StartupEvent event) throws Exception {

@@ -2,6 +2,7 @@ package dev.mailpipe.ingress;
 
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.MailAddress;
+import dev.mailpipe.model.PeerText;
 import dev.mailpipe.model.Recipient;
 import io.vertx.core.buffer.Buffer;
 import java.time.Instant;
@@ -154,6 +155,15 @@ final class SmtpSession {
                 reply(nonAscii(path.path()) && !parameters.smtpUtf8()
                         ? Reply.of(553, "5.6.7", "Sender address needs SMTPUTF8")
                         : Reply.of(501, "5.1.7", "Bad sender address syntax: " + e.getMessage()));
+                return;
+            }
+        }
+        if (authenticated != null) {
+            Reply notOwned = context.senderLogin().mailFrom(authenticated, path.path(), parameters.smtpUtf8());
+            if (notOwned != null) {
+                LOG.infof("[%s] %s: sender <%s> refused to login %s", sessionId, clientIp, PeerText.forLog(path.path()),
+                        authenticated);
+                reply(notOwned);
                 return;
             }
         }
@@ -385,6 +395,15 @@ final class SmtpSession {
         System.arraycopy(head, 0, message, 0, head.length);
         data.getBytes(0, data.length(), message, head.length);
 
+        if (authenticated != null) {
+            Reply forged = context.senderLogin().fromField(authenticated, message);
+            if (forged != null) {
+                LOG.infof("[%s] %s: message refused to login %s: %s", sessionId, clientIp, authenticated, forged);
+                endTransaction();
+                reply(forged);
+                return;
+            }
+        }
         boolean trusted = context.recipients().trusted(relayClient, authenticated != null);
         connection.await();
         if (context.senderChecks() == null || trusted) {

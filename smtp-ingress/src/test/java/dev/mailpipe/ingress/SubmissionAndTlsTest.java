@@ -111,6 +111,48 @@ class SubmissionAndTlsTest {
     }
 
     @Test
+    void aLoginSendsOnlyAsWhatItsMailboxOwns() throws Exception {
+        TestAccounts.create("other@example.test", "other's password");
+        TestAccounts.alias("sub-alias@example.test", USER);
+        TestAccounts.create("svc@example.test", "service password", List.of("@notices.test"));
+        awaitAccount();
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.alias("sub-alias@example.test").isPresent()
+                && registry.mailbox("svc@example.test").isPresent() && registry.mailbox("other@example.test").isPresent());
+        try (SmtpTestClient c = submissionOverTls()) {
+            assertEquals("235 2.7.0 Authentication successful", c.send("AUTH PLAIN " + plain(USER, PASSWORD)));
+            // Another mailbox of a local domain: the relay would DKIM-sign the forgery.
+            assertEquals("553 5.7.1 Error: sender <other@example.test> is not owned by the authenticated login",
+                    c.send("MAIL FROM:<other@example.test>"));
+            assertEquals("553 5.7.1 Error: sender <someone@remote.test> is not owned by the authenticated login",
+                    c.send("MAIL FROM:<someone@remote.test>"));
+            assertEquals("250 2.1.0 Ok", c.send("MAIL FROM:<Sub+lists@Example.test>"), "a plus-address of its own");
+            c.send("RSET");
+            assertEquals("250 2.1.0 Ok", c.send("MAIL FROM:<sub-alias@example.test>"), "an alias that leads to it");
+            c.send("RSET");
+            assertEquals("250 2.1.0 Ok", c.send("MAIL FROM:<" + USER + ">"));
+            assertEquals("250 2.1.5 Ok", c.send("RCPT TO:<friend@remote.test>"));
+            c.send("DATA");
+            assertEquals("553 5.7.1 Error: From <alice@example.test> is not owned by the login " + USER,
+                    c.send("From: Alice <alice@example.test>, sub@example.test\r\nSubject: forged\r\n\r\nx\r\n."),
+                    "every author of From must be the login's");
+        }
+        try (SmtpTestClient c = submissionOverTls()) {
+            assertEquals("235 2.7.0 Authentication successful", c.send("AUTH PLAIN " + plain(USER, PASSWORD)));
+            c.send("MAIL FROM:<" + USER + ">");
+            c.send("RCPT TO:<friend@remote.test>");
+            c.send("DATA");
+            assertTrue(c.send("From: \"Sub, the user\" <sub@example.test>\r\nSubject: own\r\n\r\nx\r\n.")
+                    .startsWith("250 2.0.0 Ok: queued as"), "its own From, display name and all");
+        }
+        try (SmtpTestClient c = submissionOverTls()) {
+            assertEquals("235 2.7.0 Authentication successful", c.send("AUTH PLAIN " + plain("svc@example.test", "service password")));
+            assertEquals("250 2.1.0 Ok", c.send("MAIL FROM:<alerts@notices.test>"), "the registry granted it the domain");
+            c.send("RSET");
+            assertTrue(c.send("MAIL FROM:<" + USER + ">").startsWith("553 5.7.1 "), "but not another login's address");
+        }
+    }
+
+    @Test
     void realClientsSpeakTlsAndAuth() throws Exception {
         dev.mailpipe.peers.DebianPeers.require("swaks", "perl:Net::SSLeay", "perl:IO::Socket::SSL", "perl:Authen::SASL");
         awaitAccount();

@@ -16,11 +16,23 @@ final class TestAccounts {
     }
 
     static void create(String address, String password) throws Exception {
+        create(address, password, java.util.List.of());
+    }
+
+    /** A mailbox whose login may also send as {@code sendAs} (addresses or {@code @domain}). */
+    static void create(String address, String password, java.util.List<String> sendAs) throws Exception {
+        write(new Account.Mailbox(address, PasswordHash.hash(password.toCharArray()), 0, sendAs));
+    }
+
+    static void alias(String address, String... targets) throws Exception {
+        write(new Account.Alias(address, java.util.List.of(targets)));
+    }
+
+    private static void write(Account a) throws Exception {
         String bootstrap = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new ByteArraySerializer())) {
-            Account.Mailbox m = new Account.Mailbox(address, PasswordHash.hash(password.toCharArray()), 0);
-            p.send(new ProducerRecord<>(Topics.ACCOUNTS, m.key(), m.toJson())).get();
+            p.send(new ProducerRecord<>(Topics.ACCOUNTS, a.key(), a.toJson())).get();
         }
     }
 }
