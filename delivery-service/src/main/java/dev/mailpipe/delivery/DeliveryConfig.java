@@ -48,7 +48,20 @@ public interface DeliveryConfig {
     @WithDefault("1s")
     Duration retryInitialDelay();
 
-    /** Longest wait between such retries; the record is retried until it succeeds, never dropped. */
-    @WithDefault("60s")
+    /** Longest wait between such retries. */
+    @WithDefault("8s")
     Duration retryMaxDelay();
+
+    /**
+     * Writes of one message tried here before it goes to the retry tiers, and the longest they may
+     * take together: one mailbox that cannot be written (EACCES, EDQUOT, a long ENOSPC) must not
+     * hold up its partition's other mailboxes. It waits in the tiers with the reason's enhanced
+     * code (quota 4.2.2, disk full 4.3.1, anything else 4.3.0) and comes back through routing;
+     * never dropped.
+     */
+    @WithDefault("4")
+    int localAttempts();
+
+    @WithDefault("30s")
+    Duration localRetryTime();
 }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -88,6 +89,8 @@ public class DeliveryService {
      */
     void deliver(ConsumerRecords<String, byte[]> records, DeliveryOutput out) throws InterruptedException {
         List<MaildirWriter.Delivery> batch = new ArrayList<>(records.count());
+        // Each delivery's record, for a hand-over to the retry tiers.
+        Map<MaildirWriter.Delivery, ConsumerRecord<String, byte[]>> origin = new java.util.IdentityHashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             MaildirWriter.Delivery d;
             try {
@@ -101,10 +104,11 @@ public class DeliveryService {
             }
             if (d != null) {
                 batch.add(d);
+                origin.put(d, record);
             }
         }
         if (!batch.isEmpty()) {
-            writeUntilDone(batch, out);
+            writeOrDefer(batch, origin, out);
         }
         out.awaitDurable();
     }
@@ -145,22 +149,31 @@ public class DeliveryService {
     }
 
     /**
-     * Disk full, permissions, a vanished mount: what failed stays unacknowledged and is tried again
-     * with a growing wait; it is never dropped. What succeeded is not written again.
+     * Disk full, permissions, a vanished mount: what failed is tried again here a few times with a
+     * growing wait, then handed to the retry tiers ({@code local-attempts}, {@code local-retry-time})
+     * with the enhanced code of its cause, so that the partition moves on; it is never dropped.
+     * What succeeded is not written again.
      */
-    private void writeUntilDone(List<MaildirWriter.Delivery> batch, DeliveryOutput out) throws InterruptedException {
+    private void writeOrDefer(List<MaildirWriter.Delivery> batch, Map<MaildirWriter.Delivery, ConsumerRecord<String, byte[]>> origin,
+            DeliveryOutput out) throws InterruptedException {
         Backoff backoff = new Backoff(0, config.retryInitialDelay(), config.retryMaxDelay());
+        long giveUpAt = System.nanoTime() + config.localRetryTime().toNanos();
         List<MaildirWriter.Delivery> todo = batch;
         for (int attempt = 1; ; attempt++) {
             Duration wait = backoff.after(attempt);
+            boolean last = attempt >= config.localAttempts() || System.nanoTime() + wait.toNanos() > giveUpAt;
             long started = System.nanoTime();
             List<MaildirWriter.Delivery> failed = new ArrayList<>();
             for (MaildirWriter.Result r : writer.deliverAll(todo, writers)) {
                 if (r.error() != null) {
-                    failed.add(r.delivery());
                     metrics.counter("mailpipe.delivery.failures", "reason", r.error().getClass().getSimpleName()).increment();
-                    LOG.warnf("cannot deliver %s to <%s> (%s); retrying in %s", r.delivery().messageId(),
-                            r.delivery().recipient(), r.error(), wait);
+                    if (last) {
+                        deferFailed(r, origin.get(r.delivery()), attempt, out);
+                    } else {
+                        failed.add(r.delivery());
+                        LOG.warnf("cannot deliver %s to <%s> (%s); retrying in %s", r.delivery().messageId(),
+                                r.delivery().recipient(), r.error(), wait);
+                    }
                 } else {
                     delivered(r, out);
                 }
@@ -172,6 +185,20 @@ public class DeliveryService {
             Thread.sleep(wait.toMillis());
             todo = failed;
         }
+    }
+
+    /** A mailbox that could not be written after the local attempts: its message waits in the retry tiers. */
+    private void deferFailed(MaildirWriter.Result r, ConsumerRecord<String, byte[]> record, int attempts, DeliveryOutput out) {
+        Envelope envelope = MailRecords.envelope(record);
+        String status = MaildirFailure.status(r.error());
+        String reason = status + " cannot write to the mailbox of " + r.delivery().recipient() + " after " + attempts
+                + " attempts: " + MaildirFailure.describe(r.error());
+        metrics.counter("mailpipe.delivery.messages", "outcome", "deferred").increment();
+        if (retry.expired(envelope.receivedAt(), Instant.now())) {
+            bounce(envelope, record.value(), "5" + status.substring(1), "x-mailpipe; " + reason, out);
+            return;
+        }
+        out.durable(stageOutcomes.defer(envelope.withRoute(null), record.key(), record.value(), reason, Instant.now()).records());
     }
 
     private void delivered(MaildirWriter.Result r, DeliveryOutput out) {

@@ -179,10 +179,13 @@ final class MaildirWriter {
         Files.createDirectories(fresh);
         Files.createDirectories(cur);
         if (fsync) {
-            // A new mailbox: make its directories durable too, up to the domain.
+            // A new mailbox: make its directories durable too, each entry in its parent, up to the
+            // root's own entry (<root>/<domain>/<user>/Maildir: a new domain or a new root too).
             syncDirectory(maildir);
-            syncDirectory(maildir.getParent());
-            syncDirectory(maildir.getParent().getParent());
+            Path dir = maildir.getParent();
+            for (int up = 0; up < 4 && dir != null; up++, dir = dir.getParent()) {
+                syncDirectory(dir);
+            }
         }
     }
 

@@ -127,7 +127,7 @@ class DeliveryServiceTest {
     }
 
     @Test
-    void aFileSystemFaultIsRetriedUntilItClears() throws Exception {
+    void aFaultThatClearsWithinTheLocalAttemptsIsDeliveredHere() throws Exception {
         given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/carol@example.test").then().statusCode(201);
         Path maildir = ROOT.resolve("example.test/carol/Maildir");
         Files.createDirectories(maildir);
@@ -136,11 +136,36 @@ class DeliveryServiceTest {
         String id = id();
         double before = allFailures();
         Topics4Test.send(Topics.DELIVERY, "carol@example.test", Topics4Test.envelope(id, "carol@example.test"), "Subject: " + id + "\r\n\r\nx\r\n");
-        // Twice: the first failure and at least one retry of it.
-        await().atMost(Duration.ofSeconds(30)).until(() -> allFailures() >= before + 2);
-        assertEquals(0, files(maildir.resolve("new")), "nothing delivered while tmp/ is unusable");
+        await().atMost(Duration.ofSeconds(30)).until(() -> allFailures() >= before + 1);
         Files.delete(blocker);
         await().atMost(Duration.ofSeconds(30)).until(() -> files(maildir.resolve("new")) == 1);
+        assertTrue(deferred(id).isEmpty(), "delivered here, not handed on");
+    }
+
+    @Test
+    void aMailboxThatStaysUnwritableGoesToTheRetryTiersAndThePartitionMovesOn() throws Exception {
+        given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/henry@example.test").then().statusCode(201);
+        given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/iris@example.test").then().statusCode(201);
+        Path maildir = ROOT.resolve("example.test/henry/Maildir");
+        Files.createDirectories(maildir);
+        Files.writeString(maildir.resolve("tmp"), "not a directory");
+        String stuck = id();
+        String next = id();
+        Topics4Test.send(Topics.DELIVERY, "henry@example.test", Topics4Test.envelope(stuck, "henry@example.test"),
+                "Subject: " + stuck + "\r\n\r\nx\r\n");
+        Topics4Test.send(Topics.DELIVERY, "iris@example.test", Topics4Test.envelope(next, "iris@example.test"),
+                "Subject: " + next + "\r\n\r\nx\r\n");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !deferred(stuck).isEmpty());
+        var envelope = dev.mailpipe.model.MailRecords.envelope(deferred(stuck).get(0));
+        String reason = envelope.text(dev.mailpipe.model.Envelope.LAST_DEFERRAL).orElseThrow();
+        assertTrue(reason.startsWith("4.3.0 cannot write to the mailbox of henry@example.test after 3 attempts"), reason);
+        await().atMost(Duration.ofSeconds(30)).until(() -> files(ROOT.resolve("example.test/iris/Maildir/new")) == 1);
+        assertEquals(0, files(maildir.resolve("new")));
+    }
+
+    /** The records of {@code mail.retry.1} whose message holds {@code id}. */
+    private static java.util.List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> deferred(String id) {
+        return Topics4Test.read(Topics.RETRY_PREFIX + "1").stream().filter(r -> Topics4Test.text(r).contains(id)).toList();
     }
 
     /**
@@ -148,7 +173,7 @@ class DeliveryServiceTest {
      * directory is made immutable (chattr +i), which stops root too. Skipped where chattr cannot.
      */
     @Test
-    void aReadOnlyMailboxDirectoryIsRetriedNotLost() throws Exception {
+    void aReadOnlyMailboxDirectoryHandsTheMessageToTheRetryTiersNotLost() throws Exception {
         given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/frank@example.test").then().statusCode(201);
         Path fresh = ROOT.resolve("example.test/frank/Maildir/new");
         Files.createDirectories(fresh);
@@ -160,24 +185,26 @@ class DeliveryServiceTest {
             double before = allFailures();
             Topics4Test.send(Topics.DELIVERY, "frank@example.test", Topics4Test.envelope(id, "frank@example.test"),
                     "Subject: " + id + "\r\n\r\nx\r\n");
-            await().atMost(Duration.ofSeconds(30)).until(() -> allFailures() >= before + 2);
-            assertEquals(0, files(fresh), "nothing can be written yet");
+            await().atMost(Duration.ofSeconds(30)).until(() -> !deferred(id).isEmpty());
+            assertEquals(0, files(fresh), "nothing could be written");
+            String reason = dev.mailpipe.model.MailRecords.envelope(deferred(id).get(0))
+                    .text(dev.mailpipe.model.Envelope.LAST_DEFERRAL).orElseThrow();
+            assertTrue(reason.startsWith("4.3.0 "), reason);
         } finally {
             chattr("-i", fresh);
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> files(fresh) == 1);
         try (Stream<Path> s = Files.list(fresh.resolveSibling("tmp"))) {
             assertEquals(0, s.count(), "no half-written file is left behind");
         }
     }
 
     /**
-     * A full file system: the mailbox is a 64 KiB tmpfs, nearly filled. The message waits, its
-     * failures counted as no space left, and is delivered once when space returns. Skipped where
-     * the tests may not mount (they run as root in CI).
+     * A full file system: the mailbox is a 64 KiB tmpfs, nearly filled. After the local attempts the
+     * message waits in the retry tiers as 4.3.1 (mail system full), and nothing half written is
+     * left. Skipped where the tests may not mount (they run as root in CI).
      */
     @Test
-    void aFullFileSystemDefersDeliveryUntilSpaceReturns() throws Exception {
+    void aFullFileSystemHandsTheMessageToTheRetryTiersAs431() throws Exception {
         given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/gina@example.test").then().statusCode(201);
         Path mailbox = ROOT.resolve("example.test/gina");
         Files.createDirectories(mailbox);
@@ -192,12 +219,11 @@ class DeliveryServiceTest {
             Topics4Test.send(Topics.DELIVERY, "gina@example.test", Topics4Test.envelope(id, "gina@example.test"),
                     "Subject: " + id + "\r\n\r\n" + "x".repeat(16 * 1024) + "\r\n");
             await().atMost(Duration.ofSeconds(30)).until(() -> failures("FileSystemException") + failures("IOException") > before);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !deferred(id).isEmpty());
             assertEquals(0, files(fresh), "nothing delivered while the disk is full");
-            Files.delete(filler);
-            await().atMost(Duration.ofSeconds(30)).until(() -> files(fresh) == 1);
-            try (Stream<Path> delivered = Files.list(fresh)) {
-                assertTrue(read(delivered.findFirst().orElseThrow()).contains("Subject: " + id));
-            }
+            String reason = dev.mailpipe.model.MailRecords.envelope(deferred(id).get(0))
+                    .text(dev.mailpipe.model.Envelope.LAST_DEFERRAL).orElseThrow();
+            assertTrue(reason.startsWith("4.3.1 ") && reason.contains("No space left on device"), reason);
             try (Stream<Path> tmp = Files.list(mailbox.resolve("Maildir/tmp"))) {
                 assertEquals(0, tmp.count(), "no partial file is left in tmp/");
             }

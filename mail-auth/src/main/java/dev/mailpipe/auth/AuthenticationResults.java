@@ -1,7 +1,6 @@
 package dev.mailpipe.auth;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The Authentication-Results header field (RFC 8601) this server adds, and the removal of any that
@@ -45,11 +44,39 @@ public final class AuthenticationResults {
         if (!f.is("Authentication-Results")) {
             return false;
         }
-        String v = f.value();
-        int semi = v.indexOf(';');
-        // authserv-id [CFWS authres-version]; a comment may follow it.
-        String id = (semi < 0 ? v : v.substring(0, semi)).replaceAll("\\(.*?\\)", " ").trim().split("\\s+")[0];
-        return id.toLowerCase(Locale.ROOT).equals(authservId.toLowerCase(Locale.ROOT));
+        return authservId(f.value()).equalsIgnoreCase(authservId);
+    }
+
+    /**
+     * The authserv-id a field's value begins with: its first word outside comments (RFC 8601 2.2:
+     * {@code authserv-id [CFWS authres-version] ...;}). One pass over the value, whatever a sender
+     * put in it: a regex over nested or unclosed comments took quadratic time on a field of a few
+     * megabytes of {@code (}.
+     */
+    static String authservId(String v) {
+        StringBuilder id = new StringBuilder();
+        int depth = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\\' && depth > 0) {
+                i++; // a quoted-pair inside a comment
+            } else if (c == '(') {
+                if (depth == 0 && id.length() > 0) {
+                    break; // CFWS after the id: what follows is its version
+                }
+                depth++;
+            } else if (c == ')' && depth > 0) {
+                depth--;
+            } else if (depth == 0) {
+                if (c == ';' || Character.isWhitespace(c) && id.length() > 0) {
+                    break;
+                }
+                if (!Character.isWhitespace(c)) {
+                    id.append(c);
+                }
+            }
+        }
+        return id.toString();
     }
 
     /** A value as RFC 8601's pvalue: quoted when it is not a plain token. */

@@ -88,6 +88,27 @@ class DkimVerifierTest {
     }
 
     @Test
+    void aThousandSignaturesCostNoMoreThanTheLimit() {
+        DkimSigner signer = new DkimSigner(List.of("from", "to", "subject", "date"), Set.of("from", "subject"));
+        String signed = new String(signer.sign(MESSAGE.getBytes(StandardCharsets.US_ASCII), ours, Instant.now()),
+                StandardCharsets.US_ASCII);
+        int split = signed.indexOf("\r\nFrom:") + 2;
+        String signatures = signed.substring(0, split);
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        DkimVerifier counting = new DkimVerifier(name -> {
+            lookups.incrementAndGet();
+            String txt = DNS.get(name.toLowerCase());
+            return txt == null ? List.of() : List.of(txt);
+        });
+        byte[] many = (signatures.repeat(500) + signed.substring(split)).getBytes(StandardCharsets.US_ASCII);
+        List<DkimVerifier.Result> r = counting.verify(many, 5);
+        assertEquals(1000, r.size(), "every signature is reported");
+        assertEquals(5, r.stream().filter(DkimVerifier.Result::pass).count());
+        assertEquals(995, r.stream().filter(x -> x.result().equals("policy")).count());
+        assertEquals(5, lookups.get(), "a key lookup for the checked ones only");
+    }
+
+    @Test
     void missingKeysAndDnsTroubleAreNamed() {
         DkimSigner signer = new DkimSigner(List.of("from"), Set.of());
         DkimKeys.Key rsa = ours.get(1);

@@ -110,6 +110,30 @@ public final class MessageHeaders {
         return null;
     }
 
+    /**
+     * Whether the header section of {@code message} has more than {@code max} fields (a line that
+     * does not begin with white space starts one). One pass, stopping at the limit or at the empty
+     * line, with no copy: the question is asked of every message before anything parses its header.
+     */
+    public static boolean moreFieldsThan(byte[] message, int from, int max) {
+        int fields = 0;
+        for (int i = from; i < message.length; ) {
+            byte b = message[i];
+            if (b == '\r' && i + 1 < message.length && message[i + 1] == '\n' || b == '\n') {
+                return false; // the empty line: the header has ended
+            }
+            if (b != ' ' && b != '\t' && ++fields > max) {
+                return true;
+            }
+            int lf = i;
+            while (lf < message.length && message[lf] != '\n') {
+                lf++;
+            }
+            i = lf + 1;
+        }
+        return false;
+    }
+
     public static boolean has(byte[] message, String name) {
         return count(message, name) > 0;
     }

@@ -61,4 +61,13 @@ class MessageHeadersTest {
                 "a field in the body is not a field");
         assertEquals("hi", MessageHeaders.value(bytes("Subject:   hi  \n\nbody\n"), "subject"), "bare LF as BDAT keeps it");
     }
+
+    @org.junit.jupiter.api.Test
+    void headerFieldsAreCountedToTheLimitAndNoFurther() {
+        byte[] three = "A: 1\r\nB: 2\r\n folded\r\nC: 3\r\n\r\nD: not a field\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        org.junit.jupiter.api.Assertions.assertFalse(MessageHeaders.moreFieldsThan(three, 0, 3));
+        org.junit.jupiter.api.Assertions.assertTrue(MessageHeaders.moreFieldsThan(three, 0, 2));
+        byte[] flood = "X: y\r\n".repeat(2_000_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        org.junit.jupiter.api.Assertions.assertTrue(MessageHeaders.moreFieldsThan(flood, 0, 1000));
+    }
 }

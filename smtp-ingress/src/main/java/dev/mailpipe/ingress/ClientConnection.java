@@ -25,6 +25,8 @@ final class ClientConnection {
     private final String sessionId;
     private final String clientIp;
     private final SmtpInput input;
+    /** This session's share of the message memory, given back when a transaction ends and at close. */
+    private final MessageMemory.Account messageMemory;
     private final SessionTimer timer;
     private SmtpSession session;
     private boolean greeted;
@@ -41,7 +43,8 @@ final class ClientConnection {
         this.eventLoop = eventLoop;
         this.sessionId = sessionId;
         this.clientIp = socket.remoteAddress().hostAddress();
-        this.input = new SmtpInput(config.maxCommandLine(), config.maxTextLine());
+        this.messageMemory = context.memory().account(ClientKey.of(clientIp));
+        this.input = new SmtpInput(config.maxCommandLine(), config.maxTextLine(), messageMemory);
         this.timer = new SessionTimer(context.vertx(), config.idleTimeout(), config.sessionTimeout(), () -> waiting,
                 this::timeout);
     }
@@ -132,6 +135,11 @@ final class ClientConnection {
 
     String clientIp() {
         return clientIp;
+    }
+
+    /** The message of the transaction that ended is no longer held: its memory goes back to the budget. */
+    void messageReleased() {
+        messageMemory.release();
     }
 
     /** No further input is handed over until {@link #resume()}; the idle limit does not run meanwhile. */
@@ -241,6 +249,10 @@ final class ClientConnection {
     private void closed() {
         closed = true;
         timer.cancel();
+        messageMemory.release();
+        if (session != null) {
+            session.connectionClosed();
+        }
         context.ended().accept(this);
     }
 }

@@ -13,8 +13,14 @@ final class EsmtpParameters {
     private EsmtpParameters() {
     }
 
-    /** MAIL FROM's parameters that travel with the message. */
-    record Mail(Envelope.BodyType body, boolean smtpUtf8, Envelope.Ret ret, String envid) {
+    /**
+     * MAIL FROM's parameters that travel with the message, and the size the client declared
+     * (RFC 1870; 0 when it declared none).
+     */
+    record Mail(Envelope.BodyType body, boolean smtpUtf8, Envelope.Ret ret, String envid, long declaredSize) {
+        Mail(Envelope.BodyType body, boolean smtpUtf8, Envelope.Ret ret, String envid) {
+            this(body, smtpUtf8, ret, envid, 0);
+        }
     }
 
     /** RCPT TO's parameters: the notifications asked for and the original recipient, each or null. */
@@ -40,6 +46,7 @@ final class EsmtpParameters {
         boolean smtpUtf8 = false;
         Envelope.Ret ret = null;
         String envid = null;
+        long declaredSize = 0;
         for (var p : params.entrySet()) {
             String value = p.getValue();
             switch (p.getKey()) {
@@ -50,6 +57,7 @@ final class EsmtpParameters {
                     if (value.length() > 18 || Long.parseLong(value) > maxMessageSize) {
                         throw refused(552, "5.3.4", "Message size exceeds fixed limit");
                     }
+                    declaredSize = Long.parseLong(value);
                 }
                 // BINARYMIME is not announced: a client may declare only what EHLO offered.
                 case "BODY" -> body = Envelope.BodyType.parse(value == null ? "" : value)
@@ -75,7 +83,7 @@ final class EsmtpParameters {
                 default -> throw refused(555, "5.5.4", "Unsupported option: " + p.getKey());
             }
         }
-        return new Mail(body, smtpUtf8, ret, envid);
+        return new Mail(body, smtpUtf8, ret, envid, declaredSize);
     }
 
     static Rcpt rcpt(Map<String, String> params) throws Refused {

@@ -64,7 +64,8 @@ public class InboundPublisher {
 
     /** Creates the producer and waits (boundedly) until it knows {@code mail.inbound}'s partitions. */
     void awaitReady() throws InterruptedException {
-        Map<String, Object> c = inboundSettings(kafka, config.publishTimeout(), config.publishLinger());
+        Map<String, Object> c = inboundSettings(kafka, config.publishTimeout(), config.publishLinger(),
+                MessageMemory.of(config).budget());
         producer = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
         Map<String, Object> ev = KafkaClients.producer(kafka);
         ev.put(ProducerConfig.CLIENT_ID_CONFIG, "smtp-ingress-events");
@@ -92,9 +93,10 @@ public class InboundPublisher {
 
     /**
      * The mail producer's settings: acknowledged within {@code publishTimeout} or failed, each
-     * message held back at most {@code publishLinger} to share a request.
+     * message held back at most {@code publishLinger} to share a request, room for {@code messageMemory}.
      */
-    static Map<String, Object> inboundSettings(Map<String, Object> kafka, Duration publishTimeout, Duration publishLinger) {
+    static Map<String, Object> inboundSettings(Map<String, Object> kafka, Duration publishTimeout, Duration publishLinger,
+            long messageMemory) {
         long timeout = publishTimeout.toMillis();
         long linger = publishLinger.toMillis();
         if (linger < 0 || linger >= timeout) {
@@ -132,6 +134,10 @@ public class InboundPublisher {
         // every five or so 2 KiB messages, and each batch starts its own LZ4 stream (two 64 KiB
         // buffers) on the event loop and is one more batch for the broker to validate.
         c.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
+        // The producer holds the messages the sessions hold until the broker has them: its buffer
+        // fits the whole message memory and one record more, since with max.block.ms at 0 a full
+        // buffer fails a send at once, and concurrent large messages must not hear a spurious 451.
+        c.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(32L * 1024 * 1024, messageMemory + Topics.MAX_RECORD_BYTES));
         return c;
     }
 

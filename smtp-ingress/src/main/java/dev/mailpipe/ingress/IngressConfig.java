@@ -109,6 +109,22 @@ public interface IngressConfig {
     @WithDefault(Topics.MAX_MESSAGE_BYTES_DEFAULT)
     long maxMessageSize();
 
+    /**
+     * Message octets all sessions together may hold at once: being received (DATA, BDAT), checked
+     * or waiting for Kafka. A message that cannot have its share is read to its end and refused
+     * with 452 4.3.1 (at MAIL already when its declared SIZE cannot fit), never an
+     * OutOfMemoryError. 0 means a quarter of the heap; the mail producer's buffer is sized to it.
+     */
+    @WithDefault("0")
+    long messageMemory();
+
+    /**
+     * The share of {@link #messageMemory()} the sessions of one client address (an IPv6 client's
+     * /64) may hold together; never less than one message of {@link #maxMessageSize()}.
+     */
+    @WithDefault("0.25")
+    double messageMemoryClientShare();
+
     /** Recipients per message; past it RCPT gets 452 4.5.3 (RFC 5321 4.5.3.1.8 asks for at least 100). */
     @WithDefault("100")
     int maxRecipients();
@@ -132,6 +148,14 @@ public interface IngressConfig {
     /** Longest text line in DATA in octets, CRLF excluded (RFC 5322 2.1.1 caps it at 998). */
     @WithDefault("998")
     int maxTextLine();
+
+    /**
+     * Header fields a message may have; past it the message is refused with 552 5.6.0. Everything
+     * after reads the header (the sender checks three times), and a header of millions of tiny
+     * fields would cost each of them in full.
+     */
+    @WithDefault("1000")
+    int maxHeaderFields();
 
     /** Clients in these networks may relay to any domain (CIDR notation). */
     @WithDefault("127.0.0.0/8,::1/128")
@@ -163,7 +187,7 @@ public interface IngressConfig {
     @WithDefault("1000")
     int maxConnections();
 
-    /** Sessions open at once from one client address. */
+    /** Sessions open at once from one client address (an IPv6 client's /64). */
     @WithDefault("50")
     int maxConnectionsPerClient();
 

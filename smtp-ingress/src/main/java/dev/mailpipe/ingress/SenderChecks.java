@@ -6,17 +6,26 @@ import dev.mailpipe.auth.DkimVerifier;
 import dev.mailpipe.auth.Dmarc;
 import dev.mailpipe.auth.HeaderFields;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.james.jspf.impl.SPF;
 
 /**
  * SPF, DKIM and DMARC for one incoming message, and what follows from them: the
  * Authentication-Results field on top of it (any that claimed this server's id removed), a
- * quarantine mark, or a refusal at the end of data. Blocking (DNS): run off the event loop.
+ * quarantine mark, or a refusal at the end of data. Blocking (DNS): {@link #submit} runs them on
+ * threads of their own, bounded in number, queue and time.
  */
 final class SenderChecks {
     /** The message to queue (null when refused), the refusal, and the results in short for logs and events. */
@@ -28,8 +37,17 @@ final class SenderChecks {
     private final SenderDns dns;
     private final DkimVerifier dkim;
     private final Dmarc dmarc;
-    /** jSPF's checker keeps per-check state in its session; one per worker thread keeps them apart. */
-    private final ThreadLocal<SPF> spf;
+    /** jSPF's checker keeps per-check state in its session; one per thread keeps them apart. */
+    private final ThreadLocal<Spf> spf;
+    /** The checks' own threads and their bounded queue. */
+    private final ThreadPoolExecutor pool;
+
+    private record Spf(SPF checker, SenderDns.SpfLookups dns) {
+    }
+
+    /** A message's checks under way: their verdict, or the way to call them off. */
+    record Checking(Future<Verdict> verdict, Runnable cancel) {
+    }
 
     SenderChecks(SenderChecksConfig config, MeterRegistry registry) {
         this.config = config;
@@ -38,10 +56,75 @@ final class SenderChecks {
         this.dkim = new DkimVerifier(dns);
         this.dmarc = new Dmarc(dns);
         this.spf = ThreadLocal.withInitial(() -> {
-            SPF s = new SPF(dns.spfService());
+            SenderDns.SpfLookups lookups = dns.spfService();
+            SPF s = new SPF(lookups);
             s.setTimeOut((int) Math.max(1, config.dnsTimeout().toSeconds()));
-            return s;
+            return new Spf(s, lookups);
         });
+        AtomicInteger threads = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(config.threads(), config.threads(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(config.queue()), r -> {
+                    Thread t = new Thread(r, "sender-checks-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+    }
+
+    /**
+     * Runs {@link #check} on the checks' own threads, and completes on the caller's side within
+     * {@code deadline}: what has not finished by then is interrupted and counts as temperror. A
+     * message that finds the queue full is not checked and gets {@code 451 4.3.2}.
+     */
+    Checking submit(Vertx vertx, String clientIp, String helo, String mailFrom, byte[] stored) {
+        Promise<Verdict> verdict = Promise.promise();
+        java.util.concurrent.Future<?> task;
+        try {
+            task = pool.submit(() -> {
+                try {
+                    verdict.tryComplete(check(clientIp, helo, mailFrom, stored));
+                } catch (Throwable t) {
+                    verdict.tryFail(t);
+                }
+            });
+        } catch (RejectedExecutionException busy) {
+            registry.counter("mailpipe.ingress.sender.actions", "action", "busy").increment();
+            return new Checking(Future.succeededFuture(new Verdict(null,
+                    Reply.of(451, "4.3.2", "Error: too many messages being checked, try again later"), "not checked: busy")),
+                    () -> { });
+        }
+        long timer = vertx.setTimer(config.deadline().toMillis(), t -> {
+            if (verdict.tryComplete(timedOut(stored))) {
+                task.cancel(true);
+            }
+        });
+        verdict.future().onComplete(r -> vertx.cancelTimer(timer));
+        return new Checking(verdict.future(), () -> {
+            task.cancel(true);
+            verdict.tryFail(new java.util.concurrent.CancellationException("the client went away"));
+        });
+    }
+
+    /** The deadline passed: every check is temperror, and what follows is the configured action for it. */
+    private Verdict timedOut(byte[] stored) {
+        count("deadline", "temperror");
+        String summary = "spf=temperror dkim=temperror dmarc=temperror (checks took longer than " + config.deadline() + ")";
+        if (config.dmarcTemperror() == SenderChecksConfig.Action.DEFER) {
+            registry.counter("mailpipe.ingress.sender.actions", "action", "defer").increment();
+            return new Verdict(null, Reply.of(451, "4.7.1", "Sender checks did not finish in time, try again later"), summary);
+        }
+        registry.counter("mailpipe.ingress.sender.actions", "action", "tag").increment();
+        String top = AuthenticationResults.field(config.authservId(), List.of("spf=temperror", "dkim=temperror",
+                "dmarc=temperror (checks took longer than " + config.deadline() + ")"));
+        return new Verdict(concat(top, AuthenticationResults.withoutClaimsOf(config.authservId(), CrlfLines.of(stored))), null,
+                summary);
+    }
+
+    private static byte[] concat(String top, byte[] message) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + top.length());
+        out.writeBytes(top.getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(message);
+        return out.toByteArray();
     }
 
     Verdict check(String clientIp, String helo, String mailFrom, byte[] stored) {
@@ -49,8 +132,13 @@ final class SenderChecks {
         // RFC 7208 2.4: for the null sender, the HELO identity's domain stands in.
         String spfIdentity = mailFrom.isEmpty() ? "postmaster@" + helo : mailFrom;
         String spfDomain = spfIdentity.substring(spfIdentity.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
-        String spfResult = spf.get().checkSPF(clientIp, spfIdentity, helo).getResult();
-        List<DkimVerifier.Result> signatures = dkim.verify(message);
+        Spf checker = spf.get();
+        checker.dns().reset();
+        String spfResult = checker.checker().checkSPF(clientIp, spfIdentity, helo).getResult();
+        if (checker.dns().voidLimitPassed()) {
+            spfResult = "permerror"; // RFC 7208 4.6.4: more than two void lookups
+        }
+        List<DkimVerifier.Result> signatures = dkim.verify(message, config.maxDkimSignatures());
         HeaderFields head = HeaderFields.of(message);
         String from = head.count("From") == 1 ? head.fromDomain() : null;
         Dmarc.Result verdict = dmarc.evaluate(from, spfResult, spfDomain, signatures);
@@ -91,10 +179,7 @@ final class SenderChecks {
                 if (action == SenderChecksConfig.Action.QUARANTINE) {
                     top = config.quarantineHeader() + ": " + verdict.clause() + "\r\n" + top;
                 }
-                ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + top.length());
-                out.writeBytes(top.getBytes(StandardCharsets.UTF_8));
-                out.writeBytes(AuthenticationResults.withoutClaimsOf(config.authservId(), message));
-                return new Verdict(out.toByteArray(), null, summary);
+                return new Verdict(concat(top, AuthenticationResults.withoutClaimsOf(config.authservId(), message)), null, summary);
             }
         }
     }

@@ -52,5 +52,32 @@ public interface SenderChecksConfig {
     @WithDefault("X-Mailpipe-Quarantine")
     String quarantineHeader();
 
-    enum Action { REJECT, DEFER, QUARANTINE, TAG }
+    /**
+     * DKIM signatures verified per message, the first in the header; the rest are reported
+     * {@code dkim=policy} unchecked. Each costs a DNS lookup to a domain the sender chose and a
+     * hash of the whole body.
+     */
+    @WithDefault("5")
+    int maxDkimSignatures();
+
+    /**
+     * How long all checks of one message may take together; past it the verdict is
+     * {@code temperror} (and {@link #dmarcTemperror()} says what follows), and the checks are
+     * interrupted.
+     */
+    @WithDefault("30s")
+    Duration deadline();
+
+    /**
+     * Threads that run checks, apart from the workers AUTH hashes passwords on, so that a flood of
+     * slow checks never holds up a login.
+     */
+    @WithDefault("16")
+    int threads();
+
+    /** Messages whose checks may wait for a thread; past it a message gets {@code 451 4.3.2} (try later). */
+    @WithDefault("200")
+    int queue();
+
+        enum Action { REJECT, DEFER, QUARANTINE, TAG }
 }

@@ -5,6 +5,8 @@ import dev.mailpipe.model.DnsResolvers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.james.jspf.core.DNSRequest;
+import org.apache.james.jspf.core.exceptions.TimeoutException;
 import org.apache.james.jspf.impl.DNSServiceXBillImpl;
 import org.xbill.DNS.Lookup;
 import org.xbill.DNS.Name;
@@ -26,9 +28,43 @@ final class SenderDns implements DkimVerifier.KeyRecords {
         this.resolver = DnsResolvers.of(servers, timeout);
     }
 
-    /** For jSPF: its own lookups over this resolver (and dnsjava's cache). */
-    DNSServiceXBillImpl spfService() {
-        return new DNSServiceXBillImpl(resolver);
+    /** For jSPF: its own lookups over this resolver (and dnsjava's cache), void lookups counted. */
+    SpfLookups spfService() {
+        return new SpfLookups(resolver);
+    }
+
+    /**
+     * jSPF's lookups, with RFC 7208 4.6.4's count of void lookups (an empty answer or NXDOMAIN),
+     * which jSPF does not keep: past {@link #MAX_VOID} the check's result is permerror, and no
+     * further query leaves. One per SPF checker, which is one per thread; reset before each check.
+     */
+    static final class SpfLookups extends DNSServiceXBillImpl {
+        static final int MAX_VOID = 2;
+        private int voids;
+
+        SpfLookups(Resolver resolver) {
+            super(resolver);
+        }
+
+        void reset() {
+            voids = 0;
+        }
+
+        boolean voidLimitPassed() {
+            return voids > MAX_VOID;
+        }
+
+        @Override
+        public List<String> getRecords(DNSRequest request) throws TimeoutException {
+            if (voidLimitPassed()) {
+                return List.of();
+            }
+            List<String> answer = super.getRecords(request);
+            if (answer == null || answer.isEmpty()) {
+                voids++;
+            }
+            return answer;
+        }
     }
 
     @Override

@@ -13,8 +13,10 @@ import java.util.function.Supplier;
  * @param ended told when a session's connection has closed
  * @param senderChecks SPF, DKIM and DMARC for mail from untrusted clients; null where nothing is checked
  * @param senderLogin what an authenticated client may send as
+ * @param memory the message bytes all sessions may hold, shared by both listener kinds
  */
 record SessionContext(IngressConfig config, Vertx vertx, IngressMetrics metrics, InboundPublisher publisher,
         RecipientPolicy recipients, Authenticator authenticator, Supplier<String> primaryDomain, boolean submission,
-        boolean tlsAvailable, Consumer<ClientConnection> ended, SenderChecks senderChecks, SenderLogin senderLogin) {
+        boolean tlsAvailable, Consumer<ClientConnection> ended, SenderChecks senderChecks, SenderLogin senderLogin,
+        MessageMemory memory) {
 }

@@ -45,7 +45,8 @@ public class SmtpIngress {
     private final Set<ClientConnection> live = ConcurrentHashMap.newKeySet();
     /** Set at shutdown: new connections are refused, sessions are closed as they reach a command. */
     private volatile boolean draining;
-    private final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    /** Sessions per client key, changed with merge/compute alone so that no count is lost to a removal. */
+    private final ConcurrentHashMap<String, Integer> perClient = new ConcurrentHashMap<>();
     private final AtomicLong sessionIds = new AtomicLong();
     /** The listener deployments, undeployed (their servers closed) first at shutdown. */
     private final java.util.List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -61,6 +62,8 @@ public class SmtpIngress {
     /** The load balancers that may send a PROXY header; set when the PROXY port is on. */
     private volatile ClientNetworks trustedProxies;
     private final Reply untrustedProxy;
+    /** The message bytes all sessions may hold. */
+    private final MessageMemory memory;
 
     SmtpIngress(Vertx vertx, IngressConfig config, MailboxRegistry mailboxes, InboundPublisher publisher,
             IngressMetrics metrics, SenderChecksConfig checks, io.micrometer.core.instrument.MeterRegistry registry) {
@@ -75,11 +78,12 @@ public class SmtpIngress {
         // Submission takes mail from authenticated users only, whose mail is ours: nothing to check
         // but that each sends as itself.
         SenderLogin senderLogin = new SenderLogin(mailboxes);
+        this.memory = MessageMemory.of(config);
         this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
                 false, tlsAvailable(), this::sessionEnded, checks.enabled() ? new SenderChecks(checks, registry) : null,
-                senderLogin);
+                senderLogin, this.memory);
         this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,
-                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, null, senderLogin);
+                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, null, senderLogin, this.memory);
     }
 
     void start(@Observes StartupEvent event) throws Exception {
@@ -240,7 +244,7 @@ public class SmtpIngress {
         String ip = socket.remoteAddress().hostAddress();
         metrics.sessionOpened();
         int total = open.incrementAndGet();
-        int fromClient = perClient.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet();
+        int fromClient = perClient.merge(ClientKey.of(ip), 1, Integer::sum);
         String id = Long.toString(sessionIds.incrementAndGet(), 36);
         ClientConnection connection = new ClientConnection(isSubmission ? submission : mx, socket, context, id);
         // Known before the check, so that a stop that begins now either refuses it or drains it.
@@ -260,7 +264,7 @@ public class SmtpIngress {
         live.remove(connection);
         metrics.sessionClosed();
         open.decrementAndGet();
-        perClient.computeIfPresent(connection.clientIp(), (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+        perClient.computeIfPresent(ClientKey.of(connection.clientIp()), (k, n) -> n <= 1 ? null : n - 1);
     }
 
     /** The port actually bound (differs from the configured one when that is 0). */
@@ -271,6 +275,10 @@ public class SmtpIngress {
     /** The event-loop threads serving {@code port}: one per listener, none shared. */
     Set<String> eventLoopsOf(int port) {
         return listenerLoops.getOrDefault(port, Set.of());
+    }
+
+    MessageMemory messageMemory() {
+        return memory;
     }
 
     public int submissionPort() {

@@ -33,7 +33,7 @@ final class SmtpInput {
 
     /** What was wrong with a message's text, if anything; it is refused whole at its end. */
     enum Violation {
-        NONE, TOO_BIG, LINE_TOO_LONG, BARE_NEWLINE;
+        NONE, TOO_BIG, LINE_TOO_LONG, BARE_NEWLINE, NO_MEMORY;
 
         /** The reply refusing the message, or null for {@link #NONE}. */
         Reply reply(IngressConfig config) {
@@ -43,6 +43,8 @@ final class SmtpInput {
                 case LINE_TOO_LONG -> Reply.of(500, "5.5.2", "Error: line longer than " + config.maxTextLine() + " octets");
                 case BARE_NEWLINE -> Reply.of(554, "5.5.2",
                         "Error: bare <CR> or <LF> in message; lines must end with <CR><LF>");
+                // RFC 5321 4.2.3 and RFC 3463: insufficient system storage, a transient condition.
+                case NO_MEMORY -> Reply.of(452, "4.3.1", "Error: insufficient system storage, try again later");
             };
         }
     }
@@ -54,6 +56,8 @@ final class SmtpInput {
 
     private final int maxCommandLine;
     private final int maxTextLine;
+    /** Where stored message octets are taken from; null takes no account (tests of the parser alone). */
+    private final MessageMemory.Account memory;
 
     private byte[] buf = new byte[4096];
     private int start;
@@ -69,8 +73,13 @@ final class SmtpInput {
     private long chunkRemaining;
 
     SmtpInput(int maxCommandLine, int maxTextLine) {
+        this(maxCommandLine, maxTextLine, null);
+    }
+
+    SmtpInput(int maxCommandLine, int maxTextLine, MessageMemory.Account memory) {
         this.maxCommandLine = maxCommandLine;
         this.maxTextLine = maxTextLine;
+        this.memory = memory;
     }
 
     void append(Buffer data) {
@@ -211,24 +220,37 @@ final class SmtpInput {
         return new Chunk(violation);
     }
 
+    /**
+     * Stores message octets, while the message can still be accepted: once it broke a rule it is
+     * refused whole at its end, so nothing more of it is kept, only counted.
+     */
     private void keep(int from, int to) {
         int n = to - from;
-        if (violation == Violation.TOO_BIG || size + n > maxSize) {
-            flag(Violation.TOO_BIG);
-            size += n;
-            return;
+        if (mayStore(n)) {
+            message.appendBytes(buf, from, n);
         }
-        message.appendBytes(buf, from, n);
         size += n;
     }
 
     private void keepCrlf() {
-        if (violation != Violation.TOO_BIG && size + 2 <= maxSize) {
+        if (mayStore(2)) {
             message.appendByte(CR).appendByte(LF);
-        } else {
-            flag(Violation.TOO_BIG);
         }
         size += 2;
+    }
+
+    private boolean mayStore(int n) {
+        if (size + n > maxSize) {
+            flag(Violation.TOO_BIG);
+        }
+        if (violation != Violation.NONE) {
+            return false;
+        }
+        if (memory != null && message.length() + n > memory.held() && !memory.take(n)) {
+            flag(Violation.NO_MEMORY);
+            return false;
+        }
+        return true;
     }
 
     /** The first violation is the one reported; a size overrun wins, since it also stops storing. */

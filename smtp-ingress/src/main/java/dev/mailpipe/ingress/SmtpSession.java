@@ -2,6 +2,7 @@ package dev.mailpipe.ingress;
 
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.MailAddress;
+import dev.mailpipe.model.MessageHeaders;
 import dev.mailpipe.model.PeerText;
 import dev.mailpipe.model.Recipient;
 import io.vertx.core.buffer.Buffer;
@@ -64,6 +65,8 @@ final class SmtpSession {
     private boolean tls;
     private String authenticated;
     private SaslExchange sasl;
+    /** The sender checks of the message at end of data, while they run: called off if the client leaves. */
+    private SenderChecks.Checking pendingChecks;
 
     SmtpSession(SessionContext context, ClientConnection connection) {
         this.context = context;
@@ -157,6 +160,13 @@ final class SmtpSession {
                         : Reply.of(501, "5.1.7", "Bad sender address syntax: " + e.getMessage()));
                 return;
             }
+        }
+        long declared = parameters.declaredSize();
+        if (declared > 0 && !context.memory().couldHold(ClientKey.of(clientIp), declared)) {
+            // RFC 1870 6.1: 452 when the size is fine but there is no room for it now.
+            reply(Reply.of(452, "4.3.1", "Error: insufficient system storage for a message of " + declared
+                    + " octets, try again later"));
+            return;
         }
         if (authenticated != null) {
             Reply notOwned = context.senderLogin().mailFrom(authenticated, path.path(), parameters.smtpUtf8());
@@ -395,6 +405,12 @@ final class SmtpSession {
         System.arraycopy(head, 0, message, 0, head.length);
         data.getBytes(0, data.length(), message, head.length);
 
+        if (MessageHeaders.moreFieldsThan(message, head.length, config.maxHeaderFields())) {
+            // Everything after would parse them, the sender checks three times over.
+            endTransaction();
+            reply(Reply.of(552, "5.6.0", "Error: more than " + config.maxHeaderFields() + " header fields"));
+            return;
+        }
         if (authenticated != null) {
             Reply forged = context.senderLogin().fromField(authenticated, message);
             if (forged != null) {
@@ -410,9 +426,15 @@ final class SmtpSession {
             queue(t, id, message, trusted, null);
             return;
         }
-        // SPF, DKIM and DMARC wait on DNS: a worker thread, not this event loop.
-        context.vertx().<SenderChecks.Verdict>executeBlocking(() -> context.senderChecks().check(clientIp, helo, t.mailFrom, message), false)
+        // SPF, DKIM and DMARC wait on DNS: the checks' own threads, not this event loop.
+        SenderChecks.Checking checking = context.senderChecks().submit(context.vertx(), clientIp, helo, t.mailFrom, message);
+        pendingChecks = checking;
+        checking.verdict()
                 .onComplete(done -> connection.onEventLoop(() -> {
+                    pendingChecks = null;
+                    if (done.failed() && done.cause() instanceof java.util.concurrent.CancellationException) {
+                        return; // the client went away: nobody to answer, nothing to queue
+                    }
                     if (done.failed()) {
                         // A bug or a library's surprise must not lose the message: queue it unchecked.
                         LOG.warnf(done.cause(), "[%s] sender checks failed for %s; queued without them", sessionId, id);
@@ -463,8 +485,17 @@ final class SmtpSession {
 
     // ---- plumbing ------------------------------------------------------------------------------
 
+    /** The connection has closed: checks still running for a message nobody will be told about stop. */
+    void connectionClosed() {
+        if (pendingChecks != null) {
+            pendingChecks.cancel().run();
+            pendingChecks = null;
+        }
+    }
+
     private void endTransaction() {
         tx = null;
+        connection.messageReleased();
         if (state != SessionState.CONNECTED) {
             state = SessionState.GREETED;
         }

@@ -37,7 +37,7 @@ class EsmtpParametersTest {
         p.put("SIZE", "1000");
         p.put("AUTH", "<>");
         EsmtpParameters.Mail m = EsmtpParameters.mail(p, MAX);
-        assertEquals(new EsmtpParameters.Mail(Envelope.BodyType.EIGHT_BIT_MIME, true, Envelope.Ret.HDRS, "QQ314159+2B1"), m);
+        assertEquals(new EsmtpParameters.Mail(Envelope.BodyType.EIGHT_BIT_MIME, true, Envelope.Ret.HDRS, "QQ314159+2B1", 1000), m);
         assertEquals(new EsmtpParameters.Mail(Envelope.BodyType.SEVEN_BIT, false, null, null),
                 EsmtpParameters.mail(Map.of(), MAX));
     }

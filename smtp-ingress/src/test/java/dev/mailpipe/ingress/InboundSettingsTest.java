@@ -18,7 +18,7 @@ class InboundSettingsTest {
 
     @Test
     void lingersAsConfiguredAndStillAnswersWithinThePublishTimeout() {
-        Map<String, Object> c = InboundPublisher.inboundSettings(SHARED, Duration.ofSeconds(10), Duration.ofMillis(2));
+        Map<String, Object> c = InboundPublisher.inboundSettings(SHARED, Duration.ofSeconds(10), Duration.ofMillis(2), 64L << 20);
         assertEquals(2, c.get(ProducerConfig.LINGER_MS_CONFIG));
         assertEquals(10_000, c.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG), "every send answered within the timeout");
         assertEquals("all", c.get(ProducerConfig.ACKS_CONFIG), "the shared settings carry over");
@@ -30,13 +30,13 @@ class InboundSettingsTest {
     @Test
     void aLingerAsLongAsTheTimeoutIsRefusedWithBothNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> InboundPublisher.inboundSettings(SHARED, Duration.ofSeconds(3), Duration.ofSeconds(3)));
+                () -> InboundPublisher.inboundSettings(SHARED, Duration.ofSeconds(3), Duration.ofSeconds(3), 64L << 20));
         assertTrue(e.getMessage().contains("publish-linger") && e.getMessage().contains("publish-timeout"), e.getMessage());
     }
 
     @Test
     void noLingerIsAllowed() {
-        Map<String, Object> c = InboundPublisher.inboundSettings(SHARED, Duration.ofSeconds(3), Duration.ZERO);
+        Map<String, Object> c = InboundPublisher.inboundSettings(SHARED, Duration.ofSeconds(3), Duration.ZERO, 64L << 20);
         assertEquals(0, c.get(ProducerConfig.LINGER_MS_CONFIG));
         assertCoversLingerAndRequest(c);
     }

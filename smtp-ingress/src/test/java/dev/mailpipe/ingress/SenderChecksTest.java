@@ -105,6 +105,16 @@ class SenderChecksTest {
         assertTrue(swaks.contains("451 4.7.24 Temporary DNS error checking SPF of unserved.test"), swaks);
     }
 
+    @Test
+    void moreThanTwoVoidLookupsMakeSpfAPermanentError() throws Exception {
+        // The client matches ip4:127.0.0.60, but only after three names that have no address.
+        String marker = "voids-" + UUID.randomUUID();
+        String swaks = swaks(OTHER, "x@voids.test", message("x@voids.test", marker));
+        assertTrue(swaks.contains("250 2.0.0 Ok: queued as"), swaks);
+        String queued = queued(marker);
+        assertTrue(queued.contains("spf=permerror smtp.mailfrom=x@voids.test"), queued);
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
 
     private static byte[] message(String from, String marker) {

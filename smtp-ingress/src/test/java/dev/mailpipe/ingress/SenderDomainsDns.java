@@ -38,8 +38,11 @@ public class SenderDomainsDns implements QuarkusTestResourceLifecycleManager {
             String quarantine = "$ORIGIN quarantine.test.\n$TTL 60\n" + soa
                     + "@ IN TXT \"v=spf1 ip4:127.0.0.50 -all\"\n_dmarc IN TXT \"v=DMARC1; p=quarantine\"\n";
             String relaxed = "$ORIGIN nopolicy.test.\n$TTL 60\n" + soa + "@ IN TXT \"v=spf1 -all\"\n";
+            // Three names without addresses before the mechanism that matches: RFC 7208 4.6.4's third void lookup.
+            String voids = "$ORIGIN voids.test.\n$TTL 60\n" + soa + "@ IN TXT \"v=spf1 a:v1.voids.test a:v2.voids.test "
+                    + "a:v3.voids.test ip4:127.0.0.60 -all\"\n";
             dns = DnsServer.serve(dir, "127.0.0.97", 53, Map.of("sender.test", sender, "quarantine.test", quarantine,
-                    "nopolicy.test", relaxed));
+                    "nopolicy.test", relaxed, "voids.test", voids));
             return Map.of("mailpipe.ingress.sender-checks.enabled", "true",
                     "mailpipe.ingress.sender-checks.dns-servers", dns.address(),
                     "mailpipe.ingress.sender-checks.dns-timeout", "2s",

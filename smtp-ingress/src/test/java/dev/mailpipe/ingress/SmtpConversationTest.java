@@ -216,6 +216,25 @@ class SmtpConversationTest {
     }
 
     @Test
+    void aHeaderOfMoreFieldsThanTheLimitIsRefusedWith552() throws Exception {
+        String marker = marker();
+        try (SmtpTestClient c = greeted()) {
+            c.send("MAIL FROM:<a@y.test>");
+            c.send("RCPT TO:<alice@example.test>");
+            c.send("DATA");
+            assertEquals("552 5.6.0 Error: more than 1000 header fields",
+                    c.send("Subject: " + marker + "\r\n" + "X: y\r\n".repeat(1000) + "\r\nbody\r\n."));
+            assertEquals("250 2.0.0 Ok", c.send("NOOP"));
+            c.send("MAIL FROM:<a@y.test>");
+            c.send("RCPT TO:<alice@example.test>");
+            c.send("DATA");
+            assertTrue(c.send("Subject: " + marker + "\r\n" + "X: y\r\n".repeat(998) + "\r\nbody\r\n.")
+                    .startsWith("250 2.0.0 Ok: queued as"), "999 fields are within the limit");
+        }
+        assertEquals(1, InboundTopic.containing(marker).size());
+    }
+
+    @Test
     void tooManyRecipientsGet452() throws Exception {
         try (SmtpTestClient c = greeted()) {
             c.send("MAIL FROM:<a@y.test>");
