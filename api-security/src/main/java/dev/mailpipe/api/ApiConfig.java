@@ -22,6 +22,14 @@ public interface ApiConfig {
     @WithDefault("10")
     int maxFailuresPerClient();
 
+    /**
+     * Failed logins of one account (from anywhere) after which it is refused, without a password
+     * check, until {@link #lockout()} has passed since the last: many guessers from many addresses
+     * meet this. Higher than the per-client limit, so that one guesser cannot lock the owner out.
+     */
+    @WithDefault("50")
+    int maxFailuresPerAccount();
+
     /** Failed logins from one address answered at once; past them each 401 waits, doubling. */
     @WithDefault("3")
     int freeFailures();

@@ -26,8 +26,9 @@ import org.jboss.logging.Logger;
  * {@code mailpipe.api.admin-password} (role {@value #ADMIN}), or, where the service has a
  * {@link MailboxLogins} bean (delivery-service: the registry), a mailbox with its own password (role
  * {@value #MAILBOX}, named by its address). Passwords are checked off the event loop; an unknown user costs the same PBKDF2
- * work as a wrong password. A client address with too many failures is refused (401, as any failed
- * login) before any check until its lockout ends; every failure is logged as
+ * work as a wrong password. Each attempt is counted before its check, per client address and per
+ * account; one with too many is refused (401, as any failed login) without a check until its
+ * lockout ends; every failure is logged as
  * {@code API login failed: client=<ip> user=<name>}, every refusal as {@code API login refused}.
  */
 @ApplicationScoped
@@ -39,12 +40,14 @@ public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthentic
     private final Instance<MailboxLogins> mailboxes;
     private final ApiConfig config;
     private final FailureCounts failures;
+    private final FailureCounts accountFailures;
     private final Backoff backoff;
 
     ApiIdentities(Instance<MailboxLogins> mailboxes, ApiConfig config) {
         this.mailboxes = mailboxes;
         this.config = config;
         this.failures = new FailureCounts(config.lockout(), 100_000);
+        this.accountFailures = new FailureCounts(config.lockout(), 100_000);
         this.backoff = new Backoff(config.freeFailures(), config.firstDelay(), config.maxDelay());
     }
 
@@ -56,20 +59,26 @@ public class ApiIdentities implements IdentityProvider<UsernamePasswordAuthentic
     @Override
     public Uni<SecurityIdentity> authenticate(UsernamePasswordAuthenticationRequest request, AuthenticationRequestContext context) {
         String client = clientOf(request);
-        if (failures.of(client) >= config.maxFailuresPerClient()) {
+        String user = request.getUsername().toLowerCase(Locale.ROOT);
+        // Decided and counted before the hash: parallel guesses are all counted, none slips past.
+        if (!failures.begin(client, config.maxFailuresPerClient())) {
             LOG.warnf("API login refused: client=%s too many failed attempts", client);
             return Uni.createFrom().failure(new AuthenticationFailedException());
         }
+        if (!accountFailures.begin(user, config.maxFailuresPerAccount())) {
+            LOG.warnf("API login refused: client=%s user=%s too many failed attempts for the account", client,
+                    dev.mailpipe.model.PeerText.forLog(user));
+            return Uni.createFrom().failure(new AuthenticationFailedException());
+        }
         return context.runBlocking(() -> {
-            String user = request.getUsername().toLowerCase(Locale.ROOT);
             char[] password = request.getPassword().getPassword();
             SecurityIdentity identity = user.equals(ADMIN) ? admin(password) : mailbox(user, password);
             if (identity == null) {
-                failures.failed(client);
                 LOG.warnf("API login failed: client=%s user=%s", client, dev.mailpipe.model.PeerText.forLog(user));
                 throw new AuthenticationFailedException();
             }
             failures.clear(client);
+            accountFailures.succeeded(user);
             return identity;
         }).onFailure(AuthenticationFailedException.class).call(() -> {
             // The 401 waits, without holding a thread: a guesser's next try comes later.

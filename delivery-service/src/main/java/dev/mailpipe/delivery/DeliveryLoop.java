@@ -100,7 +100,7 @@ class DeliveryLoop extends StageLoop {
             DeliveryOutput output = new DeliveryOutput(out);
             try {
                 while (running()) {
-                    ConsumerRecords<String, byte[]> records = in.poll(Duration.ofSeconds(1));
+                    ConsumerRecords<String, byte[]> records = poll(in, Duration.ofSeconds(1));
                     if (!records.isEmpty()) {
                         delivery.deliver(records, output);
                         done.putAll(records.nextOffsets());

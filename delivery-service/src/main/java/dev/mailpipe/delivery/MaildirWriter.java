@@ -123,6 +123,7 @@ final class MaildirWriter {
     }
 
     private Result write(Delivery d, Set<String> readNames) {
+        Path temp = null;
         try {
             long size = d.head().length + (long) d.body().length;
             String name = d.receivedEpochMillis() / 1000 + ".M" + digest(d.messageId() + "\0" + d.recipient())
@@ -135,7 +136,7 @@ final class MaildirWriter {
             if (readNames.contains(name) || Files.exists(target)) {
                 return new Result(d, target, true, null);
             }
-            Path temp = tmp.resolve(name);
+            temp = tmp.resolve(name);
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeFully(ch, d.head());
@@ -147,6 +148,15 @@ final class MaildirWriter {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             return new Result(d, target, false, null);
         } catch (IOException e) {
+            // Nothing half written stays in tmp/: the message may go to the retry tiers from here
+            // and come back another day under the same name.
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // the next try truncates it; a reader never looks in tmp/
+                }
+            }
             return new Result(d, null, false, e);
         }
     }

@@ -26,6 +26,35 @@ public final class FailureCounts {
         return now;
     }
 
+    /**
+     * Counts an attempt as a failure before its password is checked, and says whether it may go on:
+     * false, once {@code key} has {@code max} failures (this one not counted then). Checking and
+     * counting in one step means a guesser's parallel tries are all counted, none slips past the
+     * limit while the others' hashes run. A try that then succeeds gives its count back
+     * ({@link #succeeded}).
+     */
+    public boolean begin(String key, int max) {
+        AtomicInteger n = counts.get(key, k -> new AtomicInteger());
+        while (true) {
+            int now = n.get();
+            if (now >= max) {
+                return false;
+            }
+            if (n.compareAndSet(now, now + 1)) {
+                counts.put(key, n);
+                return true;
+            }
+        }
+    }
+
+    /** An attempt counted by {@link #begin} succeeded: it was no failure. */
+    public void succeeded(String key) {
+        AtomicInteger n = counts.getIfPresent(key);
+        if (n != null) {
+            n.updateAndGet(v -> Math.max(0, v - 1));
+        }
+    }
+
     /** Failures of {@code key} within the window. */
     public int of(String key) {
         AtomicInteger n = counts.getIfPresent(key);

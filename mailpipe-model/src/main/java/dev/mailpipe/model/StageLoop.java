@@ -1,6 +1,7 @@
 package dev.mailpipe.model;
 
 import java.time.Duration;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 
@@ -16,6 +17,9 @@ public abstract class StageLoop {
 
     private volatile boolean running = true;
     private volatile boolean consuming;
+    /** When the loop last went round (a poll), or began a pause after a failure. */
+    private volatile long lastProgress = System.nanoTime();
+    private volatile boolean ended;
     private volatile KafkaConsumer<?, ?> consumer;
     private Thread thread;
 
@@ -40,6 +44,24 @@ public abstract class StageLoop {
     protected void consuming(KafkaConsumer<?, ?> c) {
         consumer = c;
         consuming = true;
+    }
+
+    /**
+     * Polls {@code consumer}, noting that the loop goes round: every stage loop polls through here,
+     * so that liveness can tell a loop that works from one that is stuck.
+     */
+    protected <K, V> ConsumerRecords<K, V> poll(org.apache.kafka.clients.consumer.Consumer<K, V> consumer, Duration timeout) {
+        lastProgress = System.nanoTime();
+        return consumer.poll(timeout);
+    }
+
+    /**
+     * What liveness reports: the loop has not ended, and it went round within {@code within} (or is
+     * pausing after a failure, which readiness reports). A loop stuck in one batch, or ended by an
+     * Error the process somehow outlived, makes the process not alive, and Kubernetes restarts it.
+     */
+    public boolean alive(Duration within) {
+        return !ended && System.nanoTime() - lastProgress < within.toNanos();
     }
 
     /** Whether the clients are open and the loop is not pausing after a failure: what readiness reports. */
@@ -72,6 +94,7 @@ public abstract class StageLoop {
             died(e);
         } finally {
             consuming = false;
+            ended = running; // a loop that ends while the service runs is dead; at shutdown it is not
             ended();
         }
     }
@@ -108,6 +131,7 @@ public abstract class StageLoop {
                 lastFailure = System.nanoTime();
                 Duration pause = BACKOFF.after(failuresInARow);
                 failed(e, pause);
+                lastProgress = System.nanoTime() + pause.toNanos(); // a pause is no hang
                 if (!sleep(pause)) {
                     return;
                 }

@@ -75,4 +75,41 @@ class StageLoopTest {
         loop.stop();
         assertTrue(loop.endedAfter.isDone());
     }
+
+    /** Polls an empty consumer until told to stop polling, then hangs in its "batch". */
+    private static final class Hanging extends StageLoop {
+        volatile boolean hang;
+        final org.apache.kafka.clients.consumer.MockConsumer<String, String> consumer =
+                new org.apache.kafka.clients.consumer.MockConsumer<>("earliest");
+
+        @Override
+        protected void consumeUntilStopped() {
+            while (running()) {
+                if (hang) {
+                    Thread.onSpinWait();
+                } else {
+                    poll(consumer, Duration.ofMillis(10));
+                }
+            }
+        }
+
+        @Override
+        protected void failed(RuntimeException failure, Duration pause) {
+        }
+    }
+
+    @Test
+    void aLoopThatStopsPollingIsNotAliveAndOneThatEndsIsNotEither() throws Exception {
+        Hanging loop = new Hanging();
+        loop.start("test-hanging");
+        Thread.sleep(300);
+        assertTrue(loop.alive(Duration.ofMillis(200)), "polling");
+        loop.hang = true;
+        Thread.sleep(400);
+        assertFalse(loop.alive(Duration.ofMillis(200)), "stuck in a batch");
+        loop.hang = false;
+        Thread.sleep(100);
+        assertTrue(loop.alive(Duration.ofMillis(200)), "going round again");
+        loop.stop();
+    }
 }

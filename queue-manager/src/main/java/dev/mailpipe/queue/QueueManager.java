@@ -161,7 +161,7 @@ public class QueueManager extends StageLoop {
                 runCommands();
                 resumeDue();
                 // Short, so that a command waits for at most one poll.
-                releaseDue(consumer.poll(Duration.ofMillis(200)));
+                releaseDue(poll(consumer, Duration.ofMillis(200)));
             }
         } finally {
             consumer.close();

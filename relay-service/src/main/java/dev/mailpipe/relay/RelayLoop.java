@@ -135,7 +135,7 @@ class RelayLoop extends StageLoop {
                     if (lost != null) {
                         throw lost;
                     }
-                    for (ConsumerRecord<String, byte[]> r : in.poll(waiting.isEmpty() ? config.commitInterval() : ROOM_CHECK)) {
+                    for (ConsumerRecord<String, byte[]> r : poll(in, waiting.isEmpty() ? config.commitInterval() : ROOM_CHECK)) {
                         progress.received(r);
                         waiting.add(r);
                     }

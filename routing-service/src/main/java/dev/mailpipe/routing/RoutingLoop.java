@@ -90,7 +90,7 @@ class RoutingLoop extends StageLoop {
             in.subscribe(List.of(Topics.INBOUND));
             consuming(in);
             while (running()) {
-                ConsumerRecords<String, byte[]> records = in.poll(Duration.ofSeconds(1));
+                ConsumerRecords<String, byte[]> records = poll(in, Duration.ofSeconds(1));
                 if (!records.isEmpty()) {
                     inTransaction(in, out, records);
                 }

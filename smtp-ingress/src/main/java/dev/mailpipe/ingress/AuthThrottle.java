@@ -30,13 +30,27 @@ final class AuthThrottle {
         return byClient.of(clientIp) >= config.maxFailuresPerClient();
     }
 
-    /** Counts a failure; returns how long its 535 waits (zero for the first few). */
-    Duration failed(String clientIp, String account) {
-        return backoff.after(Math.max(byClient.failed(clientIp), byAccount.failed(account)));
+    /**
+     * Counts an attempt before its password is checked; false when the address is past its limit
+     * (then nothing is checked). Checked and counted in one step, so that parallel guesses from
+     * many sessions are all counted. The account is counted too, for the delay.
+     */
+    boolean begin(String clientIp, String account) {
+        if (!byClient.begin(clientIp, config.maxFailuresPerClient())) {
+            return false;
+        }
+        byAccount.failed(account);
+        return true;
     }
 
-    /** The address got in: its count starts over. The account's stays, for the guessers elsewhere. */
-    void succeeded(String clientIp) {
+    /** How long the 535 of a failed attempt (counted at its {@link #begin}) waits; zero for the first few. */
+    Duration delayAfterFailure(String clientIp, String account) {
+        return backoff.after(Math.max(byClient.of(clientIp), byAccount.of(account)));
+    }
+
+    /** The address got in: its count starts over; the account's attempt was no failure. */
+    void succeeded(String clientIp, String account) {
         byClient.clear(clientIp);
+        byAccount.succeeded(account);
     }
 }

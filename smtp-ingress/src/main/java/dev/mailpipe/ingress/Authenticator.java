@@ -29,7 +29,7 @@ final class Authenticator {
     private final IngressMetrics metrics;
 
     /** What became of one AUTH exchange's credentials. */
-    sealed interface Verdict permits Accepted, Refused {
+    sealed interface Verdict permits Accepted, Refused, LockedOut {
     }
 
     record Accepted() implements Verdict {
@@ -37,6 +37,10 @@ final class Authenticator {
 
     /** Wrong credentials; the 535 waits {@code delay} first. */
     record Refused(Duration delay) implements Verdict {
+    }
+
+    /** The address is past its failures: nothing was checked; the client hears 454 4.7.0. */
+    record LockedOut() implements Verdict {
     }
 
     Authenticator(Vertx vertx, MailboxDirectory mailboxes, AuthThrottle throttle, IngressMetrics metrics) {
@@ -56,19 +60,29 @@ final class Authenticator {
         return false;
     }
 
-    /** Whether {@code user} (a mailbox key) exists and has this password. */
+    /**
+     * Whether {@code user} (a mailbox key) exists and has this password. The attempt is counted
+     * before the hash ({@link AuthThrottle#begin}); past the address's limit there is no hash at
+     * all, and the answer is {@link LockedOut}.
+     */
     Future<Verdict> verify(String sessionId, String clientIp, String user, char[] password) {
+        if (!throttle.begin(clientIp, user)) {
+            Arrays.fill(password, '\0');
+            LOG.warnf("[%s] AUTH refused: client=%s too many failed attempts", sessionId, clientIp);
+            metrics.auth("locked-out");
+            return Future.succeededFuture(new LockedOut());
+        }
         return vertx.<Boolean>executeBlocking(() -> PasswordHash.verify(password,
                         mailboxes.mailbox(user).map(Account.Mailbox::passwordHash).orElse(null)), false)
                 .onComplete(r -> Arrays.fill(password, '\0'))
                 .map(ok -> {
                     if (ok) {
-                        throttle.succeeded(clientIp);
+                        throttle.succeeded(clientIp, user);
                         metrics.auth("success");
                         LOG.infof("[%s] %s authenticated as %s", sessionId, clientIp, PeerText.forLog(user));
                         return (Verdict) new Accepted();
                     }
-                    Duration delay = throttle.failed(clientIp, user);
+                    Duration delay = throttle.delayAfterFailure(clientIp, user);
                     metrics.auth("failure");
                     LOG.warnf("[%s] AUTH failed: client=%s account=%s", sessionId, clientIp, PeerText.forLog(user));
                     return new Refused(delay);

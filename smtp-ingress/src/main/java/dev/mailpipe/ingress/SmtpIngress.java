@@ -35,6 +35,7 @@ public class SmtpIngress {
 
     private final Vertx vertx;
     private final IngressConfig config;
+    private final EventLoopLiveness liveness;
     private final InboundPublisher publisher;
     private final IngressMetrics metrics;
     private final MailboxRegistry mailboxes;
@@ -66,7 +67,9 @@ public class SmtpIngress {
     private final MessageMemory memory;
 
     SmtpIngress(Vertx vertx, IngressConfig config, MailboxRegistry mailboxes, InboundPublisher publisher,
-            IngressMetrics metrics, SenderChecksConfig checks, io.micrometer.core.instrument.MeterRegistry registry) {
+            IngressMetrics metrics, SenderChecksConfig checks, io.micrometer.core.instrument.MeterRegistry registry,
+            @org.eclipse.microprofile.health.Liveness EventLoopLiveness liveness) {
+        this.liveness = liveness;
         this.vertx = vertx;
         this.config = config;
         this.publisher = publisher;
@@ -178,6 +181,9 @@ public class SmtpIngress {
         public void start(Promise<Void> started) {
             listenerLoops.computeIfAbsent(options.getPort(), p -> ConcurrentHashMap.newKeySet())
                     .add(Thread.currentThread().getName());
+            // This loop's heartbeat, for liveness: a timer set here runs on this loop.
+            liveness.tick();
+            vertx.setPeriodic(1000, t -> liveness.tick());
             LoopAcceptor.bind(vertx, context, options, options.isUseProxyProtocol() ? SmtpIngress.this::untrustedProxy : null,
                             socket -> connected(socket, isSubmission, context))
                     .onSuccess(a -> {

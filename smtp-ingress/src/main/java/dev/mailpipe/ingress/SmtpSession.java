@@ -356,6 +356,11 @@ final class SmtpSession {
                 connection.resume();
                 return;
             }
+            if (r.succeeded() && r.result() instanceof Authenticator.LockedOut) {
+                reply(Reply.of(454, "4.7.0", "Too many failed authentication attempts; try again later"));
+                connection.resume();
+                return;
+            }
             // A guesser waits for each refusal; the connection reads nothing meanwhile.
             long delay = r.result() instanceof Authenticator.Refused refused ? refused.delay().toMillis() : 0;
             Runnable refuse = () -> {
