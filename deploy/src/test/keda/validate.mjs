@@ -2,6 +2,9 @@
 // (@kubernetes-models/keda, generated from KEDA's CRDs). Prints one line per object; exits 1 if
 // any is invalid.
 import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject";
+import { TriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication";
+
+const kinds = { ScaledObject, TriggerAuthentication };
 
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
@@ -9,8 +12,9 @@ let failed = false;
 for (const object of JSON.parse(input)) {
   const name = object?.metadata?.name;
   try {
-    if (object.kind !== "ScaledObject") throw new Error("not a ScaledObject: " + object.kind);
-    new ScaledObject(object).validate();
+    const Kind = kinds[object.kind];
+    if (!Kind) throw new Error("not a ScaledObject or TriggerAuthentication: " + object.kind);
+    new Kind(object).validate();
     console.log(`valid ${name}`);
   } catch (e) {
     failed = true;

@@ -162,6 +162,8 @@ class DeployManifestsTest {
         Manifests m = Manifests.build(overlay);
         Set<String> secrets = new HashSet<>(names(m, "Secret"));
         m.ofKind("Certificate").forEach(c -> secrets.add(c.path("spec").path("secretName").asText()));
+        // Strimzi's User Operator writes each KafkaUser's password to a Secret of its name.
+        m.ofKind("KafkaUser").forEach(u -> secrets.add(u.path("metadata").path("name").asText()));
         String prodNotes = Files.readString(Manifests.KUBERNETES.resolve("overlays/" + overlay + "/kustomization.yaml"));
         for (var match : java.util.regex.Pattern.compile("create secret generic ([a-z0-9-]+)").matcher(prodNotes).results().toList()) {
             secrets.add(match.group(1)); // made by the operator, as the overlay says how
@@ -261,6 +263,65 @@ class DeployManifestsTest {
         Set<String> services = scraped.stream().map(s -> s.path("spec").path("selector").path("app.kubernetes.io/name").asText())
                 .collect(Collectors.toSet());
         assertEquals(Set.of("smtp-ingress", "routing-service", "relay-service", "delivery-service", "queue-manager"), services);
+    }
+
+    /** Every service whose code talks to Kafka, each its own KafkaUser. */
+    private static final List<String> KAFKA_CLIENTS = List.of("smtp-ingress", "routing-service", "relay-service",
+            "delivery-service", "queue-manager");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void eachServiceLogsInAsItsOwnUserAllowedOnlyTheTopicsItsCodeNames(String overlay) throws Exception {
+        Manifests m = Manifests.build(overlay);
+        JsonNode listener = only(m.ofKind("Kafka")).path("spec").path("kafka").path("listeners").path(0);
+        assertEquals("scram-sha-512", listener.path("authentication").path("type").asText(), "no client without a login");
+        assertEquals("simple", only(m.ofKind("Kafka")).path("spec").path("kafka").path("authorization").path("type").asText());
+        Set<String> users = new HashSet<>();
+        m.ofKind("KafkaUser").forEach(u -> users.add(u.path("metadata").path("name").asText()));
+        assertEquals(Set.of("smtp-ingress", "routing-service", "relay-service", "delivery-service", "queue-manager", "keda"), users,
+                "Dovecot has no Kafka access at all");
+        for (String service : KAFKA_CLIENTS) {
+            io.strimzi.api.kafka.model.user.KafkaUser user = (io.strimzi.api.kafka.model.user.KafkaUser)
+                    StrimziModel.parse(m.get("KafkaUser", service));
+            var acls = ((io.strimzi.api.kafka.model.user.KafkaUserAuthorizationSimple) user.getSpec().getAuthorization()).getAcls();
+            Set<String> named = TopicsInCode.of(service);
+            if (service.equals("queue-manager")) {
+                // It replays dead letters, each to the input of the stage that dead-lettered it.
+                named.addAll(Set.of(Topics.INBOUND, Topics.RELAY, Topics.DELIVERY));
+            }
+            List<String> topicGrants = new java.util.ArrayList<>();
+            for (var acl : acls) {
+                if (acl.getResource() instanceof io.strimzi.api.kafka.model.user.acl.AclRuleTopicResource t) {
+                    String grant = t.getName() + (t.getPatternType() == io.strimzi.api.kafka.model.user.acl.AclResourcePatternType.PREFIX ? "*" : "");
+                    topicGrants.add(grant);
+                    assertTrue(named.stream().anyMatch(n -> covers(grant, n)), overlay + ": " + service + " may use " + grant
+                            + ", which its code never names (" + named + ")");
+                    boolean writes = acl.getOperations().stream().anyMatch(o -> o.toValue().equals("Write"));
+                    if (writes && t.getName().equals(Topics.ACCOUNTS)) {
+                        assertEquals("delivery-service", service, "only the registry's owner writes mail.accounts");
+                    }
+                }
+            }
+            for (String topic : named) {
+                assertTrue(topicGrants.stream().anyMatch(g -> covers(g, topic)), overlay + ": " + service + "'s code uses " + topic
+                        + ", which its KafkaUser does not allow " + topicGrants);
+            }
+            JsonNode container = m.get("Deployment", service).path("spec").path("template").path("spec").path("containers").path(0);
+            assertTrue(StreamSupport.stream(container.path("env").spliterator(), false).anyMatch(e ->
+                    e.path("name").asText().equals("KAFKA_SASL_JAAS_CONFIG")
+                            && e.path("valueFrom").path("secretKeyRef").path("name").asText().equals(service)),
+                    overlay + ": " + service + " logs in as itself");
+        }
+        JsonNode dovecot = m.get("Deployment", "dovecot").path("spec").path("template").path("spec");
+        assertFalse(dovecot.toString().contains("KAFKA"), "Dovecot gets no Kafka settings");
+        List<JsonNode> keda = new java.util.ArrayList<>(m.ofKind("ScaledObject"));
+        keda.addAll(m.ofKind("TriggerAuthentication"));
+        KedaSchema.validate(keda);
+    }
+
+    /** Whether an ACL's topic ({@code name}, or {@code prefix*}) covers a topic the code names (a tier prefix counts as one name). */
+    private static boolean covers(String grant, String topic) {
+        return grant.endsWith("*") ? topic.startsWith(grant.substring(0, grant.length() - 1)) : grant.equals(topic);
     }
 
     /** The mail ports strangers may reach: SMTP, submission, IMAP(S), POP3(S). Nothing else is for everyone. */

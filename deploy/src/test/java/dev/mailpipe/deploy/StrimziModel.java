@@ -22,7 +22,7 @@ import java.util.Map;
 final class StrimziModel {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, Class<?>> KINDS = Map.of("Kafka", Kafka.class, "KafkaNodePool", KafkaNodePool.class,
-            "KafkaTopic", KafkaTopic.class);
+            "KafkaTopic", KafkaTopic.class, "KafkaUser", io.strimzi.api.kafka.model.user.KafkaUser.class);
 
     private StrimziModel() {
     }

@@ -255,12 +255,14 @@ public class QueueManager extends StageLoop {
             if (from >= end) {
                 continue;
             }
-            List<ConsumerRecord<String, byte[]>> queued = read(tp, from, end);
             String tier = tp.topic().substring(Topics.RETRY_PREFIX.length());
             if (command instanceof QueueCommand.List) {
-                queued.forEach(r -> waiting(r, tier, selected));
+                // Record by record: only each envelope and size is kept, never the messages, so a
+                // listing of a deep queue holds one poll's records at most.
+                visit(tp, from, end, r -> waiting(r, tier, selected));
                 continue;
             }
+            List<ConsumerRecord<String, byte[]>> queued = read(tp, from, end);
             List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
             int before = selected.size();
             for (ConsumerRecord<String, byte[]> r : queued) {
@@ -313,9 +315,15 @@ public class QueueManager extends StageLoop {
 
     /** One partition's records in [from, end), read by the reader (read_committed: what the stages committed). */
     private List<ConsumerRecord<String, byte[]>> read(TopicPartition tp, long from, long end) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        visit(tp, from, end, out::add);
+        return out;
+    }
+
+    /** Hands each record of [from, end) to {@code each} as it is polled, keeping none. */
+    private void visit(TopicPartition tp, long from, long end, java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
         reader.assign(List.of(tp));
         reader.seek(tp, from);
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         long deadline = System.nanoTime() + config.commandTimeout().toNanos() / 2;
         while (reader.position(tp) < end) {
             if (System.nanoTime() > deadline) {
@@ -323,11 +331,10 @@ public class QueueManager extends StageLoop {
             }
             for (ConsumerRecord<String, byte[]> r : reader.poll(Duration.ofMillis(200))) {
                 if (r.offset() < end) {
-                    out.add(r);
+                    each.accept(r);
                 }
             }
         }
-        return out;
     }
 
     private static void waiting(ConsumerRecord<String, byte[]> r, String tier, List<Waiting> into) {

@@ -45,7 +45,7 @@ final class ClientConnection {
         this.clientIp = socket.remoteAddress().hostAddress();
         this.messageMemory = context.memory().account(ClientKey.of(clientIp));
         this.input = new SmtpInput(config.maxCommandLine(), config.maxTextLine(), messageMemory);
-        this.timer = new SessionTimer(context.vertx(), config.idleTimeout(), config.sessionTimeout(), () -> waiting,
+        this.timer = new SessionTimer(context.vertx(), SessionTimer.Limits.of(config), () -> waiting, context.stressed(),
                 this::timeout);
     }
 
@@ -87,7 +87,9 @@ final class ClientConnection {
     }
 
     private void received(Buffer data) {
-        timer.activity();
+        if (input.inMessage()) {
+            timer.data(data.length());
+        }
         if (!greeted) {
             earlyTalker = true;
             return;
@@ -102,6 +104,7 @@ final class ClientConnection {
             if (event == null) {
                 break;
             }
+            timer.commandArrived();
             if (event instanceof SmtpInput.CommandLine line) {
                 if (draining) {
                     shuttingDown();
@@ -150,6 +153,7 @@ final class ClientConnection {
     /** Back on the event loop after a wait: hands over the input that arrived meanwhile. */
     void resume() {
         waiting = false;
+        timer.commandArrived(); // the client's next command has its whole time from here
         pump();
         if (draining) {
             drain(); // the 250 of the last message is out: the session need not wait for a command

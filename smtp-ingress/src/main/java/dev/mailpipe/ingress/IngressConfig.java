@@ -175,9 +175,35 @@ public interface IngressConfig {
     @WithDefault("2ms")
     Duration publishLinger();
 
-    /** Silence from the client after which the session ends with 421 (RFC 5321 4.5.3.2.7: 5 minutes). */
+    /**
+     * How long a command may take to arrive, whole, after the previous reply (RFC 5321 4.5.3.2.7: 5
+     * minutes); then 421 4.4.2. Octets of an unfinished line do not extend it: a client that
+     * dribbles a byte at a time gets no more time than a silent one.
+     */
     @WithDefault("5m")
     Duration idleTimeout();
+
+    /**
+     * Time for a message's text (DATA, BDAT) before {@link #minDataRate()} octets per second must
+     * have extended it, as Postfix's {@code smtpd_timeout} with {@code smtpd_min_data_rate}.
+     */
+    @WithDefault("5m")
+    Duration dataTimeout();
+
+    /** Octets per second that extend a message's time by a second each (0: no rate, only the session limit). */
+    @WithDefault("500")
+    long minDataRate();
+
+    /**
+     * The share of {@link #maxConnections()} in use above which the ingress is under stress: every
+     * wait for a client is cut to {@link #stressTimeout()}, so idle sessions make room first.
+     */
+    @WithDefault("0.8")
+    double stressThreshold();
+
+    /** Every wait for a client under stress (Postfix's stress mode: 10 seconds). */
+    @WithDefault("10s")
+    Duration stressTimeout();
 
     /** Longest a whole session may last, however busy. */
     @WithDefault("30m")

@@ -89,7 +89,18 @@ final class LoopAcceptor {
                                             .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                                     return;
                                 }
-                                expectProxyHeader(ch, options, () -> serve(ch, ctx, provider.get(), connected));
+                                // Counted from accept until the header is read or the peer leaves.
+                                var pending = new java.util.concurrent.atomic.AtomicBoolean(proxies != null);
+                                Runnable done = () -> {
+                                    if (pending.compareAndSet(true, false)) {
+                                        proxies.headerDone();
+                                    }
+                                };
+                                ch.closeFuture().addListener(f -> done.run());
+                                expectProxyHeader(ch, options, () -> {
+                                    done.run();
+                                    serve(ch, ctx, provider.get(), connected);
+                                });
                             } else {
                                 serve(ch, ctx, provider.get(), connected);
                             }
@@ -106,10 +117,16 @@ final class LoopAcceptor {
         });
     }
 
-    /** Decides, from a PROXY-port peer's own address, whether its header may be read. */
+    /**
+     * Decides, from a PROXY-port peer's own address, whether its header may be read, and counts the
+     * connections whose header has not come yet (they hold a socket like any session).
+     */
     interface UntrustedProxy {
-        /** The reply that refuses {@code peer}, or null if it is a trusted proxy. */
+        /** The reply that refuses {@code peer} (not a trusted proxy, or too many connections), or null: counted as pending. */
         byte[] refusal(java.net.SocketAddress peer);
+
+        /** A pending connection's header came, or it closed before: it is no longer counted as pending. */
+        void headerDone();
     }
 
     private static Future<SslChannelProvider> tlsProvider(NetServerOptions options, ContextInternal ctx) {

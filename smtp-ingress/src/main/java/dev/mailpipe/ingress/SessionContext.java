@@ -14,9 +14,10 @@ import java.util.function.Supplier;
  * @param senderChecks SPF, DKIM and DMARC for mail from untrusted clients; null where nothing is checked
  * @param senderLogin what an authenticated client may send as
  * @param memory the message bytes all sessions may hold, shared by both listener kinds
+ * @param stressed whether the server is under stress (most of its connections in use)
  */
 record SessionContext(IngressConfig config, Vertx vertx, IngressMetrics metrics, InboundPublisher publisher,
         RecipientPolicy recipients, Authenticator authenticator, Supplier<String> primaryDomain, boolean submission,
         boolean tlsAvailable, Consumer<ClientConnection> ended, SenderChecks senderChecks, SenderLogin senderLogin,
-        MessageMemory memory) {
+        MessageMemory memory, java.util.function.BooleanSupplier stressed) {
 }

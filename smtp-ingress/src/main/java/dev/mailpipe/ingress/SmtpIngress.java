@@ -42,6 +42,8 @@ public class SmtpIngress {
     private final SessionContext mx;
     private final SessionContext submission;
     private final AtomicInteger open = new AtomicInteger();
+    /** PROXY-port connections whose header has not come yet. */
+    private final AtomicInteger proxyPending = new AtomicInteger();
     /** Every session's connection, for the drain at shutdown. */
     private final Set<ClientConnection> live = ConcurrentHashMap.newKeySet();
     /** Set at shutdown: new connections are refused, sessions are closed as they reach a command. */
@@ -84,9 +86,9 @@ public class SmtpIngress {
         this.memory = MessageMemory.of(config);
         this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
                 false, tlsAvailable(), this::sessionEnded, checks.enabled() ? new SenderChecks(checks, registry) : null,
-                senderLogin, this.memory);
+                senderLogin, this.memory, this::stressed);
         this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,
-                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, null, senderLogin, this.memory);
+                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, null, senderLogin, this.memory, this::stressed);
     }
 
     void start(@Observes StartupEvent event) throws Exception {
@@ -184,7 +186,7 @@ public class SmtpIngress {
             // This loop's heartbeat, for liveness: a timer set here runs on this loop.
             liveness.tick();
             vertx.setPeriodic(1000, t -> liveness.tick());
-            LoopAcceptor.bind(vertx, context, options, options.isUseProxyProtocol() ? SmtpIngress.this::untrustedProxy : null,
+            LoopAcceptor.bind(vertx, context, options, options.isUseProxyProtocol() ? proxyDoor : null,
                             socket -> connected(socket, isSubmission, context))
                     .onSuccess(a -> {
                         acceptor = a;
@@ -236,15 +238,30 @@ public class SmtpIngress {
      * A peer of the PROXY port that is not a trusted load balancer: its header would be believed,
      * and it could claim to be any client, a relay network's included. Refused before it is read.
      */
-    private byte[] untrustedProxy(java.net.SocketAddress peer) {
-        String ip = peer instanceof java.net.InetSocketAddress a ? a.getAddress().getHostAddress() : String.valueOf(peer);
-        if (trustedProxies.contains(ip)) {
+    private final LoopAcceptor.UntrustedProxy proxyDoor = new LoopAcceptor.UntrustedProxy() {
+        @Override
+        public byte[] refusal(java.net.SocketAddress peer) {
+            String ip = peer instanceof java.net.InetSocketAddress a ? a.getAddress().getHostAddress() : String.valueOf(peer);
+            if (!trustedProxies.contains(ip)) {
+                metrics.rejected(untrustedProxy);
+                LOG.warnf("PROXY port: refused %s, not in mailpipe.ingress.proxy.trusted-networks", ip);
+                return untrustedProxy.toBuffer().getBytes();
+            }
+            // Before its header a connection already holds a socket: it counts toward the limit.
+            if (open.get() + proxyPending.incrementAndGet() > config.maxConnections()) {
+                proxyPending.decrementAndGet();
+                Reply busy = Reply.of(421, "4.7.0", config.hostname() + " Error: too many connections");
+                metrics.rejected(busy);
+                return busy.toBuffer().getBytes();
+            }
             return null;
         }
-        metrics.rejected(untrustedProxy);
-        LOG.warnf("PROXY port: refused %s, not in mailpipe.ingress.proxy.trusted-networks", ip);
-        return untrustedProxy.toBuffer().getBytes();
-    }
+
+        @Override
+        public void headerDone() {
+            proxyPending.decrementAndGet();
+        }
+    };
 
     private void connected(NetSocket socket, boolean isSubmission, Context context) {
         String ip = socket.remoteAddress().hostAddress();
@@ -271,6 +288,11 @@ public class SmtpIngress {
         metrics.sessionClosed();
         open.decrementAndGet();
         perClient.computeIfPresent(ClientKey.of(connection.clientIp()), (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Most of the connection limit in use: every wait for a client is cut to the stress timeout. */
+    boolean stressed() {
+        return open.get() + proxyPending.get() > config.maxConnections() * config.stressThreshold();
     }
 
     /** The port actually bound (differs from the configured one when that is 0). */

@@ -101,6 +101,11 @@ final class SmtpInput {
         return mode == Mode.COMMAND && end == start;
     }
 
+    /** Inside a message's text (DATA) or a BDAT chunk: what arrives now is message data. */
+    boolean inMessage() {
+        return mode != Mode.COMMAND;
+    }
+
     /** After a DATA command was accepted: what follows is message text up to CRLF.CRLF. */
     void startData(long maxMessageSize) {
         mode = Mode.DATA;

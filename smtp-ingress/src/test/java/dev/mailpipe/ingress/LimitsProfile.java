@@ -13,6 +13,8 @@ public class LimitsProfile implements QuarkusTestProfile {
                 "mailpipe.ingress.idle-timeout", "1s",
                 "mailpipe.ingress.session-timeout", "3s",
                 "mailpipe.ingress.max-errors", "3",
-                "mailpipe.ingress.recipient-overshoot-limit", "4");
+                "mailpipe.ingress.recipient-overshoot-limit", "4",
+                "mailpipe.ingress.data-timeout", "1s",
+                "mailpipe.ingress.min-data-rate", "100");
     }
 }

@@ -55,6 +55,47 @@ class SessionLimitsTest {
         }
     }
 
+    /** Writes {@code chunk} every 200 ms from another thread until the connection breaks. */
+    private static Thread dribble(SmtpTestClient c, String chunk) {
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    c.write(chunk);
+                    Thread.sleep(200);
+                }
+            } catch (Exception stopped) {
+                // the server closed the connection, or the test ended
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    @Test
+    void aClientDribblingACommandGetsNoMoreTimeThanASilentOne() throws Exception {
+        // A byte every 200 ms never ends a line: the command's 1 s runs from the greeting, not from
+        // the last byte (which would leave only the 3 s session limit).
+        try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
+            c.reply();
+            dribble(c, "N");
+            assertEquals("421 4.4.2 mailpipe.localhost Error: timeout exceeded", c.reply());
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void messageDataSlowerThanTheMinimumRateEndsTheSession() throws Exception {
+        // 1 s for the message, plus a second per 100 octets: 5 octets every 200 ms never catch up.
+        try (SmtpTestClient c = SmtpTestClient.greeted(ingress.port())) {
+            c.send("MAIL FROM:<a@y.test>");
+            c.send("RCPT TO:<alice@example.test>");
+            assertTrue(c.send("DATA").startsWith("354"));
+            dribble(c, "x-x-x");
+            assertEquals("421 4.4.2 mailpipe.localhost Error: message data arriving too slowly", c.reply());
+        }
+    }
+
     @Test
     void anIdleClientIsDisconnected() throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
@@ -136,10 +177,10 @@ class SessionLimitsTest {
                 }
             }
             assertEquals(57, refused, "beyond 3 sessions per client the flood is refused");
-            // The idle client hits the idle timeout (1 s); the trickler the session limit (3 s).
+            // Both hit the command timeout (1 s): the trickler's bytes never end a line, so they buy it nothing.
             assertTrue(idle.reply().startsWith("220 "));
             assertEquals("421 4.4.2 mailpipe.localhost Error: timeout exceeded", idle.reply());
-            assertEquals("421 4.4.2 mailpipe.localhost Error: session time limit exceeded", trickler.reply());
+            assertEquals("421 4.4.2 mailpipe.localhost Error: timeout exceeded", trickler.reply());
             trickle.join(10_000);
         } finally {
             for (SmtpTestClient c : flood) {
