@@ -140,6 +140,12 @@ final class ClientConnection {
         return clientIp;
     }
 
+    /** Takes room for a message of {@code size} octets (its declared SIZE) at once; false if there is none now. */
+    boolean reserveMessageMemory(long size) {
+        messageMemory.release();
+        return messageMemory.take(size);
+    }
+
     /** The message of the transaction that ended is no longer held: its memory goes back to the budget. */
     void messageReleased() {
         messageMemory.release();

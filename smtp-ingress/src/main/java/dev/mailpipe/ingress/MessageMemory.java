@@ -68,10 +68,6 @@ final class MessageMemory {
         return used.get();
     }
 
-    /** Whether a message of {@code size} octets from {@code client} could be held now. */
-    boolean couldHold(String client, long size) {
-        return used.get() + size <= budget && byClient.getOrDefault(client, 0L) + size <= perClient;
-    }
 
     /** One session's account: what it holds, taken and given back through it. */
     Account account(String client) {

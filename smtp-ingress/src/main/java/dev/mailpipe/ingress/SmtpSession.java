@@ -162,8 +162,10 @@ final class SmtpSession {
             }
         }
         long declared = parameters.declaredSize();
-        if (declared > 0 && !context.memory().couldHold(ClientKey.of(clientIp), declared)) {
-            // RFC 1870 6.1: 452 when the size is fine but there is no room for it now.
+        if (declared > 0 && !connection.reserveMessageMemory(declared)) {
+            // RFC 1870 6.1: 452 when the size is fine but there is no room for it now. A declared
+            // size is taken whole here, so that concurrent messages either have all their room
+            // or are told at once, never all starved halfway through their data.
             reply(Reply.of(452, "4.3.1", "Error: insufficient system storage for a message of " + declared
                     + " octets, try again later"));
             return;

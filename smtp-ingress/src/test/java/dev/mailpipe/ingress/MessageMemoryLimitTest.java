@@ -92,7 +92,10 @@ class MessageMemoryLimitTest {
                 c.send("EHLO late.test");
                 assertEquals("452 4.3.1 Error: insufficient system storage for a message of 19000 octets, try again later",
                         c.send("MAIL FROM:<a@y.test> SIZE=19000"));
-                assertEquals("250 2.1.0 Ok", c.send("MAIL FROM:<a@y.test> SIZE=6000"), "a smaller one fits");
+                holders.remove(0).close();
+                Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> memory().used() == 5 * MessageMemory.STEP);
+                assertEquals("250 2.1.0 Ok", c.send("MAIL FROM:<a@y.test> SIZE=19000"), "room again once a holder left");
+                Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> memory().used() == 6 * MessageMemory.STEP);
             }
         } finally {
             for (SmtpTestClient c : holders) {
