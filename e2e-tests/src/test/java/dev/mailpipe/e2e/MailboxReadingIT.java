@@ -101,9 +101,46 @@ class MailboxReadingIT {
         }
     }
 
+    /**
+     * Dovecot asks the API for each of its clients and names the client (X-Forwarded-For): a guesser
+     * that fails three times (this pipeline's limit) is locked out, but only it; the owner logging in from elsewhere through
+     * the same Dovecot gets in. Were every login counted against Dovecot's own address, the
+     * guesser would lock every IMAP user out.
+     */
+    @Test
+    void aGuesserThroughDovecotLocksOutOnlyItself() throws Exception {
+        Pipeline pipeline = SharedPipeline.get().pipeline;
+        String api = "http://127.0.0.1:" + (pipeline.httpBase + 4);
+        assertEquals(201, putMailbox(api, "gail@example.test", "gail-pw-1").statusCode());
+        Path msg = Swaks.message(tmp, "gail.eml", "From: sender@y.test", "To: gail@example.test", "Subject: for gail", "", "hi");
+        assertTrue(Swaks.send(pipeline.smtpPort, "sender@y.test", List.of("gail@example.test"), msg).contains("250 2.0.0 Ok"));
+        Path fresh = pipeline.maildir("example.test", "gail").resolve("new");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.isDirectory(fresh) && count(fresh) == 1);
+        Path checkpassword = dev.mailpipe.peers.Loopback.repoRoot().resolve("contrib/dovecot/checkpassword-mailpipe");
+        try (Dovecot dovecot = Dovecot.startWithRegistry(tmp.resolve("dovecot-guesser"), pipeline.mailRoot(),
+                checkpassword, api)) {
+            for (int i = 0; i < 3; i++) {
+                int n = i;
+                org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                        () -> dovecot.read("imap", "gail@example.test", "guess-" + n, "127.0.0.81"));
+            }
+            org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> dovecot.read("imap", "gail@example.test", "gail-pw-1", "127.0.0.81"),
+                    "the guesser is locked out, even with the right password");
+            assertEquals(1, dovecot.read("imap", "gail@example.test", "gail-pw-1", "127.0.0.82").size(),
+                    "the owner, from another address, gets in");
+        }
+        assertTrue(pipeline.log("delivery-service").contains("API login refused: client=127.0.0.81"),
+                "the lockout names the guesser, not Dovecot");
+    }
+
+    /**
+     * A wrong login, from a client of its own (127.0.0.83): its failures count against that address
+     * (Dovecot names it to the API), not against the client that logs in rightly afterwards.
+     */
     private static void assertRefused(Dovecot dovecot, String protocol, String user, String password) throws Exception {
         java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> dovecot.read(protocol, user, password), protocol + " let " + user + " in with " + password);
+                () -> dovecot.read(protocol, user, password, "127.0.0.83"), protocol + " let " + user + " in with " + password);
         assertTrue(refused.getMessage().toLowerCase(java.util.Locale.ROOT).contains("authentication failed")
                 || refused.getMessage().contains("-ERR"), refused.getMessage());
     }

@@ -50,7 +50,12 @@ final class SharedPipeline implements BeforeAllCallback, ExtensionContext.Store.
                         "MAILPIPE_RELAY_CONNECT_TIMEOUT", "2s",
                         "MAILPIPE_RETRY_DELAYS", "2s,2s,2s,2s,2s",
                         "MAILPIPE_RETRY_MAX_LIFETIME", "15s",
-                        "MAILPIPE_RELAY_DELAY_WARNING", "5s"));
+                        "MAILPIPE_RELAY_DELAY_WARNING", "5s",
+                        // Failed API logins (Dovecot's) slowed by little and locked out after three, so
+                        // that a test reaches the lockout through Dovecot's own penalty in seconds.
+                        "MAILPIPE_API_FIRST_DELAY", "50ms",
+                        "MAILPIPE_API_MAX_DELAY", "100ms",
+                        "MAILPIPE_API_MAX_FAILURES_PER_CLIENT", "3"));
                 instance = new SharedPipeline(dns, p, port, tmp);
                 context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).put("mailpipe-pipeline", instance);
             }

@@ -102,10 +102,15 @@ public final class Dovecot implements AutoCloseable {
 
     /** Every message of the user's INBOX as the client received it; {@code protocol}: imap or pop3. */
     public List<byte[]> read(String protocol, String user, String password) throws IOException, InterruptedException {
+        return read(protocol, user, password, "127.0.0.1");
+    }
+
+    /** As {@link #read(String, String, String)}, the client connecting from {@code source} (a loopback address). */
+    public List<byte[]> read(String protocol, String user, String password, String source) throws IOException, InterruptedException {
         Path script = Loopback.resource("read_mailbox.py", dir.resolve("client"));
         int port = protocol.equals("imap") ? imapPort : pop3Port;
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), protocol, String.valueOf(port), user, password)
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), protocol, String.valueOf(port), user, password,
+                source).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         if (p.waitFor() != 0) {
             throw new IOException(protocol + " client failed: " + out + "\n" + log());

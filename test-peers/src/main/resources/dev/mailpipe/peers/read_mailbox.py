@@ -1,14 +1,29 @@
 #!/usr/bin/python3
 """Reads every message of a mailbox with a real client (Python's imaplib or poplib), without
-changing it, and prints each one base64-encoded on its own line."""
+changing it, and prints each one base64-encoded on its own line. An optional fifth argument is the
+loopback address to connect from (another client, to the server)."""
 import base64
 import imaplib
 import poplib
+import socket
 import sys
 
 protocol, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+source = (sys.argv[5], 0) if len(sys.argv) > 5 else None
+
+
+class IMAP(imaplib.IMAP4):
+    def _create_socket(self, timeout):
+        return socket.create_connection((self.host, self.port), timeout, source_address=source)
+
+
+class POP3(poplib.POP3):
+    def _create_socket(self, timeout):
+        return socket.create_connection((self.host, self.port), timeout, source_address=source)
+
+
 if protocol == "imap":
-    m = imaplib.IMAP4("127.0.0.1", port)
+    m = IMAP("127.0.0.1", port)
     m.login(user, password)
     m.select("INBOX", readonly=True)
     _, data = m.search(None, "ALL")
@@ -17,7 +32,7 @@ if protocol == "imap":
         print(base64.b64encode(msg[0][1]).decode())
     m.logout()
 else:
-    p = poplib.POP3("127.0.0.1", port)
+    p = POP3("127.0.0.1", port)
     p.user(user)
     p.pass_(password)
     count, _ = p.stat()
