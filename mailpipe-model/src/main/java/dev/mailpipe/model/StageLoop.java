@@ -69,6 +69,11 @@ public abstract class StageLoop {
         return consuming;
     }
 
+    /** The loop's name: its thread's. */
+    public String name() {
+        return thread == null ? getClass().getSimpleName() : thread.getName();
+    }
+
     public void start(String threadName) {
         thread = new Thread(this::run, threadName);
         thread.setDaemon(true);

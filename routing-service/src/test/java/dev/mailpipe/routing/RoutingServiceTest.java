@@ -72,7 +72,7 @@ class RoutingServiceTest {
 
     @Inject
     @Readiness
-    RoutingReadiness readiness;
+    dev.mailpipe.model.StageReadiness readiness;
 
     @Inject
     MeterRegistry registry;

@@ -2,7 +2,6 @@ package dev.mailpipe.ingress;
 
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
-import io.vertx.core.buffer.Buffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +15,11 @@ final class MailTransaction {
     /** RCPTs past the recipient limit, answered 452 (RFC 5321 4.5.3.1.10). */
     int excessRecipients;
 
+    /** The message's queue id and arrival, fixed when its text begins (the trace header names them). */
+    String id;
+    java.time.ZonedDateTime receivedAt;
     // RFC 3030 BDAT: the chunks so far, their size, and whether the last one has been announced.
-    Buffer chunks;
+    MessageBytes chunks;
     long chunkedSize;
     boolean lastChunk;
     /** The reply owed once a refused BDAT's octets have been read past. */

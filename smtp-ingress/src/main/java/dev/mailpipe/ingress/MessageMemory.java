@@ -43,20 +43,25 @@ final class MessageMemory {
      * size could ever be held, or the largest size could not fit a record of {@code mail.inbound}.
      */
     static MessageMemory of(IngressConfig config) {
-        if (config.maxMessageSize() > dev.mailpipe.model.Topics.MAX_MESSAGE_BYTES) {
-            throw new IllegalStateException("mailpipe.ingress.max-message-size " + config.maxMessageSize()
+        return of(config.maxMessageSize(), config.messageMemory(), config.messageMemoryClientShare(),
+                Runtime.getRuntime().maxMemory());
+    }
+
+    /** As {@link #of(IngressConfig)}: {@code configured} 0 takes the default from {@code maxHeap}. */
+    static MessageMemory of(long maxMessageSize, long configured, double clientShare, long maxHeap) {
+        if (maxMessageSize > dev.mailpipe.model.Topics.MAX_MESSAGE_BYTES) {
+            throw new IllegalStateException("mailpipe.ingress.max-message-size " + maxMessageSize
                     + " is above what a record of the topics can hold with its headers ("
                     + dev.mailpipe.model.Topics.MAX_MESSAGE_BYTES + " octets)");
         }
-        long budget = config.messageMemory() > 0 ? config.messageMemory()
-                : MessageMemory.defaultBudget(Runtime.getRuntime().maxMemory());
-        long oneMessage = config.maxMessageSize() + MessageMemory.STEP;
+        long budget = configured > 0 ? configured : defaultBudget(maxHeap);
+        long oneMessage = maxMessageSize + STEP;
         if (budget < oneMessage) {
             throw new IllegalStateException("message memory of " + budget + " octets cannot hold one message of "
-                    + "mailpipe.ingress.max-message-size (" + config.maxMessageSize() + "): give the JVM more heap, "
+                    + "mailpipe.ingress.max-message-size (" + maxMessageSize + "): give the JVM more heap, "
                     + "or set mailpipe.ingress.message-memory");
         }
-        double share = Math.max(config.messageMemoryClientShare(), (double) oneMessage / budget);
+        double share = Math.max(clientShare, (double) oneMessage / budget);
         return new MessageMemory(budget, Math.min(1.0, share));
     }
 

@@ -24,7 +24,7 @@ final class SmtpInput {
     }
 
     /** A whole DATA message, dot-unstuffed, with the first rule it broke (or {@code NONE}). */
-    record Message(Buffer data, Violation violation) implements Event {
+    record Message(MessageBytes data, Violation violation) implements Event {
     }
 
     /** A BDAT chunk has been read in full. */
@@ -66,7 +66,7 @@ final class SmtpInput {
     private Mode mode = Mode.COMMAND;
     private boolean discardingCommand;
     private long maxSize;
-    private Buffer message;
+    private MessageBytes message;
     private long size;
     private Violation violation;
     private boolean atLineStart;
@@ -107,10 +107,10 @@ final class SmtpInput {
     }
 
     /** After a DATA command was accepted: what follows is message text up to CRLF.CRLF. */
-    void startData(long maxMessageSize) {
+    void startData(long maxMessageSize, MessageBytes into) {
         mode = Mode.DATA;
         maxSize = maxMessageSize;
-        message = Buffer.buffer();
+        message = into;
         size = 0;
         violation = Violation.NONE;
         atLineStart = true;
@@ -121,7 +121,7 @@ final class SmtpInput {
      * {@code into} accumulates the chunks of one message and {@code sizeSoFar} counts them, stored
      * or not (once a message is too big, later chunks are read and dropped).
      */
-    void startChunk(long length, Buffer into, long sizeSoFar, long maxMessageSize) {
+    void startChunk(long length, MessageBytes into, long sizeSoFar, long maxMessageSize) {
         mode = Mode.CHUNK;
         chunkRemaining = length;
         message = into;
@@ -192,7 +192,7 @@ final class SmtpInput {
             if (crlf && wasLineStart && len == 1 && buf[start] == '.') {
                 start = lf + 1;
                 mode = Mode.COMMAND;
-                Buffer done = message;
+                MessageBytes done = message;
                 message = null;
                 return new Message(done, violation);
             }
@@ -232,14 +232,14 @@ final class SmtpInput {
     private void keep(int from, int to) {
         int n = to - from;
         if (mayStore(n)) {
-            message.appendBytes(buf, from, n);
+            message.append(buf, from, n);
         }
         size += n;
     }
 
     private void keepCrlf() {
         if (mayStore(2)) {
-            message.appendByte(CR).appendByte(LF);
+            message.appendCrlf();
         }
         size += 2;
     }

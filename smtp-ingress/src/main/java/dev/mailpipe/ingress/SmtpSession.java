@@ -5,7 +5,6 @@ import dev.mailpipe.model.MailAddress;
 import dev.mailpipe.model.MessageHeaders;
 import dev.mailpipe.model.PeerText;
 import dev.mailpipe.model.Recipient;
-import io.vertx.core.buffer.Buffer;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -238,7 +237,7 @@ final class SmtpSession {
             reply(Reply.of(554, "5.5.1", "Error: no valid recipients"));
             return;
         }
-        input.startData(config.maxMessageSize());
+        input.startData(config.maxMessageSize(), startMessage());
         write(Reply.of(354, null, "End data with <CR><LF>.<CR><LF>"));
     }
 
@@ -264,7 +263,7 @@ final class SmtpSession {
             return;
         }
         if (tx.chunks == null) {
-            tx.chunks = Buffer.buffer();
+            tx.chunks = startMessage();
         }
         tx.lastChunk = parts.length == 2;
         state = SessionState.BDAT;
@@ -281,7 +280,7 @@ final class SmtpSession {
             tx = MailTransaction.none();
         }
         tx.afterDiscardedChunk = refusal;
-        input.startChunk(Long.parseLong(parts[0]), Buffer.buffer(), 1, 0);
+        input.startChunk(Long.parseLong(parts[0]), new MessageBytes(new byte[0], 0), 1, 0);
         return true;
     }
 
@@ -397,22 +396,32 @@ final class SmtpSession {
 
     // ---- end of data: into Kafka before 250 ---------------------------------------------------
 
-    private void accept(Buffer data) {
+    /**
+     * The message's text begins (DATA, or the first BDAT): its queue id, its arrival and this
+     * server's trace header are fixed now, and the header is the first thing in the one array the
+     * text is read into (RFC 5321 4.4; Postfix, too, writes its Received field when DATA begins).
+     */
+    private MessageBytes startMessage() {
         MailTransaction t = tx;
-        String id = MessageIds.next();
-        ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+        t.id = MessageIds.next();
+        t.receivedAt = ZonedDateTime.now(ZoneOffset.UTC);
         String received = ReceivedHeader.build(helo, clientIp, config.hostname(), esmtp, tls, authenticated != null,
-                t.smtpUtf8(), id, t.recipients.size() == 1 ? t.recipients.get(0).address() : null, now);
-        if (submission) {
-            byte[] body = data.getBytes();
-            received += SubmissionHeaders.missing(body, id, config.hostname(), now);
-        }
-        byte[] head = received.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        byte[] message = new byte[head.length + data.length()];
-        System.arraycopy(head, 0, message, 0, head.length);
-        data.getBytes(0, data.length(), message, head.length);
+                t.smtpUtf8(), t.id, t.recipients.size() == 1 ? t.recipients.get(0).address() : null, t.receivedAt);
+        return new MessageBytes(received.getBytes(java.nio.charset.StandardCharsets.UTF_8), t.parameters.declaredSize());
+    }
 
-        if (MessageHeaders.moreFieldsThan(message, head.length, config.maxHeaderFields())) {
+    private void accept(MessageBytes data) {
+        MailTransaction t = tx;
+        String id = t.id;
+        byte[] stored = data.array();
+        t.chunks = null; // no second reference to the text while it waits for Kafka
+        // RFC 6409 8: Date and Message-ID, when a submitting client left them out, below the trace header.
+        byte[] missing = submission ? SubmissionHeaders.missing(stored, id, config.hostname(), t.receivedAt)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8) : new byte[0];
+        byte[] message = missing.length == 0 ? stored : inserted(stored, data.prefixLength(), missing);
+        int headLength = data.prefixLength() + missing.length;
+
+        if (MessageHeaders.moreFieldsThan(message, headLength, config.maxHeaderFields())) {
             // Everything after would parse them, the sender checks three times over.
             endTransaction();
             reply(Reply.of(552, "5.6.0", "Error: more than " + config.maxHeaderFields() + " header fields"));
@@ -456,6 +465,15 @@ final class SmtpSession {
                         queue(t, id, done.result().message(), false, done.result().summary());
                     }
                 }));
+    }
+
+    /** {@code message} with {@code fields} put in at {@code at}: the one copy a submission without Date or Message-ID costs. */
+    private static byte[] inserted(byte[] message, int at, byte[] fields) {
+        byte[] with = new byte[message.length + fields.length];
+        System.arraycopy(message, 0, with, 0, at);
+        System.arraycopy(fields, 0, with, at, fields.length);
+        System.arraycopy(message, at, with, at + fields.length, message.length - at);
+        return with;
     }
 
     /** Into Kafka; the 250 (or 451) when the broker has answered. */

@@ -49,7 +49,7 @@ class MessageMemoryTest {
         MessageMemory.Account hog = memory.account("192.0.2.9");
         assertTrue(hog.take(2 * STEP));
         SmtpInput input = new SmtpInput(512, 1000, memory.account("192.0.2.10"));
-        input.startData(10_000_000);
+        input.startData(10_000_000, new MessageBytes(new byte[0], 0));
         input.append(Buffer.buffer("Subject: big\r\n\r\n" + ("y".repeat(998) + "\r\n").repeat(100) + ".\r\nQUIT\r\n"));
         SmtpInput.Message m = assertInstanceOf(SmtpInput.Message.class, input.next());
         assertEquals(SmtpInput.Violation.NO_MEMORY, m.violation());
@@ -66,5 +66,19 @@ class MessageMemoryTest {
         assertFalse(ClientKey.of("2001:db8:1:3::1").equals(ClientKey.of("2001:db8:1:2::1")));
         assertEquals("192.0.2.7", ClientKey.of("::ffff:192.0.2.7"));
         assertEquals("192.0.2.7", ClientKey.of("192.0.2.7"));
+    }
+
+    @Test
+    void settingsThatCouldNeverHoldTheLargestMessageAreRefusedAtStart() {
+        long max = dev.mailpipe.model.Topics.MAX_MESSAGE_BYTES;
+        IllegalStateException tooBig = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> MessageMemory.of(max + 1, 0, 0.25, 256L << 20));
+        assertTrue(tooBig.getMessage().contains("above what a record of the topics can hold"), tooBig.getMessage());
+        IllegalStateException tooSmall = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> MessageMemory.of(max, 0, 0.25, 64L << 20));
+        assertTrue(tooSmall.getMessage().contains("cannot hold one message"), tooSmall.getMessage());
+        MessageMemory launcher = MessageMemory.of(max, 0, 0.25, 256L << 20);
+        assertEquals(64L << 20, launcher.budget(), "a quarter of the launcher's 256 MiB heap");
+        assertTrue(launcher.account("192.0.2.1").take(max), "one client may always hold one message of the largest size");
     }
 }

@@ -17,7 +17,7 @@ class SmtpInputTest {
     }
 
     private SmtpInput.Message message(String text) {
-        input.startData(10_000);
+        input.startData(10_000, new MessageBytes(new byte[0], 0));
         feed(text);
         return assertInstanceOf(SmtpInput.Message.class, input.next());
     }
@@ -47,7 +47,7 @@ class SmtpInputTest {
     void dataEndsAtCrlfDotCrlfAndIsDotUnstuffed() {
         SmtpInput.Message m = message("Subject: x\r\n\r\n..leading dot\r\n.\r\nQUIT\r\n");
         assertEquals(SmtpInput.Violation.NONE, m.violation());
-        assertEquals("Subject: x\r\n\r\n.leading dot\r\n", m.data().toString());
+        assertEquals("Subject: x\r\n\r\n.leading dot\r\n", m.data().text());
         assertEquals("QUIT", ((SmtpInput.CommandLine) input.next()).text(), "after the end, commands again");
     }
 
@@ -55,7 +55,7 @@ class SmtpInputTest {
     void smugglingEndingsDoNotEndDataAndRefuseTheMessage() {
         for (String hidden : new String[] {"\n.\n", "\r\n.\n", "\n.\r\n", "\r.\r"}) {
             SmtpInput fresh = new SmtpInput(512, 100);
-            fresh.startData(10_000);
+            fresh.startData(10_000, new MessageBytes(new byte[0], 0));
             fresh.append(Buffer.buffer("a" + hidden + "MAIL FROM:<x@evil.test>\r\n.\r\n"));
             SmtpInput.Message m = assertInstanceOf(SmtpInput.Message.class, fresh.next(), hidden);
             assertEquals(SmtpInput.Violation.BARE_NEWLINE, m.violation(), hidden.replace("\r", "CR").replace("\n", "LF"));
@@ -66,7 +66,7 @@ class SmtpInputTest {
     @Test
     void overlongLinesAndOversizeMessagesAreReadToTheEndAndRefused() {
         assertEquals(SmtpInput.Violation.LINE_TOO_LONG, message("x".repeat(101) + "\r\n.\r\n").violation());
-        input.startData(50);
+        input.startData(50, new MessageBytes(new byte[0], 0));
         feed(("y".repeat(40) + "\r\n").repeat(3) + ".\r\n");
         SmtpInput.Message big = (SmtpInput.Message) input.next();
         assertEquals(SmtpInput.Violation.TOO_BIG, big.violation());
@@ -75,11 +75,12 @@ class SmtpInputTest {
 
     @Test
     void aChunkIsExactlyItsLengthEvenWithCrlfDotCrlfInside() {
-        Buffer into = Buffer.buffer();
+        MessageBytes into = new MessageBytes("Received: x\r\n".getBytes(), 0);
         input.startChunk(9, into, 0, 10_000);
         feed("ab\r\n.\r\ncdNOOP\r\n");
         assertInstanceOf(SmtpInput.Chunk.class, input.next());
-        assertEquals("ab\r\n.\r\ncd", into.toString());
+        assertEquals("ab\r\n.\r\ncd", into.text());
+        assertEquals("Received: x\r\nab\r\n.\r\ncd", new String(into.array()), "behind the trace header, in one array");
         assertEquals("NOOP", ((SmtpInput.CommandLine) input.next()).text());
     }
 }
