@@ -47,8 +47,13 @@ class QueueListingIT {
                 }
                 return false;
             });
-            String screen = p.launcher("queue").output();
-            assertTrue(screen.contains("remote.test: ") && screen.contains("quentin@remote.test"), screen);
+            // The message leaves the tier every 2 s (this pipeline's delay) for another try at the
+            // busy MX: the screen is asked again until it finds it waiting.
+            AtomicReference<String> screen = new AtomicReference<>("");
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                screen.set(p.launcher("queue").output());
+                return screen.get().contains("remote.test: ") && screen.get().contains("quentin@remote.test");
+            });
         }
         JsonNode m = seen.get();
         assertEquals("remote.test", m.path("destination").asText());
