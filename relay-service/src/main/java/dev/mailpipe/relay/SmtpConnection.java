@@ -240,6 +240,9 @@ final class SmtpConnection {
         if (s.endsWith("\r")) {
             s = s.substring(0, s.length() - 1);
         }
+        // A remote server's words go into logs, events and DSNs: cleaned once, here (a bare CR,
+        // an escape sequence or a line separator inside a reply line becomes '?').
+        s = dev.mailpipe.model.PeerText.oneLine(s);
         SmtpReply reply;
         Throwable unowed = null;
         try {

@@ -108,6 +108,15 @@ class HostileMxTest {
     }
 
     @Test
+    void controlCharactersInAReplyNeverReachTheOutcome() throws Exception {
+        serve(HOSTILE, new ScriptedServer().send("220 evil.dest.test").expect("EHLO relay\\.test").send("250 evil")
+                .expect("MAIL FROM:.*").send("550 5.7.1 no\rINFO forged\u001b[2J line\u2028here"));
+        Outcome o = deliver(HOSTILE);
+        assertEquals(Outcome.Kind.BOUNCED, o.kind(), o.detail());
+        assertEquals("smtp; 550 5.7.1 no?INFO forged?[2J line?here", o.detail());
+    }
+
+    @Test
     void silenceAfterEhloMovesOnWithinTheCommandTimeout() throws Exception {
         serve(HOSTILE, new ScriptedServer().send("220 mute.dest.test").expect("EHLO relay\\.test").hold());
         serve(HEALTHY, accepting());
