@@ -62,7 +62,7 @@ final class ClientConnection {
         LOG.debugf("[%s] connect from %s", sessionId, clientIp);
         session = new SmtpSession(context, this);
         timer.start();
-        long delay = config.greetingDelay().toMillis();
+        long delay = context.pregreet().delayMillis(clientIp, context.submission());
         if (delay > 0) {
             context.vertx().setTimer(delay, t -> greet());
         } else {
@@ -82,6 +82,7 @@ final class ClientConnection {
             return;
         }
         greeted = true;
+        context.pregreet().passed(clientIp);
         write(Reply.plain(220, config.hostname() + " ESMTP mailpipe"));
         pump();
     }

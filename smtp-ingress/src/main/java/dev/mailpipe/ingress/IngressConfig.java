@@ -229,9 +229,20 @@ public interface IngressConfig {
     Duration shutdownGrace();
 
     /**
-     * Pause before the greeting. A client that talks during it is an early talker (it does not wait
-     * for the server, as spam engines do) and is refused. Zero turns the check off.
+     * Pause before the greeting on the MX port (postscreen's {@code postscreen_greet_wait}). A client
+     * that talks during it is an early talker (it does not wait for the server, as spam engines do)
+     * and is refused with 554 5.5.1. Clients in {@link #relayNetworks()}, the submission port and
+     * clients that passed within {@link #greetingPassTtl()} are greeted at once. Zero turns the
+     * check off.
      */
-    @WithDefault("0s")
+    @WithDefault("6s")
     Duration greetingDelay();
+
+    /** The pause under stress (most of the connection limit in use), as postscreen shortens it. */
+    @WithDefault("2s")
+    Duration greetingDelayUnderStress();
+
+    /** How long a client address (an IPv6 /64) that waited for its greeting is greeted at once. */
+    @WithDefault("1d")
+    Duration greetingPassTtl();
 }

@@ -15,9 +15,10 @@ import java.util.function.Supplier;
  * @param senderLogin what an authenticated client may send as
  * @param memory the message bytes all sessions may hold, shared by both listener kinds
  * @param stressed whether the server is under stress (most of its connections in use)
+ * @param pregreet how long each client's greeting waits (the early-talker test)
  */
 record SessionContext(IngressConfig config, Vertx vertx, IngressMetrics metrics, InboundPublisher publisher,
         RecipientPolicy recipients, Authenticator authenticator, Supplier<String> primaryDomain, boolean submission,
         boolean tlsAvailable, Consumer<ClientConnection> ended, SenderChecks senderChecks, SenderLogin senderLogin,
-        MessageMemory memory, java.util.function.BooleanSupplier stressed) {
+        MessageMemory memory, java.util.function.BooleanSupplier stressed, Pregreet pregreet) {
 }

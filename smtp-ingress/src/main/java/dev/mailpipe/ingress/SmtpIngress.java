@@ -78,7 +78,9 @@ public class SmtpIngress {
         this.metrics = metrics;
         this.mailboxes = mailboxes;
         this.untrustedProxy = Reply.of(421, "4.7.0", config.hostname() + " Error: PROXY protocol is taken from trusted proxies only");
-        RecipientPolicy recipients = new RecipientPolicy(mailboxes, new ClientNetworks(config.relayNetworks()));
+        ClientNetworks relayNetworks = new ClientNetworks(config.relayNetworks());
+        RecipientPolicy recipients = new RecipientPolicy(mailboxes, relayNetworks);
+        Pregreet pregreet = new Pregreet(config, relayNetworks, this::stressed);
         Authenticator authenticator = new Authenticator(vertx, mailboxes, new AuthThrottle(config.authThrottling()), metrics);
         // Submission takes mail from authenticated users only, whose mail is ours: nothing to check
         // but that each sends as itself.
@@ -86,9 +88,9 @@ public class SmtpIngress {
         this.memory = MessageMemory.of(config);
         this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
                 false, tlsAvailable(), this::sessionEnded, checks.enabled() ? new SenderChecks(checks, registry) : null,
-                senderLogin, this.memory, this::stressed);
+                senderLogin, this.memory, this::stressed, pregreet);
         this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,
-                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, null, senderLogin, this.memory, this::stressed);
+                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, null, senderLogin, this.memory, this::stressed, pregreet);
     }
 
     void start(@Observes StartupEvent event) throws Exception {

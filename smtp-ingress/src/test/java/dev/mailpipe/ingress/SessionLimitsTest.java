@@ -23,13 +23,31 @@ class SessionLimitsTest {
 
     @Test
     void aClientThatTalksBeforeTheGreetingIsRefused() throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
+        // Its own address: one that passed before would be greeted at once.
+        try (SmtpTestClient c = SmtpTestClient.connectFrom("127.0.0.45", ingress.port())) {
             c.write("EHLO hasty.test\r\n");
             assertEquals("554 5.5.1 Error: talked before the greeting; SMTP protocol synchronization", c.reply());
             assertTrue(c.closedByServer());
         }
-        try (SmtpTestClient c = SmtpTestClient.connect(ingress.port())) {
+        try (SmtpTestClient c = SmtpTestClient.connectFrom("127.0.0.45", ingress.port())) {
             assertTrue(c.reply().startsWith("220 "), "a patient client is greeted");
+        }
+    }
+
+    @Test
+    void aClientThatWaitedOnceIsGreetedAtOnceAfterwards() throws Exception {
+        long first = greetingMillis("127.0.0.46");
+        assertTrue(first >= 350, "a new address waits for the 400 ms pregreet: " + first + " ms");
+        long again = greetingMillis("127.0.0.46");
+        assertTrue(again < 300, "it passed: greeted at once, " + again + " ms");
+        assertTrue(greetingMillis("127.0.0.47") >= 350, "another address still waits");
+    }
+
+    private long greetingMillis(String from) throws Exception {
+        long start = System.nanoTime();
+        try (SmtpTestClient c = SmtpTestClient.connectFrom(from, ingress.port())) {
+            assertTrue(c.reply().startsWith("220 "));
+            return (System.nanoTime() - start) / 1_000_000;
         }
     }
 
