@@ -62,9 +62,14 @@ final class ClientConnection {
         LOG.debugf("[%s] connect from %s", sessionId, clientIp);
         session = new SmtpSession(context, this);
         timer.start();
-        long delay = context.pregreet().delayMillis(clientIp, context.submission());
+        long delay = context.pregreet().delayMillis(clientIp, session.relayClient(), context.submission());
         if (delay > 0) {
-            context.vertx().setTimer(delay, t -> greet());
+            context.vertx().setTimer(delay, t -> {
+                if (!earlyTalker) {
+                    context.pregreet().passed(clientIp); // only who waited is remembered: no write per connection else
+                }
+                greet();
+            });
         } else {
             greet();
         }
@@ -82,7 +87,6 @@ final class ClientConnection {
             return;
         }
         greeted = true;
-        context.pregreet().passed(clientIp);
         write(Reply.plain(220, config.hostname() + " ESMTP mailpipe"));
         pump();
     }

@@ -16,25 +16,26 @@ final class Pregreet {
 
     private final long delay;
     private final long underStress;
-    private final ClientNetworks trusted;
     private final BooleanSupplier stressed;
     private final Cache<String, Boolean> passed;
 
-    Pregreet(IngressConfig config, ClientNetworks trusted, BooleanSupplier stressed) {
-        this(config.greetingDelay(), config.greetingDelayUnderStress(), config.greetingPassTtl(), trusted, stressed);
+    Pregreet(IngressConfig config, BooleanSupplier stressed) {
+        this(config.greetingDelay(), config.greetingDelayUnderStress(), config.greetingPassTtl(), stressed);
     }
 
-    Pregreet(Duration delay, Duration underStress, Duration passTtl, ClientNetworks trusted, BooleanSupplier stressed) {
+    Pregreet(Duration delay, Duration underStress, Duration passTtl, BooleanSupplier stressed) {
         this.delay = delay.toMillis();
         this.underStress = Math.min(this.delay, underStress.toMillis());
-        this.trusted = trusted;
         this.stressed = stressed;
         this.passed = Caffeine.newBuilder().maximumSize(TRACKED).expireAfterWrite(passTtl).build();
     }
 
-    /** How long {@code clientIp}'s greeting waits, in milliseconds; 0 greets at once. */
-    long delayMillis(String clientIp, boolean submission) {
-        if (delay <= 0 || submission || trusted.contains(clientIp) || passed.getIfPresent(ClientKey.of(clientIp)) != null) {
+    /**
+     * How long {@code clientIp}'s greeting waits, in milliseconds; 0 greets at once. {@code trusted}:
+     * the client is in the relay networks (as its session already found).
+     */
+    long delayMillis(String clientIp, boolean trusted, boolean submission) {
+        if (delay <= 0 || submission || trusted || passed.getIfPresent(ClientKey.of(clientIp)) != null) {
             return 0;
         }
         return stressed.getAsBoolean() ? underStress : delay;
@@ -42,8 +43,6 @@ final class Pregreet {
 
     /** {@code clientIp} waited for its greeting: greeted at once from now on, for the pass lifetime. */
     void passed(String clientIp) {
-        if (delay > 0) {
-            passed.put(ClientKey.of(clientIp), Boolean.TRUE);
-        }
+        passed.put(ClientKey.of(clientIp), Boolean.TRUE);
     }
 }

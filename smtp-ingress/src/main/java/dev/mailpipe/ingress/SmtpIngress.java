@@ -80,7 +80,7 @@ public class SmtpIngress {
         this.untrustedProxy = Reply.of(421, "4.7.0", config.hostname() + " Error: PROXY protocol is taken from trusted proxies only");
         ClientNetworks relayNetworks = new ClientNetworks(config.relayNetworks());
         RecipientPolicy recipients = new RecipientPolicy(mailboxes, relayNetworks);
-        Pregreet pregreet = new Pregreet(config, relayNetworks, this::stressed);
+        Pregreet pregreet = new Pregreet(config, this::stressed);
         Authenticator authenticator = new Authenticator(vertx, mailboxes, new AuthThrottle(config.authThrottling()), metrics);
         // Submission takes mail from authenticated users only, whose mail is ours: nothing to check
         // but that each sends as itself.

@@ -26,6 +26,9 @@ import org.jboss.logging.Logger;
 final class SmtpSession {
     private static final Logger LOG = Logger.getLogger(SmtpSession.class);
     private static final int BDAT_MAX_DIGITS = 18;
+    /** RFC 4954 6: the address is past its failed attempts, whether found at AUTH or at the password check. */
+    private static final Reply TOO_MANY_AUTH_FAILURES = Reply.of(454, "4.7.0",
+            "Too many failed authentication attempts; try again later");
 
     private final SessionContext context;
     private final IngressConfig config;
@@ -33,7 +36,7 @@ final class SmtpSession {
     private final SmtpInput input;
     private final String sessionId;
     private final String clientIp;
-    /** Whether the client's address is in the relay networks (fixed for the session). */
+    /** Whether the client's address is in the relay networks (fixed for the session; the pregreet asks too). */
     private final boolean relayClient;
     private final boolean submission;
     /** The command table: what each verb does once {@link SessionState} has found it legal. */
@@ -76,6 +79,10 @@ final class SmtpSession {
         this.clientIp = connection.clientIp();
         this.relayClient = context.recipients().inRelayNetworks(clientIp);
         this.submission = context.submission();
+    }
+
+    boolean relayClient() {
+        return relayClient;
     }
 
     void command(SmtpInput.CommandLine line) {
@@ -160,15 +167,6 @@ final class SmtpSession {
                 return;
             }
         }
-        long declared = parameters.declaredSize();
-        if (declared > 0 && !connection.reserveMessageMemory(declared)) {
-            // RFC 1870 6.1: 452 when the size is fine but there is no room for it now. A declared
-            // size is taken whole here, so that concurrent messages either have all their room
-            // or are told at once, never all starved halfway through their data.
-            reply(Reply.of(452, "4.3.1", "Error: insufficient system storage for a message of " + declared
-                    + " octets, try again later"));
-            return;
-        }
         if (authenticated != null) {
             Reply notOwned = context.senderLogin().mailFrom(authenticated, path.path(), parameters.smtpUtf8());
             if (notOwned != null) {
@@ -177,6 +175,16 @@ final class SmtpSession {
                 reply(notOwned);
                 return;
             }
+        }
+        // Last, so that a MAIL refused for another reason holds no memory.
+        long declared = parameters.declaredSize();
+        if (declared > 0 && !connection.reserveMessageMemory(declared)) {
+            // RFC 1870 6.1: 452 when the size is fine but there is no room for it now. A declared
+            // size is taken whole here, so that concurrent messages either have all their room
+            // or are told at once, never all starved halfway through their data.
+            reply(Reply.of(452, "4.3.1", "Error: insufficient system storage for a message of " + declared
+                    + " octets, try again later"));
+            return;
         }
         tx = new MailTransaction(path.path(), parameters);
         state = SessionState.MAIL;
@@ -331,7 +339,7 @@ final class SmtpSession {
             return;
         }
         if (!context.authenticator().mayTry(sessionId, clientIp)) {
-            reply(Reply.of(454, "4.7.0", "Too many failed authentication attempts; try again later"));
+            reply(TOO_MANY_AUTH_FAILURES);
             return;
         }
         authStep(SaslExchange.start(arg, x -> sasl = x));
@@ -358,7 +366,7 @@ final class SmtpSession {
                 return;
             }
             if (r.succeeded() && r.result() instanceof Authenticator.LockedOut) {
-                reply(Reply.of(454, "4.7.0", "Too many failed authentication attempts; try again later"));
+                reply(TOO_MANY_AUTH_FAILURES);
                 connection.resume();
                 return;
             }

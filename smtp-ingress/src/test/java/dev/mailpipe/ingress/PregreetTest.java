@@ -3,7 +3,6 @@ package dev.mailpipe.ingress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -13,15 +12,14 @@ class PregreetTest {
     void trustedSubmissionAndPassedClientsAreGreetedAtOnceOthersWaitLessUnderStress() {
         AtomicBoolean stressed = new AtomicBoolean();
         // The defaults: postscreen's 6 s, 2 s under stress, a pass kept a day.
-        Pregreet p = new Pregreet(Duration.ofSeconds(6), Duration.ofSeconds(2), Duration.ofDays(1),
-                new ClientNetworks(List.of("192.0.2.0/24")), stressed::get);
-        assertEquals(6000, p.delayMillis("198.51.100.7", false), "a stranger waits");
-        assertEquals(0, p.delayMillis("192.0.2.9", false), "a trusted network");
-        assertEquals(0, p.delayMillis("198.51.100.7", true), "the submission port");
+        Pregreet p = new Pregreet(Duration.ofSeconds(6), Duration.ofSeconds(2), Duration.ofDays(1), stressed::get);
+        assertEquals(6000, p.delayMillis("198.51.100.7", false, false), "a stranger waits");
+        assertEquals(0, p.delayMillis("192.0.2.9", true, false), "a trusted network");
+        assertEquals(0, p.delayMillis("198.51.100.7", false, true), "the submission port");
         stressed.set(true);
-        assertEquals(2000, p.delayMillis("198.51.100.7", false), "shorter under stress");
+        assertEquals(2000, p.delayMillis("198.51.100.7", false, false), "shorter under stress");
         p.passed("2001:db8:1:2::10");
-        assertEquals(0, p.delayMillis("2001:db8:1:2::99", false), "the /64 that passed");
-        assertEquals(2000, p.delayMillis("2001:db8:1:3::10", false), "another /64 waits");
+        assertEquals(0, p.delayMillis("2001:db8:1:2::99", false, false), "the /64 that passed");
+        assertEquals(2000, p.delayMillis("2001:db8:1:3::10", false, false), "another /64 waits");
     }
 }

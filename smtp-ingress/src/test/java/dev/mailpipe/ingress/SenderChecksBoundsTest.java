@@ -23,7 +23,9 @@ import org.junit.jupiter.api.Test;
 class SenderChecksBoundsTest {
     private final Vertx vertx = Vertx.vertx();
     private final DatagramSocket silent;
-    private static final byte[] MESSAGE = "From: a@slow.test\r\nSubject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Names no earlier check asked about: dnsjava's cache is the JVM's, and must not answer for the silent resolver. */
+    private final String domain = "d" + System.nanoTime() + ".slow.test";
+    private final byte[] message = ("From: a@" + domain + "\r\nSubject: x\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII);
 
     SenderChecksBoundsTest() throws Exception {
         silent = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"));
@@ -96,7 +98,7 @@ class SenderChecksBoundsTest {
     void checksThatOutliveTheirDeadlineAreTemperrorAndDeferred() throws Exception {
         long start = System.nanoTime();
         SenderChecks.Verdict v = verdict(checks(Duration.ofMillis(500), 2, 4, SenderChecksConfig.Action.DEFER)
-                .submit(vertx, "192.0.2.1", "client.slow.test", "a@slow.test", MESSAGE));
+                .submit(vertx, "192.0.2.1", "client." + domain, "a@" + domain, message));
         assertEquals("451 4.7.1 Sender checks did not finish in time, try again later", v.refusal().toString());
         assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 10, "at the deadline, not the DNS timeout");
     }
@@ -104,7 +106,7 @@ class SenderChecksBoundsTest {
     @Test
     void underTagTheMessageGoesOnMarkedTemperror() throws Exception {
         SenderChecks.Verdict v = verdict(checks(Duration.ofMillis(500), 2, 4, SenderChecksConfig.Action.TAG)
-                .submit(vertx, "192.0.2.1", "client.slow.test", "a@slow.test", MESSAGE));
+                .submit(vertx, "192.0.2.1", "client." + domain, "a@" + domain, message));
         String queued = new String(v.message(), StandardCharsets.US_ASCII);
         assertTrue(queued.startsWith("Authentication-Results: mx.example.test;\r\n\tspf=temperror;\r\n\tdkim=temperror;"), queued);
     }
@@ -112,10 +114,10 @@ class SenderChecksBoundsTest {
     @Test
     void pastTheQueueAMessageIsToldToComeBackAndACancelledCheckEnds() throws Exception {
         SenderChecks checks = checks(Duration.ofSeconds(30), 1, 1, SenderChecksConfig.Action.DEFER);
-        SenderChecks.Checking running = checks.submit(vertx, "192.0.2.1", "a.slow.test", "a@slow.test", MESSAGE);
+        SenderChecks.Checking running = checks.submit(vertx, "192.0.2.1", "a." + domain, "a@" + domain, message);
         Thread.sleep(200); // taken by the one thread
-        SenderChecks.Checking waiting = checks.submit(vertx, "192.0.2.2", "b.slow.test", "b@slow.test", MESSAGE);
-        SenderChecks.Verdict busy = verdict(checks.submit(vertx, "192.0.2.3", "c.slow.test", "c@slow.test", MESSAGE));
+        SenderChecks.Checking waiting = checks.submit(vertx, "192.0.2.2", "b." + domain, "b@" + domain, message);
+        SenderChecks.Verdict busy = verdict(checks.submit(vertx, "192.0.2.3", "c." + domain, "c@" + domain, message));
         assertEquals("451 4.3.2 Error: too many messages being checked, try again later", busy.refusal().toString());
         running.cancel().run();
         waiting.cancel().run();
