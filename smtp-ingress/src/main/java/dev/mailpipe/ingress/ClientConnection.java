@@ -1,6 +1,8 @@
 package dev.mailpipe.ingress;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import org.jboss.logging.Logger;
@@ -14,7 +16,7 @@ import org.jboss.logging.Logger;
  * out of the input, so pipelined commands (RFC 2920) simply wait their turn; past a megabyte of
  * unread input the socket is paused until the session catches up.
  */
-final class ClientConnection {
+final class ClientConnection implements Wire {
     private static final Logger LOG = Logger.getLogger(ClientConnection.class);
     private static final int PAUSE_ABOVE = 1 << 20;
 
@@ -52,7 +54,7 @@ final class ClientConnection {
     /** Greets the client, after the configured delay, or refuses it at once with {@code refusal}. */
     void start(Reply refusal) {
         socket.handler(this::received);
-        socket.closeHandler(v -> closed());
+        socket.closeHandler(v -> onClosed());
         socket.exceptionHandler(e -> LOG.debugf("[%s] socket error: %s", sessionId, e.getMessage()));
         if (refusal != null) {
             LOG.infof("[%s] refused %s: %s", sessionId, clientIp, refusal);
@@ -60,23 +62,35 @@ final class ClientConnection {
             return;
         }
         LOG.debugf("[%s] connect from %s", sessionId, clientIp);
-        session = new SmtpSession(context, this);
+        session = new SmtpSession(context, this, sessionId, clientIp);
         timer.start();
         long delay = context.pregreet().delayMillis(clientIp, session.relayClient(), context.submission());
-        if (delay > 0) {
-            context.vertx().setTimer(delay, t -> {
-                if (!earlyTalker) {
-                    context.pregreet().passed(clientIp); // only who waited is remembered: no write per connection else
-                }
-                greet();
-            });
-        } else {
-            greet();
+        Future<Reply> door = session.connect();
+        if (delay <= 0 && door.isComplete()) {
+            greet(door);
+            return;
         }
+        // postscreen's order: the connect hooks (DNS lists) run while the client is made to wait.
+        Future<Void> waited = delay <= 0 ? Future.succeededFuture() : waitGreeting(delay);
+        Future.all(waited, door).onComplete(done -> onEventLoop(() -> greet(door)));
     }
 
-    /** RFC 5321 4.3.1: a client that talks before the greeting is no SMTP client (or a spammer's). */
-    private void greet() {
+    private Future<Void> waitGreeting(long delay) {
+        Promise<Void> waited = Promise.promise();
+        context.vertx().setTimer(delay, t -> {
+            if (!earlyTalker) {
+                context.pregreet().passed(clientIp); // only who waited is remembered: no write per connection else
+            }
+            waited.complete();
+        });
+        return waited.future();
+    }
+
+    /**
+     * RFC 5321 4.3.1: a client that talks before the greeting is no SMTP client (or a spammer's);
+     * one the connect hooks turned away hears their reply instead of the greeting.
+     */
+    private void greet(Future<Reply> door) {
         if (closed) {
             return;
         }
@@ -86,8 +100,15 @@ final class ClientConnection {
             close();
             return;
         }
+        Reply refusal = door.succeeded() ? door.result() : HookChain.HOOK_FAILED;
+        if (refusal != null) {
+            LOG.infof("[%s] refused %s at connect: %s", sessionId, clientIp, refusal);
+            reply(refusal);
+            close();
+            return;
+        }
         greeted = true;
-        write(Reply.plain(220, config.hostname() + " ESMTP mailpipe"));
+        write(session.greeting());
         pump();
     }
 
@@ -131,38 +152,52 @@ final class ClientConnection {
         }
     }
 
-    // ---- for the session ------------------------------------------------------------------------
-
-    SmtpInput input() {
-        return input;
-    }
-
-    String sessionId() {
-        return sessionId;
-    }
+    // ---- the wire, for the session ---------------------------------------------------------------
 
     String clientIp() {
         return clientIp;
     }
 
-    /** Takes room for a message of {@code size} octets (its declared SIZE) at once; false if there is none now. */
-    boolean reserveMessageMemory(long size) {
+    @Override
+    public void readMessage(long maxMessageSize, MessageBytes into) {
+        input.startData(maxMessageSize, into);
+    }
+
+    @Override
+    public void readChunk(long length, MessageBytes into, long sizeSoFar, long maxMessageSize) {
+        input.startChunk(length, into, sizeSoFar, maxMessageSize);
+    }
+
+    @Override
+    public long messageSize() {
+        return input.size();
+    }
+
+    @Override
+    public boolean closed() {
+        return closed;
+    }
+
+    @Override
+    public boolean reserveMessageMemory(long size) {
         messageMemory.release();
         return messageMemory.take(size);
     }
 
-    /** The message of the transaction that ended is no longer held: its memory goes back to the budget. */
-    void messageReleased() {
+    @Override
+    public void messageReleased() {
         messageMemory.release();
     }
 
     /** No further input is handed over until {@link #resume()}; the idle limit does not run meanwhile. */
-    void await() {
+    @Override
+    public void await() {
         waiting = true;
     }
 
     /** Back on the event loop after a wait: hands over the input that arrived meanwhile. */
-    void resume() {
+    @Override
+    public void resume() {
         waiting = false;
         timer.commandArrived(); // the client's next command has its whole time from here
         pump();
@@ -190,7 +225,8 @@ final class ClientConnection {
     }
 
     /** Runs {@code task} on this connection's event loop (from a Kafka or worker thread). */
-    void onEventLoop(Runnable task) {
+    @Override
+    public void onEventLoop(Runnable task) {
         eventLoop.runOnContext(v -> task.run());
     }
 
@@ -198,7 +234,8 @@ final class ClientConnection {
      * RFC 3207: the handshake, then {@code established} and a fresh start. Whatever the client sent
      * after STARTTLS in clear is dropped, before and after (the CVE-2011-0411 class of injection).
      */
-    void startTls(Runnable established) {
+    @Override
+    public void startTls(Runnable established) {
         input.discardBuffered();
         await();
         socket.upgradeToSsl().onComplete(r -> {
@@ -213,12 +250,14 @@ final class ClientConnection {
         });
     }
 
-    void reply(Reply reply) {
+    @Override
+    public void reply(Reply reply) {
         reply(reply, true);
     }
 
     /** {@code countsAsError}: whether an error reply moves the session toward its error limit. */
-    void reply(Reply reply, boolean countsAsError) {
+    @Override
+    public void reply(Reply reply, boolean countsAsError) {
         if (closed) {
             return;
         }
@@ -240,7 +279,8 @@ final class ClientConnection {
     }
 
     /** A reply outside the error count: 354, 334 challenges, the 220 before TLS. */
-    void write(Reply reply) {
+    @Override
+    public void write(Reply reply) {
         socket.write(reply.toBuffer());
     }
 
@@ -261,7 +301,7 @@ final class ClientConnection {
         }
     }
 
-    private void closed() {
+    private void onClosed() {
         closed = true;
         timer.cancel();
         messageMemory.release();

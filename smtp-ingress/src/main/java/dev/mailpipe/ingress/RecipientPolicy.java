@@ -2,13 +2,14 @@ package dev.mailpipe.ingress;
 
 import dev.mailpipe.model.MailboxDirectory;
 import dev.mailpipe.model.MailAddress;
+import io.vertx.core.Future;
 
 /**
  * The RCPT TO hook of the policy at the door (pipeline contract): local mail only for mailboxes
  * that exist, decided now so that nothing is accepted that would later bounce (no backscatter);
  * mail for other domains only from trusted networks or authenticated sessions. Never an open relay.
  */
-final class RecipientPolicy {
+final class RecipientPolicy implements SessionHooks.Rcpt {
     private final MailboxDirectory mailboxes;
     private final ClientNetworks relayNetworks;
 
@@ -25,6 +26,20 @@ final class RecipientPolicy {
         return relayNetworks.contains(clientIp);
     }
 
+    /**
+     * Postfix's {@code permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination}
+     * with its recipient check: a trusted client's recipients are accepted here (the door's hooks
+     * after this one are not asked of them); an existing local mailbox goes on to them.
+     */
+    @Override
+    public Future<HookResult> rcpt(SessionView session, MailTransaction transaction, MailAddress recipient) {
+        Reply refusal = check(recipient, session.relayClient(), session.authenticated() != null);
+        if (refusal != null) {
+            return HookResult.refuseNow(refusal);
+        }
+        return session.trusted() ? HookResult.ACCEPT_NOW : HookResult.NEXT_NOW;
+    }
+
     /** Null to accept, else the refusal; {@code relayClient} as {@link #inRelayNetworks} said. */
     Reply check(MailAddress recipient, boolean relayClient, boolean authenticated) {
         if (mailboxes.isLocalDomain(recipient)) {
@@ -33,14 +48,9 @@ final class RecipientPolicy {
             }
             return Reply.of(550, "5.1.1", "<" + recipient + ">: Recipient address rejected: User unknown");
         }
-        if (trusted(relayClient, authenticated)) {
+        if (authenticated || relayClient) {
             return null;
         }
         return Reply.of(554, "5.7.1", "<" + recipient + ">: Relay access denied");
-    }
-
-    /** Whether the client may relay, and its mail is signed: authenticated, or from a trusted network. */
-    boolean trusted(boolean relayClient, boolean authenticated) {
-        return authenticated || relayClient;
     }
 }

@@ -11,14 +11,12 @@ import java.util.function.Supplier;
  *
  * @param primaryDomain where the bare {@code Postmaster} recipient (RFC 5321 4.5.1) goes
  * @param ended told when a session's connection has closed
- * @param senderChecks SPF, DKIM and DMARC for mail from untrusted clients; null where nothing is checked
- * @param senderLogin what an authenticated client may send as
+ * @param hooks what is asked at each phase of a session: the recipient policy, the sender's login, the checks
  * @param memory the message bytes all sessions may hold, shared by both listener kinds
  * @param stressed whether the server is under stress (most of its connections in use)
  * @param pregreet how long each client's greeting waits (the early-talker test)
  */
 record SessionContext(IngressConfig config, Vertx vertx, IngressMetrics metrics, InboundPublisher publisher,
         RecipientPolicy recipients, Authenticator authenticator, Supplier<String> primaryDomain, boolean submission,
-        boolean tlsAvailable, Consumer<ClientConnection> ended, SenderChecks senderChecks, SenderLogin senderLogin,
-        MessageMemory memory, java.util.function.BooleanSupplier stressed, Pregreet pregreet) {
+        boolean tlsAvailable, Consumer<ClientConnection> ended, SessionHooks hooks, MessageMemory memory, java.util.function.BooleanSupplier stressed, Pregreet pregreet) {
 }

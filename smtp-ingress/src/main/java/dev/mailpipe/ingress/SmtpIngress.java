@@ -86,11 +86,17 @@ public class SmtpIngress {
         // but that each sends as itself.
         SenderLogin senderLogin = new SenderLogin(mailboxes);
         this.memory = MessageMemory.of(config);
+        SessionHooks.Builder mxHooks = SessionHooks.builder().rcpt(recipients);
+        if (checks.enabled()) {
+            mxHooks.data(new SenderChecksHook(vertx, new SenderChecks(checks, registry)));
+        }
+        SessionHooks submissionHooks = SessionHooks.builder().mail(senderLogin).rcpt(recipients)
+                .data(new SubmissionHeaders(config.hostname())).data(senderLogin).build();
         this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
-                false, tlsAvailable(), this::sessionEnded, checks.enabled() ? new SenderChecks(checks, registry) : null,
-                senderLogin, this.memory, this::stressed, pregreet);
+                false, tlsAvailable(), this::sessionEnded, mxHooks.build(), this.memory, this::stressed, pregreet);
         this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,
-                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, null, senderLogin, this.memory, this::stressed, pregreet);
+                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, submissionHooks, this.memory, this::stressed,
+                pregreet);
     }
 
     void start(@Observes StartupEvent event) throws Exception {

@@ -1,0 +1,81 @@
+package dev.mailpipe.ingress;
+
+import io.vertx.core.Future;
+
+/**
+ * The opening of the conversation (RFC 5321 3.1, 4.1.1.1): the connect hooks before the greeting,
+ * and HELO or EHLO with the extensions offered (RFC 1869).
+ */
+final class HelloPhase {
+    private final SessionContext context;
+    private final Session session;
+    private final Wire wire;
+
+    HelloPhase(SessionContext context, Session session, Wire wire) {
+        this.context = context;
+        this.session = session;
+        this.wire = wire;
+    }
+
+    /**
+     * The connect hooks' verdict, before the greeting: null to greet the client, else the reply
+     * that sends it away (a 4xx, and the connection closes). A 5xx is postscreen's "enforce": the
+     * client is greeted and each of its recipients refused with that reply, so that the log says
+     * whom it wanted to reach.
+     */
+    Future<Reply> connect() {
+        if (context.hooks().connect().isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return context.hooks().connect().ask(h -> h.connect(session)).map(result -> {
+            session.settled();
+            if (!result.refused()) {
+                return null;
+            }
+            if (result.reply().code() >= 500) {
+                session.refusedAtConnect = result.reply();
+                return null;
+            }
+            return result.reply();
+        });
+    }
+
+    Reply greeting() {
+        return Reply.plain(220, context.config().hostname() + " ESMTP mailpipe");
+    }
+
+    void hello(String arg, boolean extended) {
+        String name = arg.trim();
+        String verb = extended ? "EHLO" : "HELO";
+        if (name.isEmpty() || name.contains(" ")) {
+            wire.reply(Reply.of(501, "5.5.4", "Syntax: " + verb + " hostname"));
+            return;
+        }
+        if (!HeloName.valid(name)) {
+            // It would be written into Received and Authentication-Results: a domain or a literal only.
+            wire.reply(Reply.of(501, "5.5.4", "Error: " + verb + " wants a domain name or an address literal (RFC 5321 4.1.1.1)"));
+            return;
+        }
+        HookAnswer.then(context.hooks().helo().ask(h -> h.helo(session, name)), session, wire, true, result -> {
+            if (result.refused()) {
+                wire.reply(result.reply());
+                return;
+            }
+            greeted(name, extended);
+        });
+    }
+
+    private void greeted(String name, boolean extended) {
+        session.helo = name;
+        session.esmtp = extended;
+        session.tx = null;
+        session.state = SessionState.GREETED;
+        IngressConfig config = context.config();
+        if (!extended) {
+            wire.reply(Reply.plain(250, config.hostname()));
+            return;
+        }
+        wire.reply(Extensions.ehloReply(config.hostname(), name, config.maxMessageSize(),
+                context.tlsAvailable() && !session.tls, session.submission() && session.tls && session.authenticated == null));
+    }
+}
