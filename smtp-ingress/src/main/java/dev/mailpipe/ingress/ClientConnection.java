@@ -2,7 +2,6 @@ package dev.mailpipe.ingress;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import org.jboss.logging.Logger;
@@ -33,7 +32,14 @@ final class ClientConnection implements Wire {
     private SmtpSession session;
     private boolean greeted;
     private boolean earlyTalker;
+    /** The pregreet wait is over (or there was none); its timer, while it runs. */
+    private boolean pregreetOver;
+    private long pregreetTimer = -1;
+    /** The client has had its greeting, or the refusal in its place. */
+    private boolean connectAnswered;
     private boolean waiting;
+    /** Inside {@link #pump()}: a resume from a command's own handling must not start a second loop. */
+    private boolean pumping;
     private boolean closed;
     private boolean draining;
     private int errors;
@@ -65,45 +71,60 @@ final class ClientConnection implements Wire {
         session = new SmtpSession(context, this, sessionId, clientIp);
         timer.start();
         long delay = context.pregreet().delayMillis(clientIp, session.relayClient(), context.submission());
-        Future<Reply> door = session.connect();
+        Future<HookResult> door = session.connect();
         if (delay <= 0 && door.isComplete()) {
             greet(door);
             return;
         }
-        // postscreen's order: the connect hooks (DNS lists) run while the client is made to wait.
-        Future<Void> waited = delay <= 0 ? Future.succeededFuture() : waitGreeting(delay);
-        Future.all(waited, door).onComplete(done -> onEventLoop(() -> greet(door)));
+        // postscreen's order: the connect hooks (DNS lists) run while the client is made to wait;
+        // an allow list's word or a refusal ends the wait at once.
+        pregreetOver = delay <= 0;
+        if (delay > 0) {
+            pregreetTimer = context.vertx().setTimer(delay, t -> {
+                pregreetOver = true;
+                if (!earlyTalker) {
+                    context.pregreet().passed(clientIp); // only who waited is remembered: no write per connection else
+                }
+                greetWhenDecided(door);
+            });
+        }
+        door.onComplete(done -> onEventLoop(() -> greetWhenDecided(door)));
     }
 
-    private Future<Void> waitGreeting(long delay) {
-        Promise<Void> waited = Promise.promise();
-        context.vertx().setTimer(delay, t -> {
-            if (!earlyTalker) {
-                context.pregreet().passed(clientIp); // only who waited is remembered: no write per connection else
-            }
-            waited.complete();
-        });
-        return waited.future();
+    private void greetWhenDecided(Future<HookResult> door) {
+        if (connectAnswered || closed || !door.isComplete()) {
+            return;
+        }
+        boolean decided = door.failed() || door.result().kind() != HookResult.Kind.NEXT;
+        if (!pregreetOver && !decided) {
+            return;
+        }
+        if (!pregreetOver) {
+            context.vertx().cancelTimer(pregreetTimer);
+        }
+        greet(door);
     }
 
     /**
      * RFC 5321 4.3.1: a client that talks before the greeting is no SMTP client (or a spammer's);
      * one the connect hooks turned away hears their reply instead of the greeting.
      */
-    private void greet(Future<Reply> door) {
+    private void greet(Future<HookResult> door) {
+        connectAnswered = true;
         if (closed) {
             return;
         }
         if (earlyTalker) {
             LOG.infof("[%s] early talker %s refused", sessionId, clientIp);
+            context.metrics().doorRefused("pregreet");
             reply(Reply.of(554, "5.5.1", "Error: talked before the greeting; SMTP protocol synchronization"));
             close();
             return;
         }
-        Reply refusal = door.succeeded() ? door.result() : HookChain.HOOK_FAILED;
-        if (refusal != null) {
-            LOG.infof("[%s] refused %s at connect: %s", sessionId, clientIp, refusal);
-            reply(refusal);
+        HookResult verdict = door.succeeded() ? door.result() : HookResult.refuse(HookChain.HOOK_FAILED);
+        if (verdict.refused()) {
+            LOG.infof("[%s] refused %s at connect: %s", sessionId, clientIp, verdict.reply());
+            reply(verdict.reply());
             close();
             return;
         }
@@ -125,6 +146,18 @@ final class ClientConnection implements Wire {
     }
 
     private void pump() {
+        if (pumping) {
+            return; // a session that resumed from inside a command: the loop below goes on
+        }
+        pumping = true;
+        try {
+            pumpEvents();
+        } finally {
+            pumping = false;
+        }
+    }
+
+    private void pumpEvents() {
         while (!waiting && !closed) {
             SmtpInput.Event event = input.next();
             if (event == null) {

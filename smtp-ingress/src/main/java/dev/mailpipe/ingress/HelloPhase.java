@@ -18,25 +18,23 @@ final class HelloPhase {
     }
 
     /**
-     * The connect hooks' verdict, before the greeting: null to greet the client, else the reply
-     * that sends it away (a 4xx, and the connection closes). A 5xx is postscreen's "enforce": the
+     * The connect hooks' verdict, before the greeting: {@code NEXT} to greet the client after the
+     * pregreet wait, {@code ACCEPT} to greet it at once (a DNS allow list vouched for it), a refusal
+     * to send it away (a 4xx, and the connection closes). A 5xx is postscreen's "enforce": the
      * client is greeted and each of its recipients refused with that reply, so that the log says
-     * whom it wanted to reach.
+     * whom it wanted to reach; the answer is then {@code NEXT}.
      */
-    Future<Reply> connect() {
+    Future<HookResult> connect() {
         if (context.hooks().connect().isEmpty()) {
-            return Future.succeededFuture();
+            return HookResult.NEXT_NOW;
         }
         return context.hooks().connect().ask(h -> h.connect(session)).map(result -> {
             session.settled();
-            if (!result.refused()) {
-                return null;
-            }
-            if (result.reply().code() >= 500) {
+            if (result.refused() && result.reply().code() >= 500) {
                 session.refusedAtConnect = result.reply();
-                return null;
+                return HookResult.NEXT;
             }
-            return result.reply();
+            return result;
         });
     }
 

@@ -58,6 +58,11 @@ public class IngressMetrics {
                 "status", reply.status() == null ? "none" : reply.status()).increment();
     }
 
+    /** A client the door refused, by the test it failed (dnsbl, connection-rate, ..., policy). */
+    void doorRefused(String test) {
+        registry.counter("mailpipe.ingress.door.refusals", "test", test).increment();
+    }
+
     /** An AUTH outcome: success, failure, locked-out (refused before any password check). */
     void auth(String outcome) {
         registry.counter("mailpipe.ingress.auth", "outcome", outcome).increment();

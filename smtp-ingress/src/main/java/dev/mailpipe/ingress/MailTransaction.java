@@ -12,6 +12,14 @@ final class MailTransaction {
     final String mailFrom;
     final EsmtpParameters.Mail parameters;
     final List<Recipient> recipients = new ArrayList<>();
+    /** At most this many header fields a policy server may have put in front (PREPEND). */
+    static final int MAX_PREPENDED = 10;
+    /** Header fields the policy server asked for (PREPEND), added at the end of data. */
+    final List<String> prepended = new ArrayList<>(0);
+    /** The policy server said DISCARD: the client hears 250, nothing is queued. */
+    boolean discarded;
+    /** The policy server's {@code instance}: one per transaction. */
+    String policyInstance;
     /** RCPTs past the recipient limit, answered 452 (RFC 5321 4.5.3.1.10). */
     int excessRecipients;
 

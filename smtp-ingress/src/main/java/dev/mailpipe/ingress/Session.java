@@ -46,6 +46,11 @@ final class Session implements SessionView {
     }
 
     @Override
+    public boolean esmtp() {
+        return esmtp;
+    }
+
+    @Override
     public boolean tls() {
         return tls;
     }

@@ -7,15 +7,15 @@ import java.util.List;
 
 /**
  * The ordered hooks of a listener's sessions, one chain per phase of RFC 5321's conversation
- * (Haraka's and James's shape): at connect (before the greeting), at HELO/EHLO, at MAIL, at each
+ * (Haraka's and James's shape): at connect (before the greeting), at HELO/EHLO, at STARTTLS, at MAIL, at each
  * RCPT and at the end of data. The recipient policy, the sender's login, the sender checks and the
  * submission trace fields are hooks; so are the door's tests and the content filters.
  *
  * <p>Hooks read the session through {@link SessionView}; only a data hook changes anything, and
  * only the message it is given.
  */
-record SessionHooks(HookChain<Connect> connect, HookChain<Helo> helo, HookChain<Mail> mail, HookChain<Rcpt> rcpt,
-        HookChain<Data> data) {
+record SessionHooks(HookChain<Connect> connect, HookChain<Helo> helo, HookChain<StartTls> startTls,
+        HookChain<Mail> mail, HookChain<Rcpt> rcpt, HookChain<Data> data) {
 
     /** Before the greeting: refusing here answers the connection with the reply and closes it. */
     interface Connect {
@@ -25,6 +25,11 @@ record SessionHooks(HookChain<Connect> connect, HookChain<Helo> helo, HookChain<
     /** A syntactically valid HELO or EHLO name. */
     interface Helo {
         Future<HookResult> helo(SessionView session, String name);
+    }
+
+    /** STARTTLS, before its 220: a refusal with 421 closes the connection instead of the handshake. */
+    interface StartTls {
+        Future<HookResult> startTls(SessionView session);
     }
 
     /** A well-formed MAIL FROM, before the transaction opens; {@code sender} is {@code ""} for {@code <>}. */
@@ -50,6 +55,7 @@ record SessionHooks(HookChain<Connect> connect, HookChain<Helo> helo, HookChain<
     static final class Builder {
         private final List<Connect> connect = new ArrayList<>();
         private final List<Helo> helo = new ArrayList<>();
+        private final List<StartTls> startTls = new ArrayList<>();
         private final List<Mail> mail = new ArrayList<>();
         private final List<Rcpt> rcpt = new ArrayList<>();
         private final List<Data> data = new ArrayList<>();
@@ -61,6 +67,11 @@ record SessionHooks(HookChain<Connect> connect, HookChain<Helo> helo, HookChain<
 
         Builder helo(Helo hook) {
             helo.add(hook);
+            return this;
+        }
+
+        Builder startTls(StartTls hook) {
+            startTls.add(hook);
             return this;
         }
 
@@ -80,7 +91,7 @@ record SessionHooks(HookChain<Connect> connect, HookChain<Helo> helo, HookChain<
         }
 
         SessionHooks build() {
-            return new SessionHooks(HookChain.of(connect), HookChain.of(helo), HookChain.of(mail), HookChain.of(rcpt),
+            return new SessionHooks(HookChain.of(connect), HookChain.of(helo), HookChain.of(startTls), HookChain.of(mail), HookChain.of(rcpt),
                     HookChain.of(data));
         }
     }

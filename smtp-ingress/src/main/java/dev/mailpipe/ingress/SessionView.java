@@ -10,6 +10,9 @@ interface SessionView {
     /** The HELO/EHLO name, {@code ""} before it. */
     String helo();
 
+    /** The client said EHLO (not HELO). */
+    boolean esmtp();
+
     boolean tls();
 
     /** The login of an authenticated client, or null. */

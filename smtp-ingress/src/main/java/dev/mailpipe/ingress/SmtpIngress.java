@@ -69,7 +69,7 @@ public class SmtpIngress {
     private final MessageMemory memory;
 
     SmtpIngress(Vertx vertx, IngressConfig config, MailboxRegistry mailboxes, InboundPublisher publisher,
-            IngressMetrics metrics, SenderChecksConfig checks, io.micrometer.core.instrument.MeterRegistry registry,
+            IngressMetrics metrics, SenderChecksConfig checks, DoorConfig door, io.micrometer.core.instrument.MeterRegistry registry,
             @org.eclipse.microprofile.health.Liveness EventLoopLiveness liveness) {
         this.liveness = liveness;
         this.vertx = vertx;
@@ -86,7 +86,7 @@ public class SmtpIngress {
         // but that each sends as itself.
         SenderLogin senderLogin = new SenderLogin(mailboxes);
         this.memory = MessageMemory.of(config);
-        SessionHooks.Builder mxHooks = SessionHooks.builder().rcpt(recipients);
+        SessionHooks.Builder mxHooks = mxHooks(vertx, config, door, metrics, recipients);
         if (checks.enabled()) {
             mxHooks.data(new SenderChecksHook(vertx, new SenderChecks(checks, registry)));
         }
@@ -97,6 +97,30 @@ public class SmtpIngress {
         this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,
                 mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, submissionHooks, this.memory, this::stressed,
                 pregreet);
+    }
+
+    /**
+     * The MX port's door, in Postfix's order: anvil's rates, then the DNS lists at connect; at
+     * RCPT the rate, the recipient policy, then the policy server; at the end of data what the
+     * policy server asked to prepend (and its end-of-message check). Each part only when configured.
+     */
+    private static SessionHooks.Builder mxHooks(Vertx vertx, IngressConfig config, DoorConfig door, IngressMetrics metrics,
+            RecipientPolicy recipients) {
+        SessionHooks.Builder hooks = SessionHooks.builder();
+        ClientRates rates = new ClientRates(door, config.hostname(), metrics);
+        if (rates.enabled()) {
+            hooks.connect(rates).startTls(rates).mail(rates).rcpt(rates);
+        }
+        DnsListScore lists = new DnsListScore(vertx, door, metrics);
+        if (lists.enabled()) {
+            hooks.connect(lists);
+        }
+        hooks.rcpt(recipients);
+        if (door.policy().service().filter(s -> !s.isBlank()).isPresent()) {
+            PolicyDelegation policy = new PolicyDelegation(vertx, door.policy(), metrics);
+            hooks.rcpt(policy).data(policy);
+        }
+        return hooks;
     }
 
     void start(@Observes StartupEvent event) throws Exception {

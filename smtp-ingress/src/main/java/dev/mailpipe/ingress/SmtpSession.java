@@ -57,15 +57,15 @@ final class SmtpSession {
         this.envelope = new EnvelopePhase(context, session, wire);
         this.message = new MessagePhase(context, session, wire);
         this.auth = new AuthPhase(context, session, wire);
-        this.startTls = new StartTlsPhase(session, wire);
+        this.startTls = new StartTlsPhase(context, session, wire);
     }
 
     boolean relayClient() {
         return session.relayClient();
     }
 
-    /** The connect hooks' verdict: null to greet, else the reply that turns the client away. */
-    Future<Reply> connect() {
+    /** The connect hooks' verdict ({@link HelloPhase#connect()}). */
+    Future<HookResult> connect() {
         return hello.connect();
     }
 

@@ -2,7 +2,7 @@ package dev.mailpipe.ingress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.model.Account;
@@ -192,14 +192,21 @@ class SessionTranscriptTest {
     void aConnectHookRefusalOf4xxTurnsAwayAnd5xxRefusesEachRecipient() {
         SmtpSession away = session(SessionHooks.builder()
                 .connect(view -> HookResult.refuseNow(Reply.of(421, "4.7.0", "busy"))).build());
-        assertEquals(421, away.connect().result().code());
+        assertEquals(421, away.connect().result().reply().code());
 
         SmtpSession listed = session(SessionHooks.builder().rcpt(everyoneLocal())
                 .connect(view -> HookResult.refuseNow(Reply.of(550, "5.7.1", "listed by zen.test"))).build());
-        assertNull(listed.connect().result(), "greeted, so that the log names sender and recipients");
+        assertSame(HookResult.NEXT, listed.connect().result(), "greeted, so that the log names sender and recipients");
         send(listed, "EHLO client.test");
         assertEquals(List.of("250 2.1.0 Ok"), send(listed, "MAIL FROM:<a@b.test>"));
         assertEquals(List.of("550 5.7.1 listed by zen.test"), send(listed, "RCPT TO:<alice@example.test>"));
+    }
+
+    @Test
+    void anAllowListsWordAtConnectGreetsAtOnce() {
+        SmtpSession allowed = session(SessionHooks.builder().connect(view -> HookResult.ACCEPT_NOW)
+                .connect(view -> HookResult.refuseNow(Reply.of(421, "4.7.0", "never asked"))).build());
+        assertSame(HookResult.ACCEPT, allowed.connect().result());
     }
 
     @Test
