@@ -140,9 +140,12 @@ final class PolicyClient {
                     attributes.putIfAbsent(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
                 }
             }
-            if (p.tryComplete(attributes)) {
-                giveBack(this);
+            if (p.future().isComplete()) {
+                socket.close(); // it came too late: the request has had its default action
+                return;
             }
+            giveBack(this); // before the answer is out, so that the next request finds it idle
+            p.tryComplete(attributes);
         }
 
         private void failed(Throwable e) {

@@ -56,17 +56,16 @@ final class PolicyDelegation implements SessionHooks.Rcpt, SessionHooks.Data {
     private Future<HookResult> ask(SessionView session, MailTransaction transaction, String state, String recipient,
             String what) {
         return client.ask(request(session, transaction, state, recipient)).transform(done -> {
-            String action;
+            HookResult result;
             if (done.failed()) {
-                action = config.defaultAction();
-                LOG.warnf("[%s] policy server: %s; default action %s", session.sessionId(), done.cause().getMessage(), action);
+                LOG.warnf("[%s] policy server: %s; default action %s", session.sessionId(), done.cause().getMessage(),
+                        config.defaultAction());
+                // Postfix's own reply, not the server's: no "Recipient address rejected" in front.
+                result = PolicyAction.interpret(config.defaultAction(), null, transaction, session.sessionId());
             } else {
-                action = done.result().get("action");
-                if (action == null) {
-                    action = "";
-                }
+                String action = done.result().get("action");
+                result = PolicyAction.interpret(action == null ? "" : action, what, transaction, session.sessionId());
             }
-            HookResult result = PolicyAction.interpret(action, what, transaction, session.sessionId());
             if (result.refused()) {
                 LOG.infof("[%s] %s: policy server refused %s from <%s>: %s", session.sessionId(), session.clientIp(),
                         what == null ? "the message" : what, transaction.mailFrom, result.reply());
