@@ -199,7 +199,7 @@ class DeployManifestsTest {
                     assertTrue(configMaps.contains(e.path("configMapRef").path("name").asText()), name + " " + e);
                 }
             }
-            if (!name.equals("dovecot")) {
+            if (!Set.of("dovecot", "postgrey").contains(name)) { // the Debian daemons: no Quarkus health
                 assertTrue(pod.path("containers").path(0).path("lifecycle").path("preStop").has("sleep"), name + " preStop");
                 assertEquals("/q/health/ready", pod.path("containers").path(0).path("readinessProbe").path("httpGet")
                         .path("path").asText(), name + ": readiness from SmallRye Health, Kafka included");
@@ -326,6 +326,27 @@ class DeployManifestsTest {
 
     /** The mail ports strangers may reach: SMTP, submission, IMAP(S), POP3(S). Nothing else is for everyone. */
     private static final Set<Integer> PUBLIC_PORTS = Set.of(2525, 2587, 143, 993, 110, 995);
+
+    /** The door's policy server names a Service on a port its pods serve, and the ingress may reach it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void theDoorsPolicyServerIsAServiceTheIngressMayReach(String overlay) throws Exception {
+        Manifests m = Manifests.build(overlay);
+        String service = m.get("ConfigMap", "mailpipe-door").path("data").path("MAILPIPE_INGRESS_DOOR_POLICY_SERVICE").asText();
+        String[] hostPort = service.split(":");
+        JsonNode svc = m.get("Service", hostPort[0]);
+        int port = Integer.parseInt(hostPort[1]);
+        assertTrue(java.util.stream.StreamSupport.stream(svc.path("spec").path("ports").spliterator(), false).anyMatch(p -> p.path("port").asInt() == port),
+                overlay + ": " + service);
+        JsonNode policy = m.get("NetworkPolicy", "postgrey-from-ingress");
+        JsonNode rule = policy.path("spec").path("ingress").path(0);
+        assertEquals("smtp-ingress", rule.path("from").path(0).path("podSelector").path("matchLabels")
+                .path("app.kubernetes.io/name").asText());
+        assertEquals(port, rule.path("ports").path(0).path("port").asInt());
+        JsonNode ingress = m.get("Deployment", "smtp-ingress").path("spec").path("template").path("spec").path("containers").path(0);
+        assertTrue(java.util.stream.StreamSupport.stream(ingress.path("envFrom").spliterator(), false).anyMatch(e -> e.path("configMapRef").path("name").asText()
+                .equals("mailpipe-door")), overlay + ": the ingress reads the door's settings");
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})

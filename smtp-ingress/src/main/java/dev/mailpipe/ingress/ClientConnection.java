@@ -202,6 +202,11 @@ final class ClientConnection implements Wire {
     }
 
     @Override
+    public boolean sentAhead() {
+        return input.buffered() > 0;
+    }
+
+    @Override
     public long messageSize() {
         return input.size();
     }

@@ -46,6 +46,14 @@ public interface DoorConfig {
     /** The resolvers the lists are asked through ({@code host}, {@code host:port}); empty for the system's. */
     Optional<List<String>> dnsServers();
 
+    /**
+     * postscreen's pipelining test, off by default: a client that sends commands ahead after HELO or
+     * EHLO (before it could know PIPELINING is offered) has each recipient refused
+     * {@code 550 5.5.1}; one that sends its message before DATA's 354 gets {@code 503 5.5.0}.
+     */
+    @WithDefault("false")
+    boolean pipeliningTest();
+
     /** anvil's rates: per client address (per /64 for IPv6), in each {@code rate-time-unit}; 0 for no limit. */
     @WithDefault("60s")
     Duration rateTimeUnit();

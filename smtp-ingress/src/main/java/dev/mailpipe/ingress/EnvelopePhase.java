@@ -104,8 +104,8 @@ final class EnvelopePhase {
                     : Reply.of(501, "5.1.3", "Bad recipient address syntax: " + e.getMessage()));
             return;
         }
-        if (session.refusedAtConnect != null) {
-            wire.reply(session.refusedAtConnect);
+        if (session.refusedRecipients != null) {
+            wire.reply(session.refusedRecipients);
             return;
         }
         HookAnswer.then(context.hooks().rcpt().ask(h -> h.rcpt(session, tx, address)), session, wire, true, result -> {

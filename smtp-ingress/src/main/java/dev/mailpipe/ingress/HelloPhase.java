@@ -31,7 +31,7 @@ final class HelloPhase {
         return context.hooks().connect().ask(h -> h.connect(session)).map(result -> {
             session.settled();
             if (result.refused() && result.reply().code() >= 500) {
-                session.refusedAtConnect = result.reply();
+                session.refusedRecipients = result.reply();
                 return HookResult.NEXT;
             }
             return result;
@@ -54,6 +54,7 @@ final class HelloPhase {
             wire.reply(Reply.of(501, "5.5.4", "Error: " + verb + " wants a domain name or an address literal (RFC 5321 4.1.1.1)"));
             return;
         }
+        context.pipelining().atHello(session, wire);
         HookAnswer.then(context.hooks().helo().ask(h -> h.helo(session, name)), session, wire, true, result -> {
             if (result.refused()) {
                 wire.reply(result.reply());

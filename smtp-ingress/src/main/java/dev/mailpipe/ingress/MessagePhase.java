@@ -16,12 +16,14 @@ final class MessagePhase {
     private final Session session;
     private final Wire wire;
     private final MessageAcceptance acceptance;
+    private final PipeliningTest pipelining;
 
     MessagePhase(SessionContext context, Session session, Wire wire) {
         this.config = context.config();
         this.session = session;
         this.wire = wire;
         this.acceptance = new MessageAcceptance(context, session, wire);
+        this.pipelining = context.pipelining();
     }
 
     void data(String arg) {
@@ -31,6 +33,11 @@ final class MessagePhase {
         }
         if (session.tx.recipients.isEmpty()) {
             wire.reply(Reply.of(554, "5.5.1", "Error: no valid recipients"));
+            return;
+        }
+        Reply sentAhead = pipelining.atData(session, wire);
+        if (sentAhead != null) {
+            wire.reply(sentAhead); // what follows is read as commands, as Postfix does
             return;
         }
         wire.readMessage(config.maxMessageSize(), startMessage());

@@ -18,8 +18,11 @@ final class Session implements SessionView {
     boolean tls;
     String authenticated;
     MailTransaction tx;
-    /** A connect hook's 5xx: the client was greeted, and every recipient it names gets this reply. */
-    Reply refusedAtConnect;
+    /**
+     * postscreen's "enforce": a connect hook's 5xx, or a failed pipelining test; the session goes
+     * on, and every recipient the client names gets this reply.
+     */
+    Reply refusedRecipients;
     /** Work of a hook still under way, called off if the client leaves. */
     private Runnable pending;
 

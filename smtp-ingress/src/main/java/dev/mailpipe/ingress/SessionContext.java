@@ -15,8 +15,10 @@ import java.util.function.Supplier;
  * @param memory the message bytes all sessions may hold, shared by both listener kinds
  * @param stressed whether the server is under stress (most of its connections in use)
  * @param pregreet how long each client's greeting waits (the early-talker test)
+ * @param pipelining postscreen's pipelining test (off unless configured)
  */
 record SessionContext(IngressConfig config, Vertx vertx, IngressMetrics metrics, InboundPublisher publisher,
         RecipientPolicy recipients, Authenticator authenticator, Supplier<String> primaryDomain, boolean submission,
-        boolean tlsAvailable, Consumer<ClientConnection> ended, SessionHooks hooks, MessageMemory memory, java.util.function.BooleanSupplier stressed, Pregreet pregreet) {
+        boolean tlsAvailable, Consumer<ClientConnection> ended, SessionHooks hooks, MessageMemory memory, java.util.function.BooleanSupplier stressed, Pregreet pregreet,
+        PipeliningTest pipelining) {
 }

@@ -93,10 +93,11 @@ public class SmtpIngress {
         SessionHooks submissionHooks = SessionHooks.builder().mail(senderLogin).rcpt(recipients)
                 .data(new SubmissionHeaders(config.hostname())).data(senderLogin).build();
         this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
-                false, tlsAvailable(), this::sessionEnded, mxHooks.build(), this.memory, this::stressed, pregreet);
+                false, tlsAvailable(), this::sessionEnded, mxHooks.build(), this.memory, this::stressed, pregreet,
+                new PipeliningTest(door.pipeliningTest(), metrics));
         this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,
                 mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, submissionHooks, this.memory, this::stressed,
-                pregreet);
+                pregreet, new PipeliningTest(false, metrics));
     }
 
     /**

@@ -34,6 +34,9 @@ interface Wire {
     /** The next {@code length} octets are a chunk of a message, appended to {@code into} (BDAT). */
     void readChunk(long length, MessageBytes into, long sizeSoFar, long maxMessageSize);
 
+    /** The client has sent more than the command being handled: it did not wait for the reply. */
+    boolean sentAhead();
+
     /** Octets of the message read so far. */
     long messageSize();
 

@@ -15,6 +15,7 @@ public class DoorProfile implements QuarkusTestProfile {
                 "mailpipe.ingress.door.connection-rate", "10",
                 "mailpipe.ingress.door.message-rate", "5",
                 "mailpipe.ingress.door.recipient-rate", "6",
+                "mailpipe.ingress.door.pipelining-test", "true",
                 "mailpipe.ingress.max-connections-per-client", "20");
     }
 }

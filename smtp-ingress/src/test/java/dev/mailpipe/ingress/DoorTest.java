@@ -78,6 +78,25 @@ class DoorTest {
     }
 
     @Test
+    void aClientThatWritesItsConversationAtOnceHasItsRecipientsRefused() throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connectFrom("127.0.0.76", ingress.port())) {
+            greetedAfter(c, "220 ");
+            c.write("EHLO spamware.test\r\nMAIL FROM:<someone@sender.test>\r\nRCPT TO:<alice@example.test>\r\n");
+            assertTrue(c.reply().startsWith("250-"));
+            assertEquals("250 2.1.0 Ok", c.reply());
+            assertEquals("550 5.5.1 Protocol error", c.reply());
+        }
+        try (SmtpTestClient c = SmtpTestClient.connectFrom("127.0.0.77", ingress.port())) {
+            greetedAfter(c, "220 ");
+            c.send("EHLO pipelining.test");
+            c.write("MAIL FROM:<someone@sender.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n");
+            assertEquals("250 2.1.0 Ok", c.reply());
+            assertEquals("250 2.1.5 Ok", c.reply());
+            assertEquals("354 End data with <CR><LF>.<CR><LF>", c.reply(), "RFC 2920 pipelining is no fault");
+        }
+    }
+
+    @Test
     void newConnectionsPerClientAreLimitedAndOtherClientsAreNot() throws Exception {
         for (int i = 1; i <= 10; i++) {
             try (SmtpTestClient c = SmtpTestClient.connectFrom("127.0.0.72", ingress.port())) {

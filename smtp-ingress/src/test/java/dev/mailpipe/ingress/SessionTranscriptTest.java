@@ -60,6 +60,7 @@ class SessionTranscriptTest {
         final List<String> written = new ArrayList<>();
         boolean awaiting;
         boolean closed;
+        boolean sentAhead;
         long released;
 
         @Override
@@ -106,6 +107,11 @@ class SessionTranscriptTest {
         }
 
         @Override
+        public boolean sentAhead() {
+            return sentAhead;
+        }
+
+        @Override
         public long messageSize() {
             return 0;
         }
@@ -128,10 +134,15 @@ class SessionTranscriptTest {
     private final ScriptedWire wire = new ScriptedWire();
 
     private SmtpSession session(SessionHooks hooks) {
-        SessionContext context = new SessionContext(CONFIG, null, new IngressMetrics(new SimpleMeterRegistry()), null,
+        return session(hooks, "198.51.100.7");
+    }
+
+    private SmtpSession session(SessionHooks hooks, String clientIp) {
+        IngressMetrics metrics = new IngressMetrics(new SimpleMeterRegistry());
+        SessionContext context = new SessionContext(CONFIG, null, metrics, null,
                 new RecipientPolicy(NOBODY, new ClientNetworks(List.of("192.0.2.0/24"))), null, () -> "example.test", false,
-                false, c -> { }, hooks, MessageMemory.of(CONFIG), () -> false, null);
-        return new SmtpSession(context, wire, "s1", "198.51.100.7");
+                false, c -> { }, hooks, MessageMemory.of(CONFIG), () -> false, null, new PipeliningTest(true, metrics));
+        return new SmtpSession(context, wire, "s1", clientIp);
     }
 
     /** The client sends {@code line}; the replies written since, one string each. */
@@ -234,6 +245,29 @@ class SessionTranscriptTest {
         assertEquals(List.of("Received: by mx.test\r\nX-Added: 1\r\nSubject: hi\r\n\r\nbody\r\n"), texts);
         assertFalse(wire.awaiting, "the next command is read");
         assertEquals(List.of("503 5.5.1 Error: need MAIL command"), send(s, "RCPT TO:<alice@example.test>"));
+    }
+
+    @Test
+    void aClientThatSendsAheadOfEhloHasItsRecipientsRefusedAndOfDataItsMessage() {
+        SmtpSession s = session(SessionHooks.builder().rcpt(everyoneLocal()).build());
+        wire.sentAhead = true;
+        assertTrue(send(s, "EHLO spamware.test").get(0).startsWith("250-mx.test"), "EHLO itself is answered");
+        assertEquals(List.of("250 2.1.0 Ok"), send(s, "MAIL FROM:<a@b.test>"));
+        assertEquals(List.of("550 5.5.1 Protocol error"), send(s, "RCPT TO:<alice@example.test>"));
+
+        SmtpSession t = session(SessionHooks.builder().rcpt(everyoneLocal()).build());
+        wire.sentAhead = false;
+        send(t, "EHLO client.test");
+        wire.sentAhead = true; // RFC 2920: MAIL, RCPT and DATA may go in one group after EHLO
+        assertEquals(List.of("250 2.1.0 Ok"), send(t, "MAIL FROM:<a@b.test>"));
+        assertEquals(List.of("250 2.1.5 Ok"), send(t, "RCPT TO:<alice@example.test>"));
+        assertEquals(List.of("503 5.5.0 Error: improper use of SMTP command pipelining"), send(t, "DATA"),
+                "but not the message before 354");
+
+        SmtpSession relay = session(SessionHooks.builder().rcpt(everyoneLocal()).build(), "192.0.2.5");
+        send(relay, "EHLO relay.test");
+        send(relay, "MAIL FROM:<a@b.test>");
+        assertEquals(List.of("250 2.1.5 Ok"), send(relay, "RCPT TO:<alice@example.test>"), "relay networks skip the test");
     }
 
     @Test
