@@ -19,11 +19,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Who may use which endpoint: the administrator the registry, a mailbox its own mail, nobody else anything. */
 @QuarkusTest
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
+@Tag("service")
 class ApiSecurityTest {
     private static final String ADMIN = "test-admin-secret";
 

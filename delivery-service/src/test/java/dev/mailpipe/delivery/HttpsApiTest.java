@@ -23,12 +23,14 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The API over HTTPS when given a key store: TLS 1.2 and 1.3 with strong suites only. */
 @QuarkusTest
 @TestProfile(HttpsApiTest.WithKeyStore.class)
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
+@Tag("service")
 class HttpsApiTest {
     static final String PASSWORD = "https-test";
 

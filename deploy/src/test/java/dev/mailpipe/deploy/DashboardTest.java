@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (promtool, as recording rules), and every metric it reads is one the services register or one
  * the consumer-lag exporter publishes. And it has the panels operators need.
  */
+@Tag("unit")
 class DashboardTest {
     private static final Path DASHBOARD = Manifests.KUBERNETES.resolve("base/monitoring/mailpipe-dashboard.json");
     /** kafka_exporter's (and Strimzi's kafkaExporter's) series the dashboard and alerts use. */

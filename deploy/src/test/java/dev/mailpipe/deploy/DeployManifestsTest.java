@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * manifests agree with the code: the topics of the contract with its size limit, each stage scaled
  * on its own group and input topic and never past its partitions, every reference resolved.
  */
+@Tag("unit")
 class DeployManifestsTest {
     /** The consuming stages: service, the setting that names its consumer group. */
     private static final Map<String, String> STAGES = Map.of("routing-service", "mailpipe.routing.group",

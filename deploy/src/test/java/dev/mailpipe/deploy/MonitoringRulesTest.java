@@ -9,9 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The alert rules pass Prometheus's own checks, each fires in promtool's tests, and both copies agree. */
+@Tag("unit")
 class MonitoringRulesTest {
     private static final Path MONITORING = Path.of("monitoring");
 

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * DashboardTest checks those queries' PromQL and names.)
  */
 @ExtendWith(SharedPipeline.class)
+@Tag("e2e")
 class DashboardQueriesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The launcher's services, each with a management port: ingress, routing, relay, delivery, queue-manager. */

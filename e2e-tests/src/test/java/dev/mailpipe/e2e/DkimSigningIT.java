@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * signatures (python3-dkim) on what the remote MX received. Mail from other domains goes unsigned.
  */
 @ExtendWith(SharedPipeline.class)
+@Tag("e2e")
 class DkimSigningIT {
     @TempDir
     static Path tmp;

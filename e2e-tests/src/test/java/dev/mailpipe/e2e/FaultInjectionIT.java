@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@code -Dfaults.messages} and {@code -Dfaults.rate} set the size: CI runs the small default;
  * {@code bench/faults} runs thousands.
  */
+@Tag("fault")
 class FaultInjectionIT {
     private static final int MESSAGES = Integer.getInteger("faults.messages", 600);
     private static final double RATE = Double.parseDouble(System.getProperty("faults.rate", "15"));

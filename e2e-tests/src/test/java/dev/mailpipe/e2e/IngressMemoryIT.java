@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * with {@code 452 4.3.1}, and the ingress neither runs out of memory nor restarts.
  */
 @ExtendWith(SharedPipeline.class)
+@Tag("fault")
 class IngressMemoryIT {
     private static final int SESSIONS = 45;
     private static final int MESSAGE = 24 * 1024 * 1024;

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * delivered Maildir file over IMAP and POP3 byte for byte, as the read API does.
  */
 @ExtendWith(SharedPipeline.class)
+@Tag("e2e")
 class MailboxReadingIT {
     @TempDir
     Path tmp;

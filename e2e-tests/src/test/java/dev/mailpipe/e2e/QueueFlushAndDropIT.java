@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ./mailpipe trace} then shows the flushed message's history: received, routed, deferred
  * (the 451), flushed, relayed (the 250).
  */
+@Tag("e2e")
 class QueueFlushAndDropIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 

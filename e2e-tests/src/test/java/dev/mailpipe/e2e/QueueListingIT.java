@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * once the MX accepts, it is delivered and the queue is empty of it.
  */
 @ExtendWith(SharedPipeline.class)
+@Tag("e2e")
 class QueueListingIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * back: two rebalances with deliveries in flight, and each message reaches the MX exactly once.
  * A replica killed -9: only what it had in flight is sent again.
  */
+@Tag("e2e")
 class RelayHandOverIT {
     private static final int MESSAGES = 160;
     private static final Pattern SUBJECT = Pattern.compile("^Subject: (handover-\\d+)", Pattern.MULTILINE);

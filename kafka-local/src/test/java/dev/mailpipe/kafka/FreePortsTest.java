@@ -10,8 +10,10 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class FreePortsTest {
 
     @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * from OpenDKIM's {@code opendkim-genkey}) and against mailpipe's own signer; what fails fails
  * for the reason RFC 6376 and 8301 give.
  */
+@Tag("unit")
 class DkimVerifierTest {
     @TempDir
     static Path tmp;

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** RFC 7489: policy discovery, the organizational domain, alignment and what a failure asks for. */
+@Tag("unit")
 class DmarcTest {
     static final Map<String, List<String>> TXT = Map.of(
             "_dmarc.example.co.uk", List.of("v=DMARC1; p=reject; sp=quarantine; adkim=s"),

@@ -3,8 +3,10 @@ package dev.mailpipe.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class BackoffTest {
     @Test
     void freeFailuresThenDoublingUpToTheMaximum() {

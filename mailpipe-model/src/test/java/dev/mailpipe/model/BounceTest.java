@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class BounceTest {
     private static final byte[] ORIGINAL = "Subject: hello\r\nFrom: s@y.test\r\n\r\nthe body\r\n".getBytes(StandardCharsets.UTF_8);
 

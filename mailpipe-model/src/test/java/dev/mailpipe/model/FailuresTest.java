@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.smallrye.mutiny.CompositeException;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class FailuresTest {
     @Test
     void manyFailuresAreCountedAndOnlyTheFirstIsPrinted() {

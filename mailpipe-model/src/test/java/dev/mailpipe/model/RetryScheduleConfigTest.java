@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Which tier a failed attempt waits in, and how long, for a full and for a short list of delays. */
+@Tag("unit")
 class RetryScheduleConfigTest {
     private static RetryScheduleConfig delays(Duration... delays) {
         return new RetryScheduleConfig() {

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class RouteTest {
     private static Route.MxHost host(String name, int preference) {
         return new Route.MxHost(name, preference, List.of("127.0.0.1"));

@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A failure is waited out and the loop opens again; an Error is not, and ends the process. */
+@Tag("unit")
 class StageLoopTest {
     /** Fails as told, then counts the calls; records what would end the process instead of ending it. */
     private static final class Failing extends StageLoop {

@@ -29,6 +29,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * replays a record to its topic as it was (its dead-letter headers dropped), never the same record
  * twice, and leaves one that failed again after a replay until it is named.
  */
+@Tag("unit")
 class DeadLetterToolTest {
     @TempDir
     static Path tmp;

@@ -11,10 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What {@code ./mailpipe dns-records} prints: zone-file lines NSD's own checker accepts. */
+@Tag("unit")
 class DnsRecordsToolTest {
     @TempDir
     Path tmp;

@@ -15,9 +15,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** When a deferred record is due, where it goes then, and which records a command takes. */
+@Tag("unit")
 class DueRecordsTest {
     private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
 

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Where a message's events are, in the order they were indexed, and what a full index forgets. */
+@Tag("unit")
 class EventPositionsTest {
 
     @Test

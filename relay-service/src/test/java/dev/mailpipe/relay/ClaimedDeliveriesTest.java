@@ -8,8 +8,10 @@ import dev.mailpipe.model.Recipient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class ClaimedDeliveriesTest {
     private static Envelope envelope(String id) {
         return Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null), "s@y.test",

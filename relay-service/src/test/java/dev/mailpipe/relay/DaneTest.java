@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.DClass;
@@ -51,6 +52,7 @@ import org.xbill.DNS.lookup.LookupSession;
  * validator other than ours); the relay's dnsjava ValidatingResolver starts from the same key.
  * aiosmtpd sinks offer STARTTLS with self-signed certificates or ones from the test's CA.
  */
+@Tag("unit")
 class DaneTest {
     @TempDir
     static Path tmp;

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code opendkim-testmsg}, which looks the keys up in DNS (NSD on loopback, through a
  * resolv.conf of its own).
  */
+@Tag("unit")
 class DkimSignerTest {
     @TempDir
     static Path tmp;

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * time: each costs a delivery no more than its timeouts (a second per phase here, five for the
  * whole delivery), bounded memory, and the next MX host when there is one.
  */
+@Tag("unit")
 class HostileMxTest {
     private static final String HOSTILE = "127.0.0.41";
     private static final String HEALTHY = "127.0.0.42";

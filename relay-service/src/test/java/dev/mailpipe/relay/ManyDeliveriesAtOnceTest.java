@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pooled connections to Postfix's smtp-sink, with site windows full and waiters queued: all of them
  * end. Completing a waiter while holding a lock once deadlocked the event loops against the workers.
  */
+@Tag("unit")
 class ManyDeliveriesAtOnceTest {
     private static final String SINK = "127.0.0.44";
     private static final int THREADS = 32;

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class MessageEncoderTest {
     private static String encode(String s) {
         return MessageEncoder.dataContent(s.getBytes(StandardCharsets.UTF_8)).toString(StandardCharsets.UTF_8);

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.lookup.LookupSession;
@@ -36,6 +37,7 @@ import org.xbill.DNS.lookup.LookupSession;
  * aiosmtpd sinks offer STARTTLS, one with a certificate from that CA for its MX name, one with a
  * self-signed certificate.
  */
+@Tag("unit")
 class MtaStsTest {
     @TempDir
     static Path tmp;

@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * A reused connection owes RSET before its next transaction (RFC 5321 4.1.1.5); to a server that
  * offers PIPELINING it goes in one write with that transaction's MAIL, RCPT and DATA (RFC 2920 3.1).
  */
+@Tag("unit")
 class PipelinedResetTest {
     private static final String MX = "127.0.0.43";
     private Vertx vertx;

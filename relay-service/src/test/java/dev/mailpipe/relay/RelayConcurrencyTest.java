@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** One MX that greets and goes silent must not hold up mail for other domains (many deliveries at once). */
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = SlowAndFastPeers.class, restrictToAnnotatedClass = true)
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+@Tag("service")
 class RelayConcurrencyTest {
 
     private static Envelope toDomain(String id, String domain, String address) {

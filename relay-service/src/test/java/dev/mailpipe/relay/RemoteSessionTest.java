@@ -16,9 +16,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The client's side of RFC 5321 against scripted transcripts: what it sends, and what each reply means. */
+@Tag("unit")
 class RemoteSessionTest {
     private static final String ADDRESS = "127.0.0.31";
     static Vertx vertx;

@@ -30,6 +30,7 @@ import org.apache.james.mime4j.dom.Multipart;
 import org.apache.james.mime4j.dom.SingleBody;
 import org.apache.james.mime4j.message.DefaultMessageBuilder;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * conversion, so that the signature verifies on what the server received (Postfix's smtp-sink with
  * 8BITMIME turned off, checked by python3-dkim).
  */
+@Tag("unit")
 class SevenBitPeerTest {
     @TempDir
     Path tmp;

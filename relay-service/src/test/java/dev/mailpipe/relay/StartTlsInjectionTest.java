@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * real TLS after its 220 and, inside TLS, turns the mail away with 451; in clear, in the same
  * segment as its 220, it has already "accepted" a whole transaction.
  */
+@Tag("unit")
 class StartTlsInjectionTest {
     private static final String MX = "127.0.0.44";
     @TempDir

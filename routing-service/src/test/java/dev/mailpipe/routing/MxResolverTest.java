@@ -13,10 +13,12 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** MX resolution against a real authoritative server (NSD) serving the test zone on loopback. */
+@Tag("unit")
 class MxResolverTest {
     @TempDir
     static Path tmp;

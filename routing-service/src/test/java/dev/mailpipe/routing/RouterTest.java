@@ -13,8 +13,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class RouterTest {
     private final Router router = new Router(
             new LocalMailboxes(Set.of("example.test"), Set.of("alice@example.test", "bob@example.test")), 5);

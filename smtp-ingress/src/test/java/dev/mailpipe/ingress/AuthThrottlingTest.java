@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(AuthThrottlingTest.Strict.class)
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = TlsKeystoreResource.class, restrictToAnnotatedClass = true)
+@Tag("service")
 class AuthThrottlingTest {
     static final Path LOG = Path.of("target", "auth-throttling.log");
     private static final String USER = "owner@example.test";

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class ClientNetworksTest {
     private final ClientNetworks networks = new ClientNetworks(List.of("127.0.0.0/8", " 192.0.2.128/25 ", "2001:db8::/32", "::1"));
 

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** anvil's counting: each event its own limit, per address or /64, a new unit starts over, relay networks exempt. */
+@Tag("unit")
 class ClientRatesTest {
     private static ClientRates rates(String unit) {
         DoorConfig door = new SmallRyeConfigBuilder().withMapping(DoorConfig.class)

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** postscreen's {@code site=filter*weight}: what is asked, and which answers count for how much. */
+@Tag("unit")
 class DnsListSiteTest {
     private static InetAddress ip(String s) throws Exception {
         return InetAddress.getByName(s);

@@ -10,8 +10,10 @@ import dev.mailpipe.model.Envelope;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class EsmtpParametersTest {
     private static final long MAX = 10_000_000;
 

@@ -3,9 +3,11 @@ package dev.mailpipe.ingress;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@Tag("unit")
 class HeloNameTest {
     @ParameterizedTest
     @ValueSource(strings = {"mx.example.test", "localhost", "mx.example.test.", "DESKTOP-4F2_X", "xn--bcher-kva.test",

@@ -10,9 +10,11 @@ import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The order a chain asks its hooks in, and where it stops. */
+@Tag("unit")
 class HookChainTest {
     private final List<String> asked = new ArrayList<>();
 

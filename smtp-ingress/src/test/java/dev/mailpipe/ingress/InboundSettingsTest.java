@@ -9,9 +9,11 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The mail producer's settings: the linger inside the publish timeout, as Kafka requires. */
+@Tag("unit")
 class InboundSettingsTest {
     private static final Map<String, Object> SHARED = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1",
             ProducerConfig.ACKS_CONFIG, "all", "group.id", "not-for-a-producer");

@@ -14,11 +14,13 @@ import org.awaitility.Awaitility;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** When the broker goes away, end of data answers 451 4.3.0 in bounded time and the session lives on. */
 @QuarkusTest
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
+@Tag("service")
 class KafkaUnavailableTest {
     @Inject
     SmtpIngress ingress;

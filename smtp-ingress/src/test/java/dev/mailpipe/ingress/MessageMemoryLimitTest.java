@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(MemoryProfile.class)
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
+@Tag("service")
 class MessageMemoryLimitTest {
     @Inject
     SmtpIngress ingress;

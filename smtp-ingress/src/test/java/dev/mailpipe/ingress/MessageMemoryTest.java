@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The budget of message bytes: shared by all, a share per client, all given back. */
+@Tag("unit")
 class MessageMemoryTest {
     private static final long STEP = MessageMemory.STEP;
 

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** A policy server's actions, as Postfix's access(5) reads them, and the replies they give. */
+@Tag("unit")
 class PolicyActionTest {
     private static final String RCPT = "<alice@example.test>";
 

@@ -19,12 +19,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The policy client over real sockets against servers that misbehave: one that never answers, one
  * that closes idle connections, and what a request carries.
  */
+@Tag("unit")
 class PolicyDelegationTest {
     private final Vertx vertx = Vertx.vertx();
     private final List<Socket> accepted = new CopyOnWriteArrayList<>();

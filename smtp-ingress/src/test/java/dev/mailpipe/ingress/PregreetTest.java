@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Who waits for the greeting, and how long: not trusted networks, not submission, not one that passed. */
+@Tag("unit")
 class PregreetTest {
     @Test
     void trustedSubmissionAndPassedClientsAreGreetedAtOnceOthersWaitLessUnderStress() {

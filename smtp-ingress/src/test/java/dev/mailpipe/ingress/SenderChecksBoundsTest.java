@@ -14,12 +14,14 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The sender checks against a resolver that never answers (a UDP socket on loopback that reads
  * nothing): one deadline for all of a message's checks, a bounded queue, and checks called off.
  */
+@Tag("unit")
 class SenderChecksBoundsTest {
     private final Vertx vertx = Vertx.vertx();
     private final DatagramSocket silent;

@@ -11,12 +11,14 @@ import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Early talkers, connection limits, idle timeout, error limit, and the PROXY protocol listener. */
 @QuarkusTest
 @TestProfile(LimitsProfile.class)
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
+@Tag("service")
 class SessionLimitsTest {
     @Inject
     SmtpIngress ingress;

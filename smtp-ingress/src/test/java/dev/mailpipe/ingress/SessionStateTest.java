@@ -3,9 +3,11 @@ package dev.mailpipe.ingress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The command table: place in the conversation first, then port, TLS and authentication. */
+@Tag("unit")
 class SessionStateTest {
     private static final Requirement.Facts MX = new Requirement.Facts(false, true, false, null);
     private static final Requirement.Facts SUBMISSION_CLEAR = new Requirement.Facts(true, true, false, null);

@@ -9,9 +9,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The session's deadlines on a real event loop: stress cuts the waits, data must keep its rate. */
+@Tag("unit")
 class SessionTimerTest {
     private final Vertx vertx = Vertx.vertx();
 

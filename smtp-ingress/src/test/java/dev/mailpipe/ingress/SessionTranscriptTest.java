@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * line the client sends, and the replies the session writes to its {@link Wire}, with hooks the
  * test decides for, some at once and some later.
  */
+@Tag("unit")
 class SessionTranscriptTest {
     private static final IngressConfig CONFIG = new SmallRyeConfigBuilder().withMapping(IngressConfig.class)
             .withConverter(java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())

@@ -16,6 +16,7 @@ import java.util.UUID;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.util.Native;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @QuarkusTest
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
+@Tag("service")
 class SmtpConversationTest {
 
     @Inject

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** How the byte stream is cut: only CRLF.CRLF ends DATA, and anything bare refuses the message. */
+@Tag("unit")
 class SmtpInputTest {
     private final SmtpInput input = new SmtpInput(512, 100);
 

@@ -15,6 +15,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = TlsKeystoreResource.class, restrictToAnnotatedClass = true)
+@Tag("service")
 class SubmissionAndTlsTest {
     private static final String USER = "sub@example.test";
     private static final String PASSWORD = "correct horse battery";

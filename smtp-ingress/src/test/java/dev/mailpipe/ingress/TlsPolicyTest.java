@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** STARTTLS as a scanner sees it (sslscan, from Debian), and a certificate replaced on disk served without restart. */
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(TlsPolicyTest.QuickReload.class)
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = TlsKeystoreResource.class, restrictToAnnotatedClass = true)
+@Tag("service")
 class TlsPolicyTest {
     public static class QuickReload implements QuarkusTestProfile {
         @Override
