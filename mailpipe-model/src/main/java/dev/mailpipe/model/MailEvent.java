@@ -27,7 +27,15 @@ public record MailEvent(String messageId, String stage, String type, String reci
     /** A pod's name in Kubernetes, local-<k> under ./mailpipe up; else the machine's. */
     public static final String THIS_INSTANCE = instanceName();
 
+    /** Every event type there is (docs/pipeline.md's "Events" lists these, and a test holds it to them). */
+    public static final java.util.List<String> TYPES = java.util.List.of("received", "routed", "relayed", "delivered",
+            "duplicate", "deferred", "bounced", "dead-lettered", "flushed", "dropped");
+
+    /** @throws IllegalArgumentException for a type not in {@link #TYPES}: the contract names them all */
     public static MailEvent of(String messageId, String stage, String type, String recipient, String detail) {
+        if (!TYPES.contains(type)) {
+            throw new IllegalArgumentException("no such event type in the contract: " + type);
+        }
         return new MailEvent(messageId, stage, type, recipient, detail, Instant.now(), THIS_INSTANCE, Map.of());
     }
 
