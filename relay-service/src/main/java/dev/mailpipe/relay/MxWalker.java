@@ -3,6 +3,7 @@ package dev.mailpipe.relay;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
+import dev.mailpipe.relay.TlsPlanner.Target;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
@@ -11,9 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -21,8 +20,9 @@ import org.jboss.logging.Logger;
  * pooled session among them first) and each host's addresses in turn, until one server gives
  * a real answer for the recipients. A refused or timed-out connection, a 4xx or 5xx greeting, or a
  * 421 moves on to the next address ("if that server is busy or down, roll over to the next one").
- * When every address fails, each recipient is deferred with the last reason. Open sessions are
- * reused from the {@link ConnectionPool}; the {@link SiteLimiter} caps concurrency per site.
+ * When every address fails, each recipient is deferred with the last reason. Which addresses, and
+ * the TLS each gets, is the {@link TlsPlanner}'s; open sessions are reused from the
+ * {@link ConnectionPool}; the {@link SiteLimiter} caps concurrency per site.
  */
 final class MxWalker {
     private static final Logger LOG = Logger.getLogger(MxWalker.class);
@@ -32,7 +32,8 @@ final class MxWalker {
     private final NetClient client;
     private final ConnectionPool pool;
     private final SiteLimiter limiter;
-    private final Set<String> tlsRequired;
+    /** Which addresses, in which order, with which TLS. */
+    private final TlsPlanner planner;
     /** For policies that check certificates (MTA-STS): the trust store's CAs and the MX host's name. */
     private final NetClient verifying;
     /** Null where no MTA-STS policy is looked for. */
@@ -78,8 +79,7 @@ final class MxWalker {
         this.pool = new ConnectionPool(vertx, config.idleConnectionTimeout(), config.maxMessagesPerConnection());
         this.limiter = new SiteLimiter(config.initialConnectionsPerSite(), config.maxConnectionsPerSite(),
                 config.maxConnections());
-        this.tlsRequired = config.tlsRequiredDomains().orElse(List.of()).stream()
-                .map(d -> d.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        this.planner = new TlsPlanner(config.tlsRequiredDomains().orElse(List.of()));
     }
 
     Future<List<Outcome>> deliver(Envelope envelope, OutgoingMessage message) {
@@ -100,50 +100,25 @@ final class MxWalker {
             LOG.warnf("%s: %s; deferred", envelope.id(), tlsa.failure());
             return Future.succeededFuture(deferAll(envelope, "4.4.3", "x-mailpipe; " + tlsa.failure()));
         }
-        List<Target> targets = new ArrayList<>();
-        Set<String> site = new TreeSet<>();
-        List<String> refused = new ArrayList<>();
-        List<String> daneRefused = new ArrayList<>();
-        TlsRule routeRule = tlsRule(route, policy);
-        if (route != null) {
-            for (Route.MxHost h : route.attemptOrder(ThreadLocalRandom.current())) {
-                DaneLookups.HostDane hostDane = tlsa.host(h.host());
-                if (hostDane.kind() == DaneLookups.Kind.FAILED) {
-                    daneRefused.add(h.host() + ": " + hostDane.reason());
-                    continue;
-                }
-                TlsRule rule = TlsRule.forHost(hostDane, routeRule);
-                if (rule.check() == TlsRule.Check.DANE) {
-                    daneTrust.expect(h.host(), hostDane.records());
-                }
-                if (hostDane.kind() == DaneLookups.Kind.NONE && policy != null && policy.mode() != MtaStsPolicy.Mode.NONE
-                        && !policy.allows(h.host())) {
-                    refused.add(h.host());
-                    if (policy.mode() == MtaStsPolicy.Mode.ENFORCE) {
-                        continue;
-                    }
-                }
-                site.add(h.host().toLowerCase(Locale.ROOT));
-                for (String a : h.addresses()) {
-                    targets.add(new Target(h.host(), a, h.preference(), rule));
-                }
-            }
-            preferPooled(targets);
+        if (route == null) {
+            return Future.succeededFuture(deferAll(envelope, "4.4.1", "x-mailpipe; no MX host reachable: no route"));
         }
-        if (!refused.isEmpty()) {
+        TlsPlanner.Plan plan = planner.plan(route, route.attemptOrder(ThreadLocalRandom.current()), policy, tlsa);
+        plan.daneExpected().forEach(daneTrust::expect);
+        List<Target> targets = new ArrayList<>(plan.targets());
+        preferPooled(targets);
+        if (!plan.stsRefused().isEmpty()) {
             LOG.warnf("%s: MTA-STS %s policy of %s names %s, not %s%s", envelope.id(), policy.mode().name().toLowerCase(Locale.ROOT),
-                    route.domain(), policy.mx(), refused, policy.mode() == MtaStsPolicy.Mode.ENFORCE ? ": not used" : " (testing: used)");
+                    route.domain(), policy.mx(), plan.stsRefused(), policy.mode() == MtaStsPolicy.Mode.ENFORCE ? ": not used"
+                            : " (testing: used)");
         }
-        if (!daneRefused.isEmpty()) {
-            LOG.warnf("%s: DANE: not using %s", envelope.id(), daneRefused);
+        if (!plan.daneRefused().isEmpty()) {
+            LOG.warnf("%s: DANE: not using %s", envelope.id(), plan.daneRefused());
         }
-        boolean policyLeftNone = targets.isEmpty() && (!refused.isEmpty() || !daneRefused.isEmpty());
-        String lastError = route == null ? "no route"
-                : targets.isEmpty() && !daneRefused.isEmpty() ? "DANE: " + String.join("; ", daneRefused)
-                : targets.isEmpty() && !refused.isEmpty() ? "no MX host matches the MTA-STS policy of " + route.domain() + " (mx: "
-                        + String.join(", ", policy.mx()) + ")"
-                : "route has no address";
-        String policyName = tlsa.applies() ? TlsRule.DANE.name() : routeRule.name();
+        boolean policyLeftNone = plan.policyLeftNone();
+        String lastError = plan.noTargetReason();
+        String policyName = plan.policyName();
+        Set<String> site = plan.site();
         // The budget starts with the slot: waiting for one is not the server's doing.
         return limiter.acquire(String.join(",", site)).compose(slot ->
                 attempt(envelope, message, targets, 0, lastError, policyLeftNone, Deadline.after(config.timeout().delivery()))
@@ -167,17 +142,6 @@ final class MxWalker {
         return deferred;
     }
 
-    /** The TLS a destination gets: MTA-STS's when it has a policy, else tls-required-domains, else opportunistic. */
-    private TlsRule tlsRule(Route route, MtaStsPolicy policy) {
-        if (policy != null && policy.mode() == MtaStsPolicy.Mode.ENFORCE) {
-            return TlsRule.STS_ENFORCE;
-        }
-        if (route != null && tlsRequired.contains(route.domain().toLowerCase(Locale.ROOT))) {
-            return TlsRule.REQUIRED;
-        }
-        return policy != null && policy.mode() == MtaStsPolicy.Mode.TESTING ? TlsRule.STS_TESTING : TlsRule.OPPORTUNISTIC;
-    }
-
     /** Each site's current concurrency window (for metrics). */
     java.util.Map<String, Double> siteWindows() {
         return limiter.windows();
@@ -186,10 +150,6 @@ final class MxWalker {
     /** Open sessions waiting for reuse (for metrics and tests). */
     int idleConnections() {
         return pool.idleCount();
-    }
-
-    /** One address to try, and the TLS its host gets. */
-    private record Target(String host, String address, int preference, TlsRule tls) {
     }
 
     /**

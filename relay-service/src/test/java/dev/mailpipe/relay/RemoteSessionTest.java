@@ -120,6 +120,38 @@ class RemoteSessionTest {
         }
     }
 
+    /** Step by step, a refused MAIL ends the transaction there, and refused recipients send no DATA. */
+    @Test
+    void stepByStepNothingFollowsARefusedMailAndNoDataFollowsRefusedRecipients() throws Exception {
+        try (ScriptedServer mx = new ScriptedServer()
+                .send("220 strict.dest.test")
+                .expect("EHLO relay\\.test")
+                .send("250 strict.dest.test")
+                .expect("MAIL FROM:<s@client\\.test>")
+                .send("550 5.7.1 not from you")
+                .expect("RSET")
+                .send("250 2.0.0 ok")
+                .expect("MAIL FROM:<s@client\\.test>")
+                .send("250 2.1.0 ok")
+                .expect("RCPT TO:<a@dest\\.test>")
+                .send("550 5.1.1 no such user")
+                .expect("RCPT TO:<b@dest\\.test>")
+                .send("450 4.2.1 mailbox busy")
+                .expect("RSET")
+                .send("250 2.0.0 ok")) {
+            RemoteSession s = open(mx.start(ADDRESS));
+            RemoteSession.Result refused = send(s, envelope("a@dest.test"), "Subject: t\r\n\r\nx\r\n");
+            assertEquals("5.7.1", refused.outcomes().get(0).status());
+            assertEquals(Boolean.TRUE, s.reset().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+            RemoteSession.Result none = send(s, envelope("a@dest.test", "b@dest.test"), "Subject: t\r\n\r\nx\r\n");
+            assertEquals(List.of("a@dest.test BOUNCED 5.1.1", "b@dest.test DEFERRED 4.2.1"), none.outcomes().stream()
+                    .map(o -> o.recipient().address() + " " + o.kind() + " " + o.status()).sorted().toList());
+            assertEquals(Boolean.TRUE, s.reset().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS),
+                    "the session is still good: no DATA was sent");
+            mx.awaitScript();
+        }
+    }
+
     @Test
     void aGreetingOtherThan220MeansTryTheNextServer() throws Exception {
         try (ScriptedServer mx = new ScriptedServer().send("554 5.7.1 go away")) {
