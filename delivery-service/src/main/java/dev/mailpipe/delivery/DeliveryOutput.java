@@ -1,7 +1,7 @@
 package dev.mailpipe.delivery;
 
 import dev.mailpipe.model.MailEvent;
-import dev.mailpipe.model.MailRecords;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -9,7 +9,6 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,9 +34,9 @@ final class DeliveryOutput {
         });
     }
 
-    void durable(List<Message<byte[]>> records) {
-        for (Message<byte[]> m : records) {
-            durable.add(producer.send(MailRecords.record(m)));
+    void durable(List<ProducerRecord<String, byte[]>> records) {
+        for (ProducerRecord<String, byte[]> r : records) {
+            durable.add(producer.send(r));
         }
     }
 

@@ -1,9 +1,8 @@
 package dev.mailpipe.model;
 
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Builds the record a stage writes to {@code mail.dead-letter} for input it cannot use: the original
@@ -14,7 +13,7 @@ public final class DeadLetters {
     private DeadLetters() {
     }
 
-    public static Message<byte[]> message(String stage, String sourceTopic, String key, byte[] value,
+    public static ProducerRecord<String, byte[]> record(String stage, String sourceTopic, String key, byte[] value,
             Iterable<org.apache.kafka.common.header.Header> originalHeaders, String reason) {
         var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
         if (originalHeaders != null) {
@@ -23,12 +22,7 @@ public final class DeadLetters {
         headers.add(new RecordHeader(dev.mailpipe.model.RecordHeaders.DEAD_LETTER_STAGE, utf8(stage)));
         headers.add(new RecordHeader(dev.mailpipe.model.RecordHeaders.DEAD_LETTER_TOPIC, utf8(sourceTopic)));
         headers.add(new RecordHeader(dev.mailpipe.model.RecordHeaders.DEAD_LETTER_REASON, utf8(reason)));
-        var metadata = OutgoingKafkaRecordMetadata.<String>builder()
-                .withTopic(Topics.DEAD_LETTER)
-                .withKey(key)
-                .withHeaders(headers)
-                .build();
-        return Message.of(value == null ? new byte[0] : value).addMetadata(metadata);
+        return new ProducerRecord<>(Topics.DEAD_LETTER, null, key, value == null ? new byte[0] : value, headers);
     }
 
     private static byte[] utf8(String s) {

@@ -1,19 +1,17 @@
 package dev.mailpipe.model;
 
-import io.smallrye.mutiny.CompositeException;
-
 /** Failures as one log line, whatever they carry. */
 public final class Failures {
     private Failures() {
     }
 
     /**
-     * The failure's first cause and how many there were. A failed transaction carries one exception
-     * per failed send, thousands for a large batch; printed whole, each retry wrote megabytes.
+     * The failure and how many more it carries (suppressed ones: one per failed send of a batch,
+     * thousands for a large one). Printed whole, each retry wrote megabytes.
      */
     public static String summary(Throwable failure) {
-        if (failure instanceof CompositeException composite && composite.getCauses().size() > 1) {
-            return composite.getCauses().size() + " failures, the first: " + composite.getCauses().get(0);
+        if (failure != null && failure.getSuppressed().length > 0) {
+            return (failure.getSuppressed().length + 1) + " failures, the first: " + failure;
         }
         return String.valueOf(failure);
     }

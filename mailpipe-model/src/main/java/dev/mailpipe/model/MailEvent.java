@@ -50,13 +50,6 @@ public record MailEvent(String messageId, String stage, String type, String reci
     }
 
     /** This event as a record for {@code mail.events}, keyed by message id. */
-    public org.eclipse.microprofile.reactive.messaging.Message<byte[]> toMessage() {
-        var metadata = io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata.<String>builder()
-                .withTopic(Topics.EVENTS).withKey(messageId).build();
-        return org.eclipse.microprofile.reactive.messaging.Message.of(toJson()).addMetadata(metadata);
-    }
-
-    /** This event as a record for a plain producer's {@code mail.events}, keyed by message id. */
     public org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> toRecord() {
         return new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.EVENTS, messageId, toJson());
     }

@@ -18,4 +18,7 @@ public final class RecordHeaders {
 
     private RecordHeaders() {
     }
+
+    /** On a record a dead-letter replay wrote back: {@code mail.dead-letter@<offset>}, where it came from. */
+    public static final String REPLAYED_FROM = "mailpipe-replayed-from";
 }

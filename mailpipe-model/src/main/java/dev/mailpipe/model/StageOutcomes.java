@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
@@ -29,7 +29,7 @@ public final class StageOutcomes {
     }
 
     /** A deferral's records and when the message is due again. */
-    public record Deferral(Instant due, List<Message<byte[]>> records) {
+    public record Deferral(Instant due, List<ProducerRecord<String, byte[]>> records) {
     }
 
     /**
@@ -45,13 +45,13 @@ public final class StageOutcomes {
         // The reason travels with the message, so the queue listing says why it waits.
         Envelope later = envelope.withAttempt(attempt, envelope.firstAttemptAt().orElse(now), due)
                 .withText(Envelope.LAST_DEFERRAL, reason);
-        List<Message<byte[]>> out = new ArrayList<>();
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
         String tier = retry.topicAfter(attempt);
-        out.add(MailRecords.mail(tier, key, later, message));
+        out.add(MailRecords.record(tier, key, later, message));
         for (Recipient r : envelope.recipients()) {
             out.add(MailEvent.of(envelope.id(), stage, "deferred", r.address(), reason + "; next attempt " + due)
                     .with("reason", reason).with("tier", tier.substring(Topics.RETRY_PREFIX.length()))
-                    .with("attempt", attempt).with("due", due.toString()).toMessage());
+                    .with("attempt", attempt).with("due", due.toString()).toRecord());
         }
         LOG.infof("deferred %s to %d recipient(s) until %s: %s", envelope.id(), envelope.recipients().size(), due, reason);
         return new Deferral(due, out);
@@ -61,21 +61,21 @@ public final class StageOutcomes {
      * The failed recipients bounce: a "bounced" event each, and one DSN to the sender through
      * {@code mail.inbound} (none for the null sender or when no one asked for one).
      */
-    public List<Message<byte[]>> bounce(Envelope envelope, byte[] message, List<Bounce.Failure> failures, Instant now) {
-        List<Message<byte[]>> out = new ArrayList<>();
+    public List<ProducerRecord<String, byte[]>> bounce(Envelope envelope, byte[] message, List<Bounce.Failure> failures, Instant now) {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
         for (Bounce.Failure f : failures) {
             String why = f.status() + " " + f.diagnostic();
             out.add(MailEvent.of(envelope.id(), stage, "bounced", f.recipient().address(), why)
-                    .with("status", f.status()).with("remoteHost", f.remoteMta()).toMessage());
+                    .with("status", f.status()).with("remoteHost", f.remoteMta()).toRecord());
             LOG.infof("bounced %s to <%s>: %s", envelope.id(), f.recipient().address(), why);
         }
         Bounce.of(envelope, message, failures, reportingMta, now).ifPresent(
-                n -> out.add(MailRecords.mail(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
+                n -> out.add(MailRecords.record(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
         return out;
     }
 
     /** Every recipient of the envelope bounces for the same reason. */
-    public List<Message<byte[]>> bounceAll(Envelope envelope, byte[] message, String status, String diagnostic, Instant now) {
+    public List<ProducerRecord<String, byte[]>> bounceAll(Envelope envelope, byte[] message, String status, String diagnostic, Instant now) {
         return bounce(envelope, message, envelope.recipients().stream()
                 .map(r -> new Bounce.Failure(r, status, diagnostic, null)).toList(), now);
     }
@@ -84,14 +84,14 @@ public final class StageOutcomes {
      * Input the stage cannot use goes to {@code mail.dead-letter} as it came, with why, and is never
      * read again by the stage: no endless loop on a bad record.
      */
-    public List<Message<byte[]>> deadLetter(String topic, int partition, long offset, String key, byte[] value,
+    public List<ProducerRecord<String, byte[]>> deadLetter(String topic, int partition, long offset, String key, byte[] value,
             Headers headers, String reason) {
         LOG.errorf("dead-lettering %s-%d@%d (key %s): %s", topic, partition, offset, key, reason);
-        return List.of(DeadLetters.message(stage, topic, key, value, headers, reason),
-                MailEvent.of(key == null ? "unknown" : key, stage, "dead-lettered", key, reason).toMessage());
+        return List.of(DeadLetters.record(stage, topic, key, value, headers, reason),
+                MailEvent.of(key == null ? "unknown" : key, stage, "dead-lettered", key, reason).toRecord());
     }
 
-    public List<Message<byte[]>> deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
+    public List<ProducerRecord<String, byte[]>> deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
         return deadLetter(record.topic(), record.partition(), record.offset(), record.key(), record.value(),
                 record.headers(), reason);
     }

@@ -75,7 +75,7 @@ class DeadLetterToolTest {
                     h("dead-letter-cause", "NullPointerException"), h("dead-letter-partition", "0")));
             // One that failed again after a replay.
             send(p, "m-3", "third", List.of(h(RecordHeaders.DEAD_LETTER_TOPIC, Topics.DELIVERY),
-                    h(RecordHeaders.DEAD_LETTER_REASON, "still broken"), h(DeadLetter.REPLAYED_FROM, "mail.dead-letter@0")));
+                    h(RecordHeaders.DEAD_LETTER_REASON, "still broken"), h(RecordHeaders.REPLAYED_FROM, "mail.dead-letter@0")));
         }
         String list = run(0, "");
         assertTrue(list.contains("#0") && list.contains("delivery-service") && list.contains("disk on fire"), list);
@@ -94,7 +94,7 @@ class DeadLetterToolTest {
         assertEquals("first", new String(back.value(), StandardCharsets.UTF_8));
         assertEquals("{\"v\":1}", new String(back.headers().lastHeader(RecordHeaders.ENVELOPE).value(), StandardCharsets.UTF_8));
         assertNull(back.headers().lastHeader(RecordHeaders.DEAD_LETTER_REASON), "the dead letter's own headers dropped");
-        assertEquals("mail.dead-letter@0", new String(back.headers().lastHeader(DeadLetter.REPLAYED_FROM).value(),
+        assertEquals("mail.dead-letter@0", new String(back.headers().lastHeader(RecordHeaders.REPLAYED_FROM).value(),
                 StandardCharsets.UTF_8));
 
         // Replay of all: #1 goes back, #0 not a second time, #2 (failed after a replay) stays.
@@ -122,7 +122,7 @@ class DeadLetterToolTest {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = DeadLetterTool.run(argv.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = dev.mailpipe.replay.DeadLetterCommand.run(argv.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
         assertEquals(expectedExit, code, text);

@@ -2,7 +2,7 @@ package dev.mailpipe.queue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.mailpipe.api.ApiIdentities;
-import dev.mailpipe.ops.DeadLetterTool;
+import dev.mailpipe.replay.DeadLetterCommand;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -24,7 +24,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * lists (JSON, or the table for {@code Accept: text/plain}), {@code POST /api/dead-letters/replay}
  * sends every record not yet replayed back to its topic, {@code POST
  * /api/dead-letters/replay/{#offset | key}} one. The very code of the command line
- * (operator-tools' {@link DeadLetterTool}), so both keep one record of what was replayed; its exit
+ * ({@link DeadLetterCommand}, which the command line runs too), so both keep one record of what was replayed; its exit
  * status becomes the answer's: 0 is 200, 1 (nothing to replay by that name) 404.
  */
 @Path("/api/dead-letters")
@@ -72,7 +72,7 @@ public class DeadLetterResource {
         int status;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = DeadLetterTool.run(args.toArray(String[]::new), o, e);
+            status = DeadLetterCommand.run(args.toArray(String[]::new), o, e);
         }
         if (status == 0) {
             return Response.ok(out.toString(StandardCharsets.UTF_8)).type(type).build();

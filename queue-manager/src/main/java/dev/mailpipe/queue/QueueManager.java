@@ -203,7 +203,7 @@ public class QueueManager extends StageLoop {
             metrics.counter("mailpipe.queue.released", "outcome", "expired").increment();
             String why = e.text(Envelope.LAST_DEFERRAL).orElse("deferred") + " (gave up after "
                     + retry.maxLifetime() + " in the queue)";
-            return records(outcomes.bounceAll(e, r.value(), "4.4.7", why, now));
+            return outcomes.bounceAll(e, r.value(), "4.4.7", why, now);
         }
         metrics.counter("mailpipe.queue.released", "outcome", "due").increment();
         ProducerRecord<String, byte[]> next = DueRecords.forward(r, now);
@@ -299,16 +299,16 @@ public class QueueManager extends StageLoop {
         metrics.counter("mailpipe.queue.released", "outcome", "dropped").increment();
         LOG.infof("dropped: %s for %s, bounced to <%s>", e.id(), r.key(), e.mailFrom());
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>(events(e, "dropped", "removed from the queue by the operator"));
-        out.addAll(records(outcomes.bounceAll(e, r.value(), "5.0.0",
+        out.addAll(outcomes.bounceAll(e, r.value(), "5.0.0",
                 "x-mailpipe; removed from the queue by the postmaster; last attempt: "
-                        + e.text(Envelope.LAST_DEFERRAL).orElse("deferred"), now)));
+                        + e.text(Envelope.LAST_DEFERRAL).orElse("deferred"), now));
         return out;
     }
 
     private static List<ProducerRecord<String, byte[]>> events(Envelope e, String type, String detail) {
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
         for (Recipient rcpt : e.recipients()) {
-            out.add(MailRecords.record(MailEvent.of(e.id(), STAGE, type, rcpt.address(), detail).toMessage()));
+            out.add(MailEvent.of(e.id(), STAGE, type, rcpt.address(), detail).toRecord());
         }
         return out;
     }
@@ -361,9 +361,6 @@ public class QueueManager extends StageLoop {
         }
     }
 
-    private static List<ProducerRecord<String, byte[]>> records(List<org.eclipse.microprofile.reactive.messaging.Message<byte[]>> messages) {
-        return messages.stream().map(MailRecords::record).toList();
-    }
 
     private static Envelope envelopeOf(ConsumerRecord<String, byte[]> r) {
         try {

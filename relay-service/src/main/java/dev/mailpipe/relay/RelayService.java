@@ -100,7 +100,7 @@ public class RelayService {
 
     /** The record, with why, for the dead-letter topic. */
     List<ProducerRecord<String, byte[]>> deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
-        return stageOutcomes.deadLetter(record, reason).stream().map(MailRecords::record).toList();
+        return stageOutcomes.deadLetter(record, reason);
     }
 
     /** What records the delivery's outcome: events, retry records, the DSN. */
@@ -144,10 +144,10 @@ public class RelayService {
             }
             String why = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED).findFirst()
                     .map(Outcome::detail).orElse("");
-            stageOutcomes.defer(later, domain, message, why, now).records().forEach(m -> out.add(MailRecords.record(m)));
+            out.addAll(stageOutcomes.defer(later, domain, message, why, now).records());
         }
         if (!failures.isEmpty()) {
-            stageOutcomes.bounce(envelope, message, failures, now).forEach(m -> out.add(MailRecords.record(m)));
+            out.addAll(stageOutcomes.bounce(envelope, message, failures, now));
         }
         return out;
     }

@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * routing-service: decides where each recipient's copy goes. Talks to DNS servers and Kafka, to no
@@ -88,7 +87,7 @@ public class RoutingService {
         ConsumerRecord<String, byte[]> record = p.record();
         if (p.envelope() == null) {
             count("dead-letter");
-            add(out, outcomes.deadLetter(record, p.error()));
+            out.addAll(outcomes.deadLetter(record, p.error()));
             return;
         }
         Envelope envelope = p.envelope();
@@ -109,18 +108,12 @@ public class RoutingService {
         }
         Instant now = Instant.now();
         for (Router.Deferral d : plan.deferrals()) {
-            add(out, outcomes.defer(d.envelope(), d.domain(), message, d.reason(), now).records());
+            out.addAll(outcomes.defer(d.envelope(), d.domain(), message, d.reason(), now).records());
             count("deferred");
         }
         if (!plan.failures().isEmpty()) {
-            add(out, outcomes.bounce(envelope, message, plan.failures(), now));
+            out.addAll(outcomes.bounce(envelope, message, plan.failures(), now));
             plan.failures().forEach(f -> count("bounced"));
-        }
-    }
-
-    private static void add(List<ProducerRecord<String, byte[]>> out, List<Message<byte[]>> records) {
-        for (Message<byte[]> m : records) {
-            out.add(MailRecords.record(m));
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.mailpipe.ops;
+package dev.mailpipe.replay;
 
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
@@ -15,9 +15,6 @@ import org.apache.kafka.common.header.Header;
  */
 record DeadLetter(long offset, long timestamp, String key, String stage, String sourceTopic, String reason,
         boolean fromReplay, ConsumerRecord<byte[], byte[]> record) {
-
-    /** Marks a record sent back by a replay; a dead letter that carries it failed again after one. */
-    static final String REPLAYED_FROM = "mailpipe-replayed-from";
     /** SmallRye's headers on what its dead-letter-queue strategy writes. */
     private static final String SMALLRYE_TOPIC = "dead-letter-topic";
     private static final String SMALLRYE_REASON = "dead-letter-reason";
@@ -26,7 +23,7 @@ record DeadLetter(long offset, long timestamp, String key, String stage, String 
     /** Headers that belong to the dead letter, not to the original record: a replay drops them. */
     static final Set<String> OWN_HEADERS = Set.of(RecordHeaders.DEAD_LETTER_REASON, RecordHeaders.DEAD_LETTER_STAGE,
             RecordHeaders.DEAD_LETTER_TOPIC, SMALLRYE_TOPIC, SMALLRYE_REASON, SMALLRYE_CAUSE, "dead-letter-partition",
-            "dead-letter-offset", "dead-letter-exception-class-name", "dead-letter-cause-class-name", REPLAYED_FROM);
+            "dead-letter-offset", "dead-letter-exception-class-name", "dead-letter-cause-class-name", RecordHeaders.REPLAYED_FROM);
 
     static DeadLetter of(ConsumerRecord<byte[], byte[]> r) {
         String topic = header(r, RecordHeaders.DEAD_LETTER_TOPIC, header(r, SMALLRYE_TOPIC, null));
@@ -38,7 +35,7 @@ record DeadLetter(long offset, long timestamp, String key, String stage, String 
         String stage = header(r, RecordHeaders.DEAD_LETTER_STAGE, r.headers().lastHeader(SMALLRYE_TOPIC) != null
                 ? stageReading(topic) : "?");
         return new DeadLetter(r.offset(), r.timestamp(), r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8),
-                stage, topic, reason, r.headers().lastHeader(REPLAYED_FROM) != null, r);
+                stage, topic, reason, r.headers().lastHeader(RecordHeaders.REPLAYED_FROM) != null, r);
     }
 
     /** The original headers, without the dead letter's own. */

@@ -1,4 +1,4 @@
-package dev.mailpipe.ops;
+package dev.mailpipe.replay;
 
 import dev.mailpipe.model.Topics;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code mailpipe-replayed-from}, and a replay of all leaves it there (it is named to be replayed
  * again), so nothing goes round in a loop.
  */
-final class DeadLetters implements AutoCloseable {
+final class DeadLetterStore implements AutoCloseable {
     static final String GROUP = "mailpipe-dead-letter-replay";
     private static final TopicPartition PARTITION = new TopicPartition(Topics.DEAD_LETTER, 0);
     private static final String METADATA_PREFIX = "replayed:";
@@ -37,8 +37,8 @@ final class DeadLetters implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
 
-    DeadLetters(String bootstrap) {
-        consumer = OpsClients.reader(bootstrap, GROUP);
+    DeadLetterStore(String bootstrap) {
+        consumer = reader(bootstrap, GROUP);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -94,7 +94,7 @@ final class DeadLetters implements AutoCloseable {
         List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
         for (DeadLetter d : letters) {
             var record = new ProducerRecord<>(d.sourceTopic(), null, d.record().key(), d.record().value(), d.originalHeaders());
-            record.headers().add(new RecordHeader(DeadLetter.REPLAYED_FROM,
+            record.headers().add(new RecordHeader(dev.mailpipe.model.RecordHeaders.REPLAYED_FROM,
                     (Topics.DEAD_LETTER + "@" + d.offset()).getBytes(StandardCharsets.UTF_8)));
             sent.add(producer.send(record));
         }
@@ -119,5 +119,17 @@ final class DeadLetters implements AutoCloseable {
     public void close() {
         consumer.close(Duration.ofSeconds(2));
         producer.close(Duration.ofSeconds(5));
+    }
+
+    /** A read-committed consumer of whole records, offsets committed by hand. */
+    private static KafkaConsumer<byte[], byte[]> reader(String bootstrap, String group) {
+        Properties c = new Properties();
+        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, group);
+        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
+        return new KafkaConsumer<>(c, new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
     }
 }
