@@ -1,8 +1,8 @@
 package dev.mailpipe.api;
 
-import dev.mailpipe.model.Backoff;
-import dev.mailpipe.model.FailureCounts;
 import dev.mailpipe.model.PasswordHash;
+import dev.mailpipe.runtime.Backoff;
+import dev.mailpipe.runtime.FailureCounts;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.IdentityProvider;

@@ -1,11 +1,11 @@
 package dev.mailpipe.delivery;
 
+import dev.mailpipe.api.ApiIdentities;
 import dev.mailpipe.model.Account;
 import dev.mailpipe.model.MailAddress;
-import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.PasswordHash;
+import dev.mailpipe.runtime.MailboxRegistry;
 import io.smallrye.common.annotation.Blocking;
-import dev.mailpipe.api.ApiIdentities;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;

@@ -1,8 +1,8 @@
 package dev.mailpipe.delivery;
 
 import dev.mailpipe.model.Account;
-import dev.mailpipe.model.MailboxRegistry;
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.runtime.MailboxRegistry;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,9 +1,9 @@
 package dev.mailpipe.delivery;
 
-import dev.mailpipe.model.Failures;
-import dev.mailpipe.model.KafkaClients;
-import dev.mailpipe.model.StageLoop;
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.runtime.Failures;
+import dev.mailpipe.runtime.KafkaClients;
+import dev.mailpipe.runtime.StageLoop;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;

@@ -1,14 +1,14 @@
 package dev.mailpipe.delivery;
 
 import dev.mailpipe.model.Account;
-import dev.mailpipe.model.Backoff;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MailEvent;
-import dev.mailpipe.model.MailboxRegistry;
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MalformedEnvelopeException;
-import dev.mailpipe.model.RetryScheduleConfig;
-import dev.mailpipe.model.StageOutcomes;
+import dev.mailpipe.runtime.Backoff;
+import dev.mailpipe.runtime.MailboxRegistry;
+import dev.mailpipe.runtime.RetryScheduleConfig;
+import dev.mailpipe.runtime.StageOutcomes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;

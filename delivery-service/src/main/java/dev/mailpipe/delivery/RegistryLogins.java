@@ -2,7 +2,7 @@ package dev.mailpipe.delivery;
 
 import dev.mailpipe.api.MailboxLogins;
 import dev.mailpipe.model.Account;
-import dev.mailpipe.model.MailboxRegistry;
+import dev.mailpipe.runtime.MailboxRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** A mailbox logs in to delivery's API (and, through it, to Dovecot) with its registry password. */

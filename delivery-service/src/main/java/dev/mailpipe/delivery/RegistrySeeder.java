@@ -1,8 +1,8 @@
 package dev.mailpipe.delivery;
 
 import dev.mailpipe.model.Account;
-import dev.mailpipe.model.LocalDomainsConfig;
-import dev.mailpipe.model.MailboxRegistry;
+import dev.mailpipe.runtime.LocalDomainsConfig;
+import dev.mailpipe.runtime.MailboxRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

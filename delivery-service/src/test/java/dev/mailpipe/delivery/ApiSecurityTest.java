@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.mailpipe.kafka.LocalKafkaResource;
-import dev.mailpipe.model.MailboxRegistry;
+import dev.mailpipe.runtime.MailboxRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;

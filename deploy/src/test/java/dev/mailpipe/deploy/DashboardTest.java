@@ -95,7 +95,7 @@ class DashboardTest {
     private static String mainSources() throws Exception {
         StringBuilder all = new StringBuilder();
         for (String module : List.of("smtp-ingress", "routing-service", "relay-service", "delivery-service", "queue-manager",
-                "mailpipe-model")) {
+                "mailpipe-model", "mailpipe-runtime")) {
             try (Stream<Path> files = Files.walk(Path.of("..", module, "src/main/java"))) {
                 for (Path f : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                     all.append(Files.readString(f));

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -16,13 +17,16 @@ import java.util.stream.Stream;
 
 /**
  * The topics a service's code names: every {@code Topics.X} in its own sources, and in the classes of
- * mailpipe-model those sources use (and those use, and so on), comments and imports left out. A
+ * mailpipe-model and mailpipe-runtime those sources use (and those use, and so on), comments and imports left out. A
  * retry tier stands as the prefix {@code mail.retry.}. What the KafkaUser of a service must allow,
  * and all it may.
  */
 final class TopicsInCode {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Path MODEL = ROOT.resolve("mailpipe-model/src/main/java/dev/mailpipe/model");
+    /** The shared code every service may use: the contract and the runtime. */
+    private static final List<Path> SHARED = List.of(ROOT.resolve("mailpipe-model/src/main/java"),
+            ROOT.resolve("mailpipe-runtime/src/main/java"));
     private static final Pattern CONSTANT = Pattern.compile("public static final String ([A-Z_]+) = \"(mail\\.[a-z.-]*)\"");
     private static final Pattern USE = Pattern.compile("Topics\\.([A-Z_]+)");
 
@@ -37,11 +41,13 @@ final class TopicsInCode {
         }
         names.put("RETRY_TIERS", names.get("RETRY_PREFIX"));
         Map<String, String> model = new HashMap<>();
-        try (Stream<Path> files = Files.list(MODEL)) {
-            for (Path p : files.toList()) {
-                String cls = p.getFileName().toString().replace(".java", "");
-                if (!cls.equals("Topics")) {
-                    model.put(cls, code(Files.readString(p)));
+        for (Path shared : SHARED) {
+            try (Stream<Path> files = Files.walk(shared)) {
+                for (Path p : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    String cls = p.getFileName().toString().replace(".java", "");
+                    if (!cls.equals("Topics")) {
+                        model.put(cls, code(Files.readString(p)));
+                    }
                 }
             }
         }

@@ -1,6 +1,6 @@
 package dev.mailpipe.auth;
 
-import dev.mailpipe.model.DkimKeys;
+import dev.mailpipe.runtime.DkimKeys;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

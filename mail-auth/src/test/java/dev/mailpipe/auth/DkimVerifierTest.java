@@ -2,8 +2,8 @@ package dev.mailpipe.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.mailpipe.model.DkimKeys;
 import dev.mailpipe.peers.DebianPeers;
+import dev.mailpipe.runtime.DkimKeys;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

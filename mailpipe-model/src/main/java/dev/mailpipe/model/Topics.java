@@ -33,7 +33,7 @@ public final class Topics {
     /**
      * Room for the largest message plus its trace headers and the envelope (2 MiB more): topics,
      * producers and consumers all take their byte limits from this one figure
-     * ({@link RecordSizeConfigSource} gives it to the Kafka clients).
+     * (the runtime's RecordSizeConfigSource gives it to the Kafka clients).
      */
     public static final int MAX_RECORD_BYTES = MAX_MESSAGE_BYTES + 2 * 1024 * 1024;
 

@@ -1,6 +1,6 @@
 package dev.mailpipe.ops;
 
-import dev.mailpipe.model.DkimKeys;
+import dev.mailpipe.runtime.DkimKeys;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.DirectoryStream;

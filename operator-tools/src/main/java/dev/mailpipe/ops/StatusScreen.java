@@ -3,7 +3,7 @@ package dev.mailpipe.ops;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mailpipe.model.HumanTime;
+import dev.mailpipe.runtime.HumanTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;

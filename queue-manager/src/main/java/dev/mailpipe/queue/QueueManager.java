@@ -1,16 +1,16 @@
 package dev.mailpipe.queue;
 
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.KafkaClients;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MalformedEnvelopeException;
-import dev.mailpipe.model.QueueListing.Waiting;
 import dev.mailpipe.model.Recipient;
-import dev.mailpipe.model.RetryScheduleConfig;
-import dev.mailpipe.model.StageLoop;
-import dev.mailpipe.model.StageOutcomes;
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.runtime.KafkaClients;
+import dev.mailpipe.runtime.QueueListing.Waiting;
+import dev.mailpipe.runtime.RetryScheduleConfig;
+import dev.mailpipe.runtime.StageLoop;
+import dev.mailpipe.runtime.StageOutcomes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

@@ -2,9 +2,9 @@ package dev.mailpipe.queue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mailpipe.model.KafkaClients;
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.runtime.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;

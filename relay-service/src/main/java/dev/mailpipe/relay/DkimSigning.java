@@ -2,9 +2,9 @@ package dev.mailpipe.relay;
 
 import dev.mailpipe.auth.DkimSigner;
 import dev.mailpipe.auth.HeaderFields;
-import dev.mailpipe.model.DkimKeys;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.LocalDomainsConfig;
+import dev.mailpipe.runtime.DkimKeys;
+import dev.mailpipe.runtime.LocalDomainsConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;

@@ -2,8 +2,8 @@ package dev.mailpipe.relay;
 
 import dev.mailpipe.auth.CrlfLines;
 import dev.mailpipe.auth.HeaderFields;
-import dev.mailpipe.model.DkimKeys;
 import dev.mailpipe.model.Envelope;
+import dev.mailpipe.runtime.DkimKeys;
 import java.util.List;
 import java.util.stream.Collectors;
 

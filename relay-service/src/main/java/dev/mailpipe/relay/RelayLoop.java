@@ -1,9 +1,9 @@
 package dev.mailpipe.relay;
 
-import dev.mailpipe.model.Failures;
-import dev.mailpipe.model.KafkaClients;
-import dev.mailpipe.model.StageLoop;
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.runtime.Failures;
+import dev.mailpipe.runtime.KafkaClients;
+import dev.mailpipe.runtime.StageLoop;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

@@ -6,9 +6,9 @@ import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.Recipient;
-import dev.mailpipe.model.RetryScheduleConfig;
-import dev.mailpipe.model.StageOutcomes;
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.runtime.RetryScheduleConfig;
+import dev.mailpipe.runtime.StageOutcomes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -53,10 +53,10 @@ public class RelayService {
         this.registry = registry;
         RelayTrust trust = new RelayTrust(config.trustStore());
         MtaStsPolicies policies = mtaSts.enabled() ? new MtaStsPolicies(vertx, org.xbill.DNS.lookup.LookupSession.builder()
-                .resolver(dev.mailpipe.model.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()))
+                .resolver(dev.mailpipe.runtime.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()))
                 .cache(new org.xbill.DNS.Cache(org.xbill.DNS.DClass.IN)).build(), trust, mtaSts, java.time.Clock.systemUTC()) : null;
         DaneLookups dane = daneConfig.enabled() ? new DaneLookups(
-                dev.mailpipe.model.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()), daneConfig, config.port())
+                dev.mailpipe.runtime.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()), daneConfig, config.port())
                 : null;
         this.walker = new MxWalker(vertx, config, trust, policies, dane, registry);
         MultiGauge windows = MultiGauge.builder("mailpipe.relay.site.window")

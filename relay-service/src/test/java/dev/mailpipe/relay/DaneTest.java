@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mailpipe.model.DnsResolvers;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
@@ -15,6 +14,7 @@ import dev.mailpipe.peers.SignedZone;
 import dev.mailpipe.peers.SmtpSink;
 import dev.mailpipe.peers.TestCa;
 import dev.mailpipe.peers.Unbound;
+import dev.mailpipe.runtime.DnsResolvers;
 import io.vertx.core.Vertx;
 import java.io.InputStream;
 import java.nio.file.Files;

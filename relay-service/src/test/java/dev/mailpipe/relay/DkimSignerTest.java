@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.auth.DkimCanonical;
 import dev.mailpipe.auth.DkimSigner;
-import dev.mailpipe.model.DkimKeys;
 import dev.mailpipe.peers.DebianPeers;
-import dev.mailpipe.peers.DnsServer;
 import dev.mailpipe.peers.Dkimpy;
+import dev.mailpipe.peers.DnsServer;
+import dev.mailpipe.runtime.DkimKeys;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mailpipe.model.DnsResolvers;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
@@ -14,6 +13,7 @@ import dev.mailpipe.peers.DnsServer;
 import dev.mailpipe.peers.Loopback;
 import dev.mailpipe.peers.SmtpSink;
 import dev.mailpipe.peers.TestCa;
+import dev.mailpipe.runtime.DnsResolvers;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;

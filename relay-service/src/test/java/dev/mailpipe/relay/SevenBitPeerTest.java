@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mailpipe.model.DkimKeys;
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.LocalDomainsConfig;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
 import dev.mailpipe.peers.ChildProcess;
 import dev.mailpipe.peers.Dkimpy;
 import dev.mailpipe.peers.Loopback;
+import dev.mailpipe.runtime.DkimKeys;
+import dev.mailpipe.runtime.LocalDomainsConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayInputStream;

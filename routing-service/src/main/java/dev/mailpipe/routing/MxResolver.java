@@ -40,7 +40,7 @@ final class MxResolver {
 
     MxResolver(List<String> servers, Duration timeout, long cacheSize, Duration negativeTtl) {
         this.negativeTtl = negativeTtl;
-        this.dns = LookupSession.builder().resolver(dev.mailpipe.model.DnsResolvers.of(servers, timeout)).clearCaches().build();
+        this.dns = LookupSession.builder().resolver(dev.mailpipe.runtime.DnsResolvers.of(servers, timeout)).clearCaches().build();
         this.cache = Caffeine.newBuilder().maximumSize(cacheSize).recordStats()
                 .expireAfter(new Expiry<String, Resolution>() {
                     @Override

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** The README's configuration table says what routing-service's settings are and default to. */
 @Tag("unit")
 class ConfigurationDocumentedTest {
-    private static final Class<?>[] MAPPINGS = {RoutingConfig.class, dev.mailpipe.model.RetryScheduleConfig.class, dev.mailpipe.model.LocalDomainsConfig.class};
+    private static final Class<?>[] MAPPINGS = {RoutingConfig.class, dev.mailpipe.runtime.RetryScheduleConfig.class, dev.mailpipe.runtime.LocalDomainsConfig.class};
 
     @Test
     void everySettingIsDocumentedWithItsDefault() throws Exception {

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.LocalMailboxes;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
+import dev.mailpipe.runtime.LocalMailboxes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

@@ -4,9 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.kafka.LocalKafkaResource;
 import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
@@ -74,7 +74,7 @@ class RoutingServiceTest {
 
     @Inject
     @Readiness
-    dev.mailpipe.model.StageReadiness readiness;
+    dev.mailpipe.runtime.StageReadiness readiness;
 
     @Inject
     MeterRegistry registry;

@@ -1,7 +1,7 @@
 package dev.mailpipe.ingress;
 
-import dev.mailpipe.model.Backoff;
-import dev.mailpipe.model.FailureCounts;
+import dev.mailpipe.runtime.Backoff;
+import dev.mailpipe.runtime.FailureCounts;
 import java.time.Duration;
 
 /**

@@ -3,7 +3,7 @@ package dev.mailpipe.ingress;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import dev.mailpipe.model.DnsResolvers;
+import dev.mailpipe.runtime.DnsResolvers;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -1,18 +1,18 @@
 package dev.mailpipe.ingress;
 
 import dev.mailpipe.model.Envelope;
-import dev.mailpipe.model.KafkaClients;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MessageHeaders;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.runtime.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
-import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;

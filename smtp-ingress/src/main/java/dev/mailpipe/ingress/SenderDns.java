@@ -1,7 +1,7 @@
 package dev.mailpipe.ingress;
 
 import dev.mailpipe.auth.DkimVerifier;
-import dev.mailpipe.model.DnsResolvers;
+import dev.mailpipe.runtime.DnsResolvers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

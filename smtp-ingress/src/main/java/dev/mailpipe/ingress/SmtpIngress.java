@@ -1,7 +1,7 @@
 package dev.mailpipe.ingress;
 
-import dev.mailpipe.model.MailboxRegistry;
-import dev.mailpipe.model.TlsPolicy;
+import dev.mailpipe.runtime.MailboxRegistry;
+import dev.mailpipe.runtime.TlsPolicy;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.AbstractVerticle;
@@ -12,8 +12,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PfxOptions;
-import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

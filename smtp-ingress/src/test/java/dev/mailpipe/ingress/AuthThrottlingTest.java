@@ -57,7 +57,7 @@ class AuthThrottlingTest {
     SmtpIngress ingress;
 
     @Inject
-    dev.mailpipe.model.MailboxRegistry registry;
+    dev.mailpipe.runtime.MailboxRegistry registry;
 
     @Inject
     MeterRegistry metrics;

@@ -1,8 +1,8 @@
 package dev.mailpipe.ingress;
 
-import dev.mailpipe.model.DkimKeys;
 import dev.mailpipe.peers.DebianPeers;
 import dev.mailpipe.peers.DnsServer;
+import dev.mailpipe.runtime.DkimKeys;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.nio.file.Files;
 import java.nio.file.Path;

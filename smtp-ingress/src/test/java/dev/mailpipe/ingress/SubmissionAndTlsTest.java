@@ -34,7 +34,7 @@ class SubmissionAndTlsTest {
     SmtpIngress ingress;
 
     @Inject
-    dev.mailpipe.model.MailboxRegistry registry;
+    dev.mailpipe.runtime.MailboxRegistry registry;
 
     @BeforeAll
     static void createAccount() throws Exception {

@@ -1,0 +1,40 @@
+package dev.mailpipe.runtime;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * Settings for the few plain Kafka clients a stage runs beside its messaging channels (the registry
+ * view, the retry scheduler), taken from the same shared {@code kafka.*} configuration as the
+ * channels, so that there is still one Kafka config block.
+ */
+public final class KafkaClients {
+    private KafkaClients() {
+    }
+
+    /** The shared settings a consumer understands, without a group (callers add their own). */
+    public static Map<String, Object> consumer(Map<String, Object> shared) {
+        Map<String, Object> out = only(shared, ConsumerConfig.configNames());
+        out.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        out.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return out;
+    }
+
+    /** The shared settings a producer understands. */
+    public static Map<String, Object> producer(Map<String, Object> shared) {
+        return only(shared, ProducerConfig.configNames());
+    }
+
+    private static Map<String, Object> only(Map<String, Object> shared, Set<String> names) {
+        Map<String, Object> out = new HashMap<>();
+        shared.forEach((k, v) -> {
+            if (names.contains(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+}
