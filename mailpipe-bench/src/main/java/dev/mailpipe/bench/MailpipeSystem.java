@@ -32,10 +32,15 @@ record MailpipeSystem(String name, ChildProcess launcher, Path mailRoot, int smt
         env.put("MAILPIPE_ROUTING_DNS_SERVERS", dns);
         env.put("MAILPIPE_RELAY_PORT", String.valueOf(relayPort));
         env.put("MAILPIPE_BROKER_SETTINGS", brokerSettings);
-        // Experiments with JVM options pass through, as to any ./mailpipe up.
-        for (String knob : List.of("MAILPIPE_JAVA_OPTS", "MAILPIPE_JIT_OPTS", "MAILPIPE_HEAP")) {
-            if (System.getenv(knob) != null) {
-                env.put(knob, System.getenv(knob));
+        // Every name the ingress's checks ask goes to the benchmark's own DNS, never out.
+        env.put("MAILPIPE_INGRESS_SENDER_CHECKS_DNS_SERVERS", dns);
+        env.put("MAILPIPE_INGRESS_DOOR_DNS_SERVERS", dns);
+        // Experiments with JVM options pass through, as to any ./mailpipe up, and so do the
+        // ingress's settings (the door on for a client outside the relay networks, say).
+        for (var knob : System.getenv().entrySet()) {
+            if (List.of("MAILPIPE_JAVA_OPTS", "MAILPIPE_JIT_OPTS", "MAILPIPE_HEAP").contains(knob.getKey())
+                    || knob.getKey().startsWith("MAILPIPE_INGRESS_") && !env.containsKey(knob.getKey())) {
+                env.put(knob.getKey(), knob.getValue());
             }
         }
         ChildProcess p = ChildProcess.start("mailpipe up", List.of("./mailpipe", "up"), Loopback.repoRoot(), env,

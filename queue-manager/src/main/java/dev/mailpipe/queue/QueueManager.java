@@ -11,6 +11,7 @@ import dev.mailpipe.runtime.QueueListing.Waiting;
 import dev.mailpipe.runtime.RetryScheduleConfig;
 import dev.mailpipe.runtime.StageLoop;
 import dev.mailpipe.runtime.StageOutcomes;
+import dev.mailpipe.runtime.TransactionalOutput;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -346,21 +347,8 @@ public class QueueManager extends StageLoop {
 
     /** What was sent and the offsets it consumed, in one transaction; aborted (and thrown) on any failure. */
     private void inTransaction(List<ProducerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        producer.beginTransaction();
-        try {
-            records.forEach(producer::send);
-            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            producer.commitTransaction();
-        } catch (RuntimeException e) {
-            try {
-                producer.abortTransaction();
-            } catch (RuntimeException abort) {
-                e.addSuppressed(abort);
-            }
-            throw e;
-        }
+        new TransactionalOutput(producer, consumer).commit(records, offsets);
     }
-
 
     private static Envelope envelopeOf(ConsumerRecord<String, byte[]> r) {
         try {

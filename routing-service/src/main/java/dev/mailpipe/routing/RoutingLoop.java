@@ -4,6 +4,7 @@ import dev.mailpipe.model.Topics;
 import dev.mailpipe.runtime.Failures;
 import dev.mailpipe.runtime.KafkaClients;
 import dev.mailpipe.runtime.StageLoop;
+import dev.mailpipe.runtime.TransactionalOutput;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -20,7 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -87,35 +87,15 @@ class RoutingLoop extends StageLoop {
         try (KafkaConsumer<String, byte[]> in = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
                 KafkaProducer<String, byte[]> out = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             out.initTransactions();
+            TransactionalOutput output = new TransactionalOutput(out, in);
             in.subscribe(List.of(Topics.INBOUND));
             consuming(in);
             while (running()) {
                 ConsumerRecords<String, byte[]> records = poll(in, Duration.ofSeconds(1));
                 if (!records.isEmpty()) {
-                    inTransaction(in, out, records);
+                    output.commit(routing.route(records), records.nextOffsets());
                 }
             }
-        }
-    }
-
-    /** The records' output and their offsets, committed together; aborted (and thrown) on any failure. */
-    private void inTransaction(KafkaConsumer<String, byte[]> in, KafkaProducer<String, byte[]> out,
-            ConsumerRecords<String, byte[]> records) {
-        List<ProducerRecord<String, byte[]>> routed = routing.route(records);
-        out.beginTransaction();
-        try {
-            for (ProducerRecord<String, byte[]> r : routed) {
-                out.send(r);
-            }
-            out.sendOffsetsToTransaction(records.nextOffsets(), in.groupMetadata());
-            out.commitTransaction(); // fails if any send failed
-        } catch (RuntimeException e) {
-            try {
-                out.abortTransaction();
-            } catch (RuntimeException abort) {
-                e.addSuppressed(abort);
-            }
-            throw e;
         }
     }
 }

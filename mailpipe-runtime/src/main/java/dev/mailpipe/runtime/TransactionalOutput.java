@@ -1,0 +1,48 @@
+package dev.mailpipe.runtime;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Exactly once for a stage that reads and writes Kafka: what it produced from a poll and the
+ * offsets that poll consumed, committed in one transaction, or neither. A failure aborts the
+ * transaction and is thrown, so the stage reads the same records again from its committed offsets.
+ * Routing and the queue manager commit this way.
+ */
+public final class TransactionalOutput {
+    private final Producer<String, byte[]> producer;
+    private final Consumer<?, ?> consumer;
+
+    /** {@code producer} has a transactional id and has had {@code initTransactions()}. */
+    public TransactionalOutput(Producer<String, byte[]> producer, Consumer<?, ?> consumer) {
+        this.producer = producer;
+        this.consumer = consumer;
+    }
+
+    /**
+     * Sends {@code records} and commits them with {@code offsets} (the consumer's next offsets, so
+     * a caught-up group shows no lag past the transaction markers).
+     */
+    public void commit(List<ProducerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        producer.beginTransaction();
+        try {
+            for (ProducerRecord<String, byte[]> r : records) {
+                producer.send(r);
+            }
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            producer.commitTransaction(); // fails if any send failed
+        } catch (RuntimeException e) {
+            try {
+                producer.abortTransaction();
+            } catch (RuntimeException abort) {
+                e.addSuppressed(abort);
+            }
+            throw e;
+        }
+    }
+}
