@@ -37,6 +37,10 @@ import org.jboss.logging.Logger;
  * <p>At-least-once made idempotent: the offsets of a batch are acknowledged only after its files and
  * their directories are fsync'd, and a record seen again finds its file by name (see
  * {@link MaildirWriter}).
+ *
+ * <p>Trusts: the routed envelope (the contract) for which mailbox; its API's callers only as the
+ * administrator or as a mailbox for its own mail, and a forwarded client address only from the
+ * configured proxies (Dovecot).
  */
 @ApplicationScoped
 public class DeliveryService {

@@ -64,6 +64,9 @@ import org.jboss.logging.Logger;
  * (drop) what it selects, appends the rest again to the same partition (each keeps its due time)
  * and moves the offset past the records it read. Nothing is read twice or lost; the records written
  * again may wait behind younger ones for up to their tier's delay.
+ *
+ * <p>Trusts: the envelopes the stages deferred (the contract); its API's callers only as the
+ * administrator.
  */
 @ApplicationScoped
 public class QueueManager extends StageLoop {

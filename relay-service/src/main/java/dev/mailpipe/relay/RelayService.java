@@ -30,6 +30,11 @@ import org.jboss.logging.Logger;
  * outcome of each recipient: sent (an event), deferred (the next retry tier), bounced (a DSN into
  * {@code mail.inbound}). {@link RelayLoop} reads the records and moves their offsets once those
  * outcome records are acknowledged.
+ *
+ * <p>Reads {@code mail.relay}; writes the retry tiers, bounces and delay notices into
+ * {@code mail.inbound}, {@code mail.events} and {@code mail.dead-letter}. Trusts: no remote server
+ * (each reply is bounded and cleaned, a reply it did not ask for drops the connection), a remote
+ * certificate only as its destination's TLS policy says (MTA-STS, DANE, or none).
  */
 @ApplicationScoped
 public class RelayService {

@@ -29,6 +29,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *
  * <p>This class turns one poll's records into what the stage writes for them; {@link RoutingLoop}
  * reads them and commits that output with the poll's offsets in one Kafka transaction.
+ *
+ * <p>Trusts: the envelope the ingress wrote (the contract), DNS answers only for their TTL, and
+ * the mailbox registry for what is local.
  */
 @ApplicationScoped
 public class RoutingService {

@@ -28,6 +28,11 @@ import org.jboss.logging.Logger;
  * STARTTLS, then relaying is allowed) and, opt-in, behind a load balancer speaking PROXY protocol. Reads SMTP sessions; writes each accepted message to {@code mail.inbound} and answers
  * 250 only once the broker has acknowledged it. Decides at RCPT time what it accepts (see
  * {@link RecipientPolicy}), so it never becomes an open relay and never has to bounce what it took.
+ *
+ * <p>Trusts: nobody on the MX port (relaying only from {@code relay-networks}; the door, SPF, DKIM
+ * and DMARC for everyone else); a login on the submission port, for what its mailbox owns; a PROXY
+ * header only from {@code proxy.trusted-networks}. Every byte a client sends is bounded in size,
+ * count and time.
  */
 @Singleton
 public class SmtpIngress {
