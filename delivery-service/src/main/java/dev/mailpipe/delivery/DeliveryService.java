@@ -148,7 +148,10 @@ public class DeliveryService {
         } catch (IOException e) {
             LOG.warnf("cannot read the size of %s (%s); delivering %s without the quota check", maildir, e, envelope.id());
         }
-        return new MaildirWriter.Delivery(maildir, envelope.id(), mailbox, envelope.receivedAt().toEpochMilli(), head,
+        // Spam the content filter let through goes to the Junk folder (Maildir++ ".Junk", which
+        // Dovecot shows as Junk): the user sees it, the inbox does not.
+        Path folder = envelope.junk() ? maildir.resolve(".Junk") : maildir;
+        return new MaildirWriter.Delivery(folder, envelope.id(), mailbox, envelope.receivedAt().toEpochMilli(), head,
                 record.value());
     }
 

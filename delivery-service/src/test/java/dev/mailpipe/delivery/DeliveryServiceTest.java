@@ -89,6 +89,28 @@ class DeliveryServiceTest {
         given().get("/api/mailboxes/bob@example.test/messages/..%2F..%2Fetc").then().statusCode(404);
     }
 
+    /** Spam the content filter let through goes to the Maildir++ Junk folder, once, and never the inbox. */
+    @Test
+    void junkIsDeliveredIntoTheJunkFolderOnce() throws Exception {
+        String id = id();
+        String msg = "Subject: cheap " + id + "\r\n\r\nbuy\r\n";
+        var envelope = Topics4Test.envelope(id, "bob@example.test").withContentScan("rspamd: add header, score 8.00/15.00", true);
+        Topics4Test.send(Topics.DELIVERY, "bob@example.test", envelope, msg);
+        Topics4Test.send(Topics.DELIVERY, "bob@example.test", envelope, msg);
+        Path junk = ROOT.resolve("example.test/bob/Maildir/.Junk/new");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.EVENTS).stream()
+                .filter(r -> Topics4Test.text(r).contains(id)).count() == 2);
+        try (Stream<Path> s = Files.list(junk)) {
+            assertEquals(1, s.filter(p -> read(p).contains(id)).count(), "in Junk once, a redelivery included");
+        }
+        Path inbox = ROOT.resolve("example.test/bob/Maildir/new");
+        if (Files.isDirectory(inbox)) {
+            try (Stream<Path> s = Files.list(inbox)) {
+                assertEquals(0, s.filter(p -> read(p).contains(id)).count(), "not in the inbox");
+            }
+        }
+    }
+
     @Test
     void addressesThatWouldEscapeTheRootAreDeadLettered() throws Exception {
         String id = id();

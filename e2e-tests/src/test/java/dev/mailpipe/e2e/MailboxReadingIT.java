@@ -71,6 +71,42 @@ class MailboxReadingIT {
     }
 
     /**
+     * Spam the content filter let through (its envelope marked {@code junk}, as the ingress marks
+     * rspamd's "add header") is delivered into the mailbox's Maildir++ {@code .Junk}, which Dovecot
+     * lists as the folder Junk over IMAP; the inbox stays clean.
+     */
+    @Test
+    void spamTaggedByTheFilterIsReadInJunkNotInTheInbox() throws Exception {
+        Pipeline pipeline = SharedPipeline.get().pipeline;
+        String api = "http://127.0.0.1:" + (pipeline.httpBase + 4) + "/api";
+        HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(api + "/mailboxes/jules@example.test"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"password\":\"jules-pw-123\"}"))
+                .header("Content-Type", "application/json").header("Authorization", pipeline.adminAuthorization()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode(), created.body());
+        dev.mailpipe.model.Envelope spam = dev.mailpipe.model.Envelope.received("junk-1", java.time.Instant.now(),
+                new dev.mailpipe.model.Envelope.Client("198.51.100.7", "spammer.test", false, null), "s@spammer.test",
+                List.of(dev.mailpipe.model.Recipient.of("jules@example.test")), 40)
+                .withContentScan("rspamd: add header, score 8.00/15.00, MAILPIPE_TEST_JUNK", true);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+                Map.of("bootstrap.servers", pipeline.bootstrapServers()),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(dev.mailpipe.model.MailRecords.record(dev.mailpipe.model.Topics.DELIVERY, "jules@example.test", spam,
+                    "X-Spam: Yes\r\nSubject: cheap pills\r\n\r\nbuy\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+        }
+        Path junk = pipeline.maildir("example.test", "jules").resolve(".Junk/new");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.isDirectory(junk) && count(junk) == 1);
+        try (Dovecot dovecot = Dovecot.start(tmp.resolve("dovecot-junk"), pipeline.mailRoot(),
+                Map.of("jules@example.test", "jules-pw-123"))) {
+            List<byte[]> inJunk = dovecot.readFolder("jules@example.test", "jules-pw-123", "Junk");
+            assertEquals(1, inJunk.size(), dovecot.log());
+            assertTrue(new String(inJunk.get(0), java.nio.charset.StandardCharsets.UTF_8).contains("Subject: cheap pills"));
+            assertEquals(0, dovecot.read("imap", "jules@example.test", "jules-pw-123").size(), "nothing in the inbox");
+        }
+    }
+
+    /**
      * Dovecot with mailpipe's checkpassword program: the registry password opens the mailbox over
      * IMAP and POP3, a wrong one does not, and a password changed through the API holds at once.
      */

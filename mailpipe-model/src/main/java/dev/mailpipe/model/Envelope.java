@@ -172,6 +172,28 @@ public final class Envelope {
         return new Envelope(copy);
     }
 
+    /**
+     * A content filter's verdict in short ({@code contentScan}), and whether the message is spam
+     * that is delivered all the same, into the mailbox's Junk folder ({@code junk}).
+     */
+    public Envelope withContentScan(String summary, boolean junk) {
+        ObjectNode copy = node.deepCopy();
+        copy.put("contentScan", summary);
+        if (junk) {
+            copy.put("junk", true);
+        }
+        return new Envelope(copy);
+    }
+
+    public Optional<String> contentScan() {
+        return text("contentScan");
+    }
+
+    /** Spam delivered into the Junk folder. */
+    public boolean junk() {
+        return flag("junk");
+    }
+
     public Envelope withDelayWarned() {
         ObjectNode copy = node.deepCopy();
         copy.put("delayWarned", true);

@@ -60,7 +60,7 @@ class ContractDocumentedTest {
         Envelope full = Envelope.received("id1", Instant.EPOCH, new Envelope.Client("192.0.2.1", "client.test", true, "alice"),
                         "a@b.test", List.of(Recipient.of("c@d.test", "rfc822;c@d.test", null)), 10)
                 .withMailParameters(Envelope.BodyType.EIGHT_BIT_MIME, true, Envelope.Ret.FULL, "env1")
-                .withTrustedOrigin().withSenderAuthentication("spf=pass").withDelayWarned()
+                .withTrustedOrigin().withSenderAuthentication("spf=pass").withContentScan("rspamd: add header", true).withDelayWarned()
                 .withRoute(new Route("d.test", List.of(new Route.MxHost("mx.d.test", 10, List.of("192.0.2.2"))), Instant.EPOCH))
                 .withAttempt(1, Instant.EPOCH, Instant.EPOCH).withText(Envelope.LAST_DEFERRAL, "4.4.1 no answer");
         Set<String> fields = new TreeSet<>();

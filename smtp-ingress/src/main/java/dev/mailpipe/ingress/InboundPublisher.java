@@ -178,7 +178,8 @@ public class InboundPublisher {
                 .with("sender", envelope.mailFrom())
                 .with("recipients", envelope.recipients().stream().map(Recipient::address).toList())
                 .with("size", envelope.size()).with("messageId", messageId)
-                .with("senderAuth", envelope.senderAuthentication().orElse(null));
+                .with("senderAuth", envelope.senderAuthentication().orElse(null))
+                .with("contentScan", envelope.contentScan().orElse(null));
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.EVENTS, envelope.id(), e.toJson());
         if (messageId != null) {
             record.headers().add(RecordHeaders.MESSAGE_ID, messageId.getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -10,6 +10,8 @@ final class IncomingMessage {
     private byte[] bytes;
     private int headLength;
     private String senderAuthentication;
+    private String contentScan;
+    private boolean junk;
 
     IncomingMessage(byte[] bytes, int headLength) {
         this.bytes = bytes;
@@ -51,5 +53,19 @@ final class IncomingMessage {
 
     void senderAuthentication(String summary) {
         this.senderAuthentication = summary;
+    }
+
+    /** A content filter's verdict in short, and whether the message is spam to be delivered to Junk. */
+    void contentScan(String summary, boolean spam) {
+        this.contentScan = summary;
+        this.junk = spam;
+    }
+
+    String contentScan() {
+        return contentScan;
+    }
+
+    boolean junk() {
+        return junk;
     }
 }

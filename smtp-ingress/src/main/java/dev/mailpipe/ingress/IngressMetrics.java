@@ -63,6 +63,14 @@ public class IngressMetrics {
         registry.counter("mailpipe.ingress.door.refusals", "test", test).increment();
     }
 
+    /** A content scan's outcome (rspamd's action, or failed) and how long it took. */
+    void contentScanned(String action, long nanos) {
+        registry.counter("mailpipe.ingress.content.scans", "action", action).increment();
+        if (nanos > 0) {
+            registry.timer("mailpipe.ingress.content.scan.latency").record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
     /** An AUTH outcome: success, failure, locked-out (refused before any password check). */
     void auth(String outcome) {
         registry.counter("mailpipe.ingress.auth", "outcome", outcome).increment();

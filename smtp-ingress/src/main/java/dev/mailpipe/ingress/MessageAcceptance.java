@@ -65,8 +65,10 @@ final class MessageAcceptance {
         Envelope envelope = t.envelope(t.id, Instant.now(),
                 new Envelope.Client(session.clientIp(), session.helo, session.tls, session.authenticated), text.length);
         envelope = session.trusted() ? envelope.withTrustedOrigin() : envelope;
-        Envelope published = message.senderAuthentication() == null ? envelope
+        Envelope checked = message.senderAuthentication() == null ? envelope
                 : envelope.withSenderAuthentication(message.senderAuthentication());
+        Envelope published = message.contentScan() == null ? checked : checked.withContentScan(message.contentScan(),
+                message.junk());
         long started = System.nanoTime();
         context.publisher().publish(published, text, failure -> wire.onEventLoop(
                 () -> published(published, System.nanoTime() - started, failure)));

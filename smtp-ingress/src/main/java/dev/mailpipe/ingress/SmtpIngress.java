@@ -74,7 +74,7 @@ public class SmtpIngress {
     private final MessageMemory memory;
 
     SmtpIngress(Vertx vertx, IngressConfig config, MailboxRegistry mailboxes, InboundPublisher publisher,
-            IngressMetrics metrics, SenderChecksConfig checks, DoorConfig door, io.micrometer.core.instrument.MeterRegistry registry,
+            IngressMetrics metrics, SenderChecksConfig checks, DoorConfig door, RspamdConfig rspamd, io.micrometer.core.instrument.MeterRegistry registry,
             @org.eclipse.microprofile.health.Liveness EventLoopLiveness liveness) {
         this.liveness = liveness;
         this.vertx = vertx;
@@ -95,13 +95,21 @@ public class SmtpIngress {
         if (checks.enabled()) {
             mxHooks.data(new SenderChecksHook(vertx, new SenderChecks(checks, registry)));
         }
-        SessionHooks submissionHooks = SessionHooks.builder().mail(senderLogin).rcpt(recipients)
-                .data(new SubmissionHeaders(config.hostname())).data(senderLogin).build();
+        SessionHooks.Builder submissionHooks = SessionHooks.builder().mail(senderLogin).rcpt(recipients)
+                .data(new SubmissionHeaders(config.hostname())).data(senderLogin);
+        if (rspamd.url().filter(u -> !u.isBlank()).isPresent()) {
+            // After the sender checks, so that rspamd's DMARC and SPF see their Authentication-Results.
+            RspamdHook scan = new RspamdHook(vertx, rspamd, metrics);
+            mxHooks.data(scan);
+            if (rspamd.scanSubmission()) {
+                submissionHooks.data(scan);
+            }
+        }
         this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
                 false, tlsAvailable(), this::sessionEnded, mxHooks.build(), this.memory, this::stressed, pregreet,
                 new PipeliningTest(door.pipeliningTest(), metrics));
         this.submission = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator,
-                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, submissionHooks, this.memory, this::stressed,
+                mailboxes::primaryDomain, true, tlsAvailable(), this::sessionEnded, submissionHooks.build(), this.memory, this::stressed,
                 pregreet, new PipeliningTest(false, metrics));
     }
 

@@ -107,10 +107,20 @@ public final class Dovecot implements AutoCloseable {
 
     /** As {@link #read(String, String, String)}, the client connecting from {@code source} (a loopback address). */
     public List<byte[]> read(String protocol, String user, String password, String source) throws IOException, InterruptedException {
+        return read(protocol, user, password, source, "INBOX");
+    }
+
+    /** Every message of the user's IMAP {@code folder} (Junk, say) as the client received it. */
+    public List<byte[]> readFolder(String user, String password, String folder) throws IOException, InterruptedException {
+        return read("imap", user, password, "127.0.0.1", folder);
+    }
+
+    private List<byte[]> read(String protocol, String user, String password, String source, String folder)
+            throws IOException, InterruptedException {
         Path script = Loopback.resource("read_mailbox.py", dir.resolve("client"));
         int port = protocol.equals("imap") ? imapPort : pop3Port;
         Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), protocol, String.valueOf(port), user, password,
-                source).redirectErrorStream(true).start();
+                source, folder).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         if (p.waitFor() != 0) {
             throw new IOException(protocol + " client failed: " + out + "\n" + log());

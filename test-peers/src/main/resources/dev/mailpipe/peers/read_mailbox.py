@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Reads every message of a mailbox with a real client (Python's imaplib or poplib), without
 changing it, and prints each one base64-encoded on its own line. An optional fifth argument is the
-loopback address to connect from (another client, to the server)."""
+loopback address to connect from (another client, to the server); an optional sixth the IMAP folder
+(INBOX when absent)."""
 import base64
 import imaplib
 import poplib
@@ -10,6 +11,7 @@ import sys
 
 protocol, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 source = (sys.argv[5], 0) if len(sys.argv) > 5 else None
+folder = sys.argv[6] if len(sys.argv) > 6 else "INBOX"
 
 
 class IMAP(imaplib.IMAP4):
@@ -25,7 +27,9 @@ class POP3(poplib.POP3):
 if protocol == "imap":
     m = IMAP("127.0.0.1", port)
     m.login(user, password)
-    m.select("INBOX", readonly=True)
+    status, _ = m.select(folder, readonly=True)
+    if status != "OK":
+        sys.exit("no folder " + folder)
     _, data = m.search(None, "ALL")
     for num in data[0].split():
         _, msg = m.fetch(num, "(BODY.PEEK[])")
