@@ -185,6 +185,18 @@ final class MaildirWriter {
         if (Files.isDirectory(tmp) && Files.isDirectory(fresh) && Files.isDirectory(cur)) {
             return;
         }
+        if (maildir.getFileName().toString().startsWith(".")) {
+            // A Maildir++ folder (.Junk): its mailbox's own Maildir must be one too, or a reader
+            // cannot open the inbox of a mailbox whose first mail was junk; and the folder says it
+            // is one, as Dovecot's own folders do.
+            Path root = maildir.getParent();
+            ensureDirectories(root, root.resolve("tmp"), root.resolve("new"), root.resolve("cur"));
+            Files.createDirectories(maildir);
+            Path marker = maildir.resolve("maildirfolder");
+            if (!Files.exists(marker)) {
+                Files.createFile(marker);
+            }
+        }
         Files.createDirectories(tmp);
         Files.createDirectories(fresh);
         Files.createDirectories(cur);

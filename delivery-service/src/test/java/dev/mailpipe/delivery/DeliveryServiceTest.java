@@ -104,10 +104,10 @@ class DeliveryServiceTest {
             assertEquals(1, s.filter(p -> read(p).contains(id)).count(), "in Junk once, a redelivery included");
         }
         Path inbox = ROOT.resolve("example.test/bob/Maildir/new");
-        if (Files.isDirectory(inbox)) {
-            try (Stream<Path> s = Files.list(inbox)) {
-                assertEquals(0, s.filter(p -> read(p).contains(id)).count(), "not in the inbox");
-            }
+        assertTrue(Files.isDirectory(inbox) && Files.isDirectory(inbox.resolveSibling("cur")), "the inbox is a Maildir too");
+        assertTrue(Files.exists(junk.resolveSibling("maildirfolder")));
+        try (Stream<Path> s = Files.list(inbox)) {
+            assertEquals(0, s.filter(p -> read(p).contains(id)).count(), "not in the inbox");
         }
     }
 
