@@ -185,6 +185,13 @@ public final class Envelope {
         return new Envelope(copy);
     }
 
+    /** Delivered into the Junk folder, with no content scan to say why (a DMARC quarantine). */
+    public Envelope withJunk() {
+        ObjectNode copy = node.deepCopy();
+        copy.put("junk", true);
+        return new Envelope(copy);
+    }
+
     public Optional<String> contentScan() {
         return text("contentScan");
     }

@@ -61,6 +61,11 @@ final class IncomingMessage {
         this.junk = spam;
     }
 
+    /** Delivered all the same, into the recipient's Junk folder (a DMARC quarantine, say). */
+    void markJunk() {
+        this.junk = true;
+    }
+
     String contentScan() {
         return contentScan;
     }

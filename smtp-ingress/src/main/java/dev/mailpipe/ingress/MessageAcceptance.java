@@ -67,8 +67,8 @@ final class MessageAcceptance {
         envelope = session.trusted() ? envelope.withTrustedOrigin() : envelope;
         Envelope checked = message.senderAuthentication() == null ? envelope
                 : envelope.withSenderAuthentication(message.senderAuthentication());
-        Envelope published = message.contentScan() == null ? checked : checked.withContentScan(message.contentScan(),
-                message.junk());
+        Envelope published = message.contentScan() != null ? checked.withContentScan(message.contentScan(), message.junk())
+                : message.junk() ? checked.withJunk() : checked;
         long started = System.nanoTime();
         context.publisher().publish(published, text, failure -> wire.onEventLoop(
                 () -> published(published, System.nanoTime() - started, failure)));

@@ -87,7 +87,7 @@ final class RspamdHook implements SessionHooks.Data {
         if (config.onFailure() == RspamdConfig.OnFailure.DEFER) {
             return HookResult.refuse(Reply.of(451, "4.7.1", "Error: content scanner unavailable, try again later"));
         }
-        message.contentScan("unscanned: " + dev.mailpipe.model.PeerText.oneLine(why), false);
+        message.contentScan("unscanned: " + dev.mailpipe.model.PeerText.oneLine(why), message.junk());
         return HookResult.NEXT;
     }
 }

@@ -69,7 +69,7 @@ record RspamdVerdict(String action, double score, double required, List<String> 
 
     /** The hook's answer; the header changes rspamd asked for are made on {@code message} when it goes on. */
     HookResult apply(IncomingMessage message) {
-        message.contentScan(summary(), junk());
+        message.contentScan(summary(), junk() || message.junk());
         if (virus != null) {
             return HookResult.refuse(Reply.of(554, "5.7.1", "Message rejected: virus found: " + clean(virus, 100)));
         }

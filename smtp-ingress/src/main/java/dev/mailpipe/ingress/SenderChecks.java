@@ -28,8 +28,14 @@ import org.apache.james.jspf.impl.SPF;
  * threads of their own, bounded in number, queue and time.
  */
 final class SenderChecks {
-    /** The message to queue (null when refused), the refusal, and the results in short for logs and events. */
-    record Verdict(byte[] message, Reply refusal, String summary) {
+    /**
+     * The message to queue (null when refused), the refusal, the results in short for logs and
+     * events, and whether DMARC's quarantine applies (the mail goes to the recipient's Junk folder).
+     */
+    record Verdict(byte[] message, Reply refusal, String summary, boolean quarantined) {
+        Verdict(byte[] message, Reply refusal, String summary) {
+            this(message, refusal, summary, false);
+        }
     }
 
     private final SenderChecksConfig config;
@@ -179,7 +185,8 @@ final class SenderChecks {
                 if (action == SenderChecksConfig.Action.QUARANTINE) {
                     top = config.quarantineHeader() + ": " + verdict.clause() + "\r\n" + top;
                 }
-                return new Verdict(concat(top, AuthenticationResults.withoutClaimsOf(config.authservId(), message)), null, summary);
+                return new Verdict(concat(top, AuthenticationResults.withoutClaimsOf(config.authservId(), message)), null, summary,
+                        action == SenderChecksConfig.Action.QUARANTINE);
             }
         }
     }

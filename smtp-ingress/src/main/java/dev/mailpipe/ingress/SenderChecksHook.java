@@ -45,6 +45,9 @@ final class SenderChecksHook implements SessionHooks.Data {
             }
             message.replace(verdict.message(), 0);
             message.senderAuthentication(verdict.summary());
+            if (verdict.quarantined()) {
+                message.markJunk(); // DMARC's p=quarantine: delivered, into the Junk folder
+            }
             return HookResult.NEXT_NOW;
         });
     }

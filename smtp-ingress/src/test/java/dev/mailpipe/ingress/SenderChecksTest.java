@@ -77,6 +77,8 @@ class SenderChecksTest {
         assertTrue(swaks.contains("250 2.0.0 Ok: queued as"), swaks);
         String queued = queued(marker);
         assertTrue(queued.startsWith("X-Mailpipe-Quarantine: dmarc=fail (p=quarantine) header.from=quarantine.test\r\n"), queued);
+        assertTrue(dev.mailpipe.model.MailRecords.envelope(InboundTopic.containing(marker).get(0)).junk(),
+                "the envelope sends it to the Junk folder");
         Map<String, String> ours = results(queued);
         assertEquals("fail", ours.get("spf"));
         assertEquals("none", ours.get("dkim"), "RFC 8601 2.7.1: an unsigned message is dkim=none");
