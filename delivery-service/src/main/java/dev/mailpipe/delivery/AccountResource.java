@@ -40,17 +40,19 @@ public class AccountResource {
     AccountWriter writer;
 
     /** What the API shows of a mailbox: never the hash. */
-    public record MailboxView(String address, long quotaBytes, boolean canAuthenticate, List<String> sendAs) {
+    public record MailboxView(String address, long quotaBytes, boolean canAuthenticate, List<String> sendAs,
+            boolean junkFolder) {
         static MailboxView of(Account.Mailbox m) {
-            return new MailboxView(m.address(), m.quotaBytes(), m.passwordHash() != null, m.sendAs());
+            return new MailboxView(m.address(), m.quotaBytes(), m.passwordHash() != null, m.sendAs(), m.junkFolder());
         }
     }
 
     /**
      * {@code sendAs}: addresses, or whole domains as {@code @domain}, the mailbox's login may also
      * use as sender (envelope and From) on submission; absent leaves them as they are.
+     * {@code junkFolder}: false delivers spam the filter let through to the inbox.
      */
-    public record MailboxRequest(String password, Long quotaBytes, List<String> sendAs) {
+    public record MailboxRequest(String password, Long quotaBytes, List<String> sendAs, Boolean junkFolder) {
     }
 
     public record AliasRequest(List<String> targets) {
@@ -98,7 +100,9 @@ public class AccountResource {
         if (request != null && request.sendAs() != null) {
             sendAs = request.sendAs().stream().map(AccountResource::sendAsGrant).toList();
         }
-        Account.Mailbox m = new Account.Mailbox(key, hash, quota, sendAs);
+        boolean junkFolder = request != null && request.junkFolder() != null ? request.junkFolder()
+                : existing.map(Account.Mailbox::junkFolder).orElse(true);
+        Account.Mailbox m = new Account.Mailbox(key, hash, quota, sendAs, junkFolder);
         writer.put(m);
         return Response.status(existing.isPresent() ? 200 : 201).entity(MailboxView.of(m)).build();
     }

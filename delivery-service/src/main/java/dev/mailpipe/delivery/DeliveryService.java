@@ -150,7 +150,7 @@ public class DeliveryService {
         }
         // Spam the content filter let through goes to the Junk folder (Maildir++ ".Junk", which
         // Dovecot shows as Junk): the user sees it, the inbox does not.
-        Path folder = envelope.junk() ? maildir.resolve(".Junk") : maildir;
+        Path folder = envelope.junk() && account.get().junkFolder() ? maildir.resolve(".Junk") : maildir;
         return new MaildirWriter.Delivery(folder, envelope.id(), mailbox, envelope.receivedAt().toEpochMilli(), head,
                 record.value());
     }

@@ -111,6 +111,21 @@ class DeliveryServiceTest {
         }
     }
 
+    /** A mailbox whose owner turned the Junk folder off in the registry gets its spam in the inbox. */
+    @Test
+    void aMailboxWithoutJunkFolderGetsTaggedSpamInItsInbox() throws Exception {
+        given().contentType(ContentType.JSON).body("{\"junkFolder\": false}").put("/api/mailboxes/hana@example.test")
+                .then().statusCode(201).body("junkFolder", equalTo(false));
+        String id = id();
+        var envelope = Topics4Test.envelope(id, "hana@example.test").withContentScan("rspamd: add header", true);
+        Topics4Test.send(Topics.DELIVERY, "hana@example.test", envelope, "Subject: " + id + "\r\n\r\nx\r\n");
+        Path inbox = ROOT.resolve("example.test/hana/Maildir/new");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.isDirectory(inbox) && files(inbox) == 1);
+        assertFalse(Files.exists(ROOT.resolve("example.test/hana/Maildir/.Junk")));
+        given().contentType(ContentType.JSON).body("{\"quotaBytes\": 0}").put("/api/mailboxes/hana@example.test")
+                .then().statusCode(200).body("junkFolder", equalTo(false));
+    }
+
     @Test
     void addressesThatWouldEscapeTheRootAreDeadLettered() throws Exception {
         String id = id();

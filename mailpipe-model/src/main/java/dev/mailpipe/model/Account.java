@@ -22,11 +22,17 @@ public sealed interface Account {
      * A mailbox. {@code passwordHash} (see {@link PasswordHash}) is null when the mailbox cannot
      * authenticate; {@code quotaBytes} 0 means no quota. {@code sendAs}: what its login may use as
      * sender besides its own address and the aliases that lead to it, each an address or a whole
-     * domain as {@code @domain} (a service account's grant), lower case.
+     * domain as {@code @domain} (a service account's grant), lower case. {@code junkFolder}: spam the
+     * content filter let through goes to the mailbox's Junk folder (else to its inbox).
      */
-    record Mailbox(String address, String passwordHash, long quotaBytes, List<String> sendAs) implements Account {
+    record Mailbox(String address, String passwordHash, long quotaBytes, List<String> sendAs, boolean junkFolder)
+            implements Account {
         public Mailbox {
             sendAs = sendAs == null ? List.of() : List.copyOf(sendAs);
+        }
+
+        public Mailbox(String address, String passwordHash, long quotaBytes, List<String> sendAs) {
+            this(address, passwordHash, quotaBytes, sendAs, true);
         }
 
         public Mailbox(String address, String passwordHash, long quotaBytes) {
@@ -66,6 +72,9 @@ public sealed interface Account {
             if (!m.sendAs().isEmpty()) {
                 m.sendAs().forEach(n.putArray("sendAs")::add);
             }
+            if (!m.junkFolder()) {
+                n.put("junkFolder", false); // absent, as every record before it, means true
+            }
         } else if (this instanceof Alias a) {
             n.put("kind", "alias").put("address", a.address());
             a.targets().forEach(n.putArray("targets")::add);
@@ -94,7 +103,7 @@ public sealed interface Account {
                 n.path("sendAs").forEach(t -> sendAs.add(t.asText()));
                 return new Mailbox(n.path("address").asText(),
                         n.hasNonNull("passwordHash") ? n.get("passwordHash").asText() : null,
-                        n.path("quotaBytes").asLong(0), sendAs);
+                        n.path("quotaBytes").asLong(0), sendAs, n.path("junkFolder").asBoolean(true));
             case "alias":
                 List<String> targets = new ArrayList<>();
                 n.path("targets").forEach(t -> targets.add(t.asText()));
