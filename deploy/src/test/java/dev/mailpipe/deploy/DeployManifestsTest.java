@@ -201,7 +201,7 @@ class DeployManifestsTest {
                     assertTrue(configMaps.contains(e.path("configMapRef").path("name").asText()), name + " " + e);
                 }
             }
-            if (!Set.of("dovecot", "postgrey").contains(name)) { // the Debian daemons: no Quarkus health
+            if (!Set.of("dovecot", "postgrey", "rspamd", "clamav").contains(name)) { // the Debian daemons: no Quarkus health
                 assertTrue(pod.path("containers").path(0).path("lifecycle").path("preStop").has("sleep"), name + " preStop");
                 assertEquals("/q/health/ready", pod.path("containers").path(0).path("readinessProbe").path("httpGet")
                         .path("path").asText(), name + ": readiness from SmallRye Health, Kafka included");
@@ -348,6 +348,25 @@ class DeployManifestsTest {
         JsonNode ingress = m.get("Deployment", "smtp-ingress").path("spec").path("template").path("spec").path("containers").path(0);
         assertTrue(java.util.stream.StreamSupport.stream(ingress.path("envFrom").spliterator(), false).anyMatch(e -> e.path("configMapRef").path("name").asText()
                 .equals("mailpipe-door")), overlay + ": the ingress reads the door's settings");
+    }
+
+    /** The ingress's content filter is a Service it may reach, and clamd one only rspamd may reach. */
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void theContentFilterChainIsReachableOnlyAlongItself(String overlay) throws Exception {
+        Manifests m = Manifests.build(overlay);
+        java.net.URI url = java.net.URI.create(m.get("ConfigMap", "mailpipe-door").path("data")
+                .path("MAILPIPE_INGRESS_RSPAMD_URL").asText());
+        JsonNode rspamd = m.get("Service", url.getHost());
+        assertEquals(url.getPort(), rspamd.path("spec").path("ports").path(0).path("port").asInt(), overlay);
+        assertEquals("smtp-ingress", m.get("NetworkPolicy", "rspamd-from-ingress").path("spec").path("ingress").path(0)
+                .path("from").path(0).path("podSelector").path("matchLabels").path("app.kubernetes.io/name").asText());
+        String antivirus = Files.readString(Manifests.KUBERNETES.resolve("base/filter/local.d/antivirus.conf"));
+        JsonNode clamav = m.get("Service", "clamav");
+        assertTrue(antivirus.contains("servers = \"clamav:" + clamav.path("spec").path("ports").path(0).path("port").asInt()
+                + "\""), antivirus);
+        assertEquals("rspamd", m.get("NetworkPolicy", "clamav-from-rspamd").path("spec").path("ingress").path(0)
+                .path("from").path(0).path("podSelector").path("matchLabels").path("app.kubernetes.io/name").asText());
     }
 
     @ParameterizedTest
