@@ -178,16 +178,23 @@ public class QueueManager extends StageLoop {
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         for (TopicPartition tp : records.partitions()) {
+            boolean paused = false;
             for (ConsumerRecord<String, byte[]> r : records.records(tp)) {
                 Instant due = DueRecords.dueAt(r);
                 if (due.isAfter(now)) {
                     consumer.seek(tp, r.offset());
                     consumer.pause(List.of(tp));
                     pausedUntil.put(tp, due);
+                    paused = true;
                     break;
                 }
                 out.addAll(release(r, now));
                 done.put(tp, new OffsetAndMetadata(r.offset() + 1));
+            }
+            if (!paused && records.nextOffsets().containsKey(tp)) {
+                // Every record polled went on: commit the position past the transaction markers
+                // after them, so that a caught-up tier has no lag as Kafka counts it.
+                done.put(tp, records.nextOffsets().get(tp));
             }
         }
         if (!done.isEmpty()) {

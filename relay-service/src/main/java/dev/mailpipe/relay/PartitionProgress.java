@@ -50,6 +50,15 @@ final class PartitionProgress {
         nextAfterReceived = Math.max(nextAfterReceived, record.offset() + 1);
     }
 
+    /**
+     * The consumer's position after a poll ({@code ConsumerRecords.nextOffsets()}): past the
+     * transaction markers that end the records polled, so that a partition whose records are all
+     * done commits past them too, and a caught-up group shows no lag as Kafka counts it.
+     */
+    synchronized void polledUpTo(long next) {
+        nextAfterReceived = Math.max(nextAfterReceived, next);
+    }
+
     /** Whether this very record was received by this owner and still waits for its outcome. */
     synchronized boolean isPending(ConsumerRecord<?, ?> record) {
         return pending.get(record.offset()) == record;

@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -135,10 +136,12 @@ class RelayLoop extends StageLoop {
                     if (lost != null) {
                         throw lost;
                     }
-                    for (ConsumerRecord<String, byte[]> r : poll(in, waiting.isEmpty() ? config.commitInterval() : ROOM_CHECK)) {
+                    ConsumerRecords<String, byte[]> polled = poll(in, waiting.isEmpty() ? config.commitInterval() : ROOM_CHECK);
+                    for (ConsumerRecord<String, byte[]> r : polled) {
                         progress.received(r);
                         waiting.add(r);
                     }
+                    polled.nextOffsets().forEach((tp, next) -> progress.polledUpTo(tp, next.offset()));
                     startWhatFits();
                     if (waiting.isEmpty()) {
                         in.resume(in.paused());

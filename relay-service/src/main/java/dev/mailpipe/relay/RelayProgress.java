@@ -61,6 +61,14 @@ public class RelayProgress {
         partitions.computeIfAbsent(partition(record), tp -> new PartitionProgress(record.offset(), null)).received(record);
     }
 
+    /** The consumer's position in {@code tp} after a poll (see {@link PartitionProgress#polledUpTo}). */
+    void polledUpTo(TopicPartition tp, long next) {
+        PartitionProgress p = partitions.get(tp);
+        if (p != null) {
+            p.polledUpTo(next);
+        }
+    }
+
     Decision decide(ConsumerRecord<?, ?> record) {
         PartitionProgress p = partitions.get(partition(record));
         if (p == null || !p.isPending(record)) {

@@ -117,4 +117,18 @@ class PartitionProgressTest {
         assertEquals(Set.of(), PartitionProgress.decode(0, "written by another strategy"));
         assertEquals(Set.of(), PartitionProgress.decode(0, "mailpipe-done-1:zz,!!"));
     }
+
+    @Test
+    void aPartitionWhoseRecordsAreAllDoneCommitsPastTheMarkerAfterThem() {
+        PartitionProgress p = new PartitionProgress(20, null);
+        var r20 = at(20);
+        var r21 = at(21);
+        p.received(r20);
+        p.received(r21);
+        p.polledUpTo(23); // 22 is the commit marker of the transaction that wrote 20 and 21
+        assertEquals(20, p.commitPoint().offset());
+        p.finished(r20);
+        p.finished(r21);
+        assertEquals(23, p.commitPoint().offset(), "lag 0 as Kafka counts it, not 1");
+    }
 }
