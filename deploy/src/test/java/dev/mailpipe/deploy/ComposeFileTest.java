@@ -35,7 +35,7 @@ class ComposeFileTest {
         Set<String> services = new HashSet<>();
         compose.path("services").fieldNames().forEachRemaining(services::add);
         assertTrue(services.containsAll(Set.of("kafka", "topics", "smtp-ingress", "routing-service", "relay-service",
-                "delivery-service", "queue-manager", "dovecot", "kafka-exporter", "prometheus", "grafana")), services.toString());
+                "delivery-service", "queue-manager", "dovecot", "prometheus", "grafana")), services.toString());
         for (var entry : (Iterable<java.util.Map.Entry<String, JsonNode>>) compose.path("services")::fields) {
             String name = entry.getKey();
             JsonNode service = entry.getValue();

@@ -24,6 +24,11 @@ public final class KafkaClients {
     }
 
     /** The shared settings a producer understands. */
+    /** The settings an admin client takes from the shared ones (bootstrap, security). */
+    public static Map<String, Object> admin(Map<String, Object> shared) {
+        return only(shared, org.apache.kafka.clients.admin.AdminClientConfig.configNames());
+    }
+
     public static Map<String, Object> producer(Map<String, Object> shared) {
         return only(shared, ProducerConfig.configNames());
     }

@@ -39,4 +39,17 @@ public interface QueueConfig {
     /** How long a trace waits for the index to reach the events written before it was asked. */
     @WithDefault("2s")
     Duration traceCatchUp();
+
+    /** mailpipe's own lag collector ({@link LagCollector}), under kafka_exporter's metric names. */
+    LagCollectorSettings lagCollector();
+
+    interface LagCollectorSettings {
+        /** On locally; off where an exporter (Strimzi's) publishes the same names. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often the offsets are read. */
+        @WithDefault("10s")
+        Duration interval();
+    }
 }
