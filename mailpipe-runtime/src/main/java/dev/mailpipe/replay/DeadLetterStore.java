@@ -38,7 +38,7 @@ final class DeadLetterStore implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
 
     DeadLetterStore(String bootstrap) {
-        consumer = reader(bootstrap, GROUP);
+        consumer = dev.mailpipe.runtime.KafkaClients.reader(bootstrap, GROUP);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -119,17 +119,5 @@ final class DeadLetterStore implements AutoCloseable {
     public void close() {
         consumer.close(Duration.ofSeconds(2));
         producer.close(Duration.ofSeconds(5));
-    }
-
-    /** A read-committed consumer of whole records, offsets committed by hand. */
-    private static KafkaConsumer<byte[], byte[]> reader(String bootstrap, String group) {
-        Properties c = new Properties();
-        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, group);
-        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
-        return new KafkaConsumer<>(c, new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
     }
 }

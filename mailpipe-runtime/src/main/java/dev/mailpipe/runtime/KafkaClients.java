@@ -24,6 +24,26 @@ public final class KafkaClients {
     }
 
     /** The shared settings a producer understands. */
+    /**
+     * A tool's consumer of whole records (read committed, offsets committed by hand), for the
+     * command line and the replay of dead letters.
+     *
+     * @param group the group whose offsets the caller commits itself, or null for none
+     */
+    public static org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> reader(String bootstrap, String group) {
+        java.util.Properties c = new java.util.Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        if (group != null) {
+            c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        }
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, dev.mailpipe.model.Topics.MAX_RECORD_BYTES);
+        return new org.apache.kafka.clients.consumer.KafkaConsumer<>(c,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+    }
+
     /** The settings an admin client takes from the shared ones (bootstrap, security). */
     public static Map<String, Object> admin(Map<String, Object> shared) {
         return only(shared, org.apache.kafka.clients.admin.AdminClientConfig.configNames());

@@ -1,12 +1,9 @@
 package dev.mailpipe.ops;
 
-import dev.mailpipe.model.Topics;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The Kafka clients the operator tools use, configured in one place: an admin client with short
@@ -27,14 +24,6 @@ final class OpsClients {
 
     /** @param group the group whose offsets the tool commits itself, or null for none */
     static KafkaConsumer<byte[], byte[]> reader(String bootstrap, String group) {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        if (group != null) {
-            c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        }
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
-        return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return dev.mailpipe.runtime.KafkaClients.reader(bootstrap, group);
     }
 }
