@@ -1,10 +1,12 @@
 package dev.mailpipe.ingress;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
@@ -22,12 +24,14 @@ final class RspamdHook implements SessionHooks.Data {
     /** Bounded: rspamd's answer names symbols and headers, not the message. */
     private static final int MAX_ANSWER = 256 * 1024;
 
+    private final Vertx vertx;
     private final RspamdConfig config;
     private final IngressMetrics metrics;
     private final HttpClient client;
     private final RequestOptions target;
 
     RspamdHook(Vertx vertx, RspamdConfig config, IngressMetrics metrics) {
+        this.vertx = vertx;
         this.config = config;
         this.metrics = metrics;
         URI url = URI.create(config.url().orElseThrow().replaceAll("/+$", "") + "/checkv2");
@@ -55,29 +59,49 @@ final class RspamdHook implements SessionHooks.Data {
             request.addHeader("User", session.authenticated());
         }
         long started = System.nanoTime();
-        return client.request(request)
+        Promise<Buffer> answer = Promise.promise();
+        // One deadline for the whole scan: the request's own timeout only bounds silences, and a
+        // peer that trickles its answer would hold the message open otherwise.
+        long deadline = vertx.setTimer(config.timeout().toMillis(), t -> answer.tryFail("no answer within " + config.timeout()));
+        client.request(request)
                 .compose(r -> r.send(Buffer.buffer(message.bytes())))
-                .compose(response -> {
-                    if (response.statusCode() != 200) {
-                        return Future.failedFuture("rspamd answered HTTP " + response.statusCode());
-                    }
-                    return response.body();
-                })
-                .transform(done -> {
-                    if (done.failed() || done.result().length() > MAX_ANSWER) {
-                        return Future.succeededFuture(failed(session, transaction, message,
-                                done.failed() ? String.valueOf(done.cause().getMessage()) : "answer too long"));
-                    }
-                    try {
-                        RspamdVerdict verdict = RspamdVerdict.parse(done.result().getBytes());
-                        metrics.contentScanned(verdict.action(), System.nanoTime() - started);
-                        HookResult result = verdict.apply(message);
-                        LOG.infof("[%s] %s %s", session.sessionId(), transaction.id, verdict.summary());
-                        return Future.succeededFuture(result);
-                    } catch (java.io.IOException e) {
-                        return Future.succeededFuture(failed(session, transaction, message, e.getMessage()));
-                    }
-                });
+                .onSuccess(response -> read(response, answer))
+                .onFailure(answer::tryFail);
+        return answer.future().transform(done -> {
+            vertx.cancelTimer(deadline);
+            if (done.failed()) {
+                return Future.succeededFuture(failed(session, transaction, message, String.valueOf(done.cause().getMessage())));
+            }
+            try {
+                RspamdVerdict verdict = RspamdVerdict.parse(done.result().getBytes());
+                metrics.contentScanned(verdict.action(), System.nanoTime() - started);
+                HookResult result = verdict.apply(message);
+                LOG.infof("[%s] %s %s", session.sessionId(), transaction.id, verdict.summary());
+                return Future.succeededFuture(result);
+            } catch (java.io.IOException e) {
+                return Future.succeededFuture(failed(session, transaction, message, e.getMessage()));
+            }
+        });
+    }
+
+    /** The answer's body, read as it comes and refused past {@link #MAX_ANSWER}: never held whole first. */
+    private static void read(HttpClientResponse response, Promise<Buffer> answer) {
+        if (response.statusCode() != 200) {
+            answer.tryFail("rspamd answered HTTP " + response.statusCode());
+            response.request().reset();
+            return;
+        }
+        Buffer body = Buffer.buffer();
+        response.handler(chunk -> {
+            if (body.length() + chunk.length() > MAX_ANSWER) {
+                answer.tryFail("answer longer than " + MAX_ANSWER + " octets");
+                response.request().reset();
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        response.exceptionHandler(answer::tryFail);
+        response.endHandler(v -> answer.tryComplete(body));
     }
 
     private HookResult failed(SessionView session, MailTransaction transaction, IncomingMessage message, String why) {

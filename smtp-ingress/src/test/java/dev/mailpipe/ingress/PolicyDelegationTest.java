@@ -158,4 +158,27 @@ class PolicyDelegationTest {
                 second.reply().toBuffer().toString().trim());
         assertEquals(2, accepted.size());
     }
+
+    @Test
+    void anAnswerThatNeverEndsGetsTheDefaultActionNotTheMemory() throws Exception {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            try {
+                Socket s = server.accept();
+                accepted.add(s);
+                byte[] junk = "action=DUNNO".repeat(1000).getBytes(StandardCharsets.US_ASCII); // no empty line, ever
+                for (int i = 0; i < 1000; i++) {
+                    s.getOutputStream().write(junk);
+                }
+            } catch (Exception e) {
+                // the client cut it off
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        long start = System.nanoTime();
+        HookResult r = ask(delegation("5s"));
+        assertEquals("451 4.3.5 Server configuration problem", r.reply().toBuffer().toString().trim());
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 3000, "refused as it streamed, not at the timeout");
+    }
 }

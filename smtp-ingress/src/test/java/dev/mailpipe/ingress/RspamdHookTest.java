@@ -96,4 +96,70 @@ class RspamdHookTest {
         assertEquals(451, r.reply().code());
         assertTrue(took >= 600 && took < 5000, took + " ms");
     }
+
+    /** An HTTP peer that reads the request's head and then writes {@code headers}, then {@code body} as it likes. */
+    private int hostile(String headers, java.util.function.Consumer<java.io.OutputStream> body) throws Exception {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    Socket s = server.accept();
+                    held.add(s);
+                    Thread w = new Thread(() -> {
+                        try {
+                            s.getInputStream().read(new byte[65536]);
+                            s.getOutputStream().write(headers.getBytes(StandardCharsets.US_ASCII));
+                            body.accept(s.getOutputStream());
+                        } catch (Exception e) {
+                            // the client went away
+                        }
+                    });
+                    w.setDaemon(true);
+                    w.start();
+                }
+            } catch (Exception e) {
+                // closed
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return server.getLocalPort();
+    }
+
+    @Test
+    void anAnswerThatTricklesIsCutAtTheWholeScansDeadline() throws Exception {
+        int port = hostile("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", out -> {
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    out.write('{');
+                    out.flush();
+                    Thread.sleep(100); // never silent for long, never done
+                }
+            } catch (Exception e) {
+                // cut off
+            }
+        });
+        long start = System.nanoTime();
+        HookResult r = scan(hook(port, "defer"), message());
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(451, r.reply().code());
+        assertTrue(took < 3000, "cut at the 700 ms deadline, not the answer's end: " + took + " ms");
+    }
+
+    @Test
+    void anAnswerLargerThanAnyVerdictIsRefusedAsItStreams() throws Exception {
+        int port = hostile("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", out -> {
+            try {
+                byte[] chunk = ("10000\r\n" + "x".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                for (int i = 0; i < 1000; i++) { // 64 MiB offered
+                    out.write(chunk);
+                }
+            } catch (Exception e) {
+                // cut off
+            }
+        });
+        IncomingMessage m = message();
+        assertSame(HookResult.NEXT, scan(hook(port, "accept"), m));
+        assertTrue(m.contentScan().contains("answer longer than"), m.contentScan());
+    }
 }
