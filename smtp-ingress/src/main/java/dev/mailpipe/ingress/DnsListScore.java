@@ -33,7 +33,7 @@ final class DnsListScore implements SessionHooks.Connect {
     private static final Logger LOG = Logger.getLogger(DnsListScore.class);
     private static final int TRACKED = 100_000;
 
-    /** A client's score and the list that weighed most in it; kept until {@code expiresNanos}. */
+    /** A client's score, the list that weighed most in it, and how long the answers said it holds. */
     record Score(int score, String worst, long ttlSeconds) {
     }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -12,12 +11,8 @@ import org.junit.jupiter.api.Test;
 @Tag("unit")
 class ClientRatesTest {
     private static ClientRates rates(String unit) {
-        DoorConfig door = new SmallRyeConfigBuilder().withMapping(DoorConfig.class)
-                .withConverter(java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-                .withDefaultValue("mailpipe.ingress.door.tls-rate", "2")
-                .withDefaultValue("mailpipe.ingress.door.connection-rate", "1")
-                .withDefaultValue("mailpipe.ingress.door.rate-time-unit", unit)
-                .build().getConfigMapping(DoorConfig.class);
+        DoorConfig door = TestConfig.of(DoorConfig.class, java.util.Map.of("mailpipe.ingress.door.tls-rate", "2",
+                "mailpipe.ingress.door.connection-rate", "1", "mailpipe.ingress.door.rate-time-unit", unit));
         return new ClientRates(door, "mx.test", new IngressMetrics(new SimpleMeterRegistry()));
     }
 

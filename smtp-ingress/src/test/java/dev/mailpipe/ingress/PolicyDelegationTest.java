@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.model.MailAddress;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import io.vertx.core.Vertx;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -44,11 +43,9 @@ class PolicyDelegationTest {
     }
 
     private PolicyDelegation delegation(String timeout) throws Exception {
-        DoorConfig door = new SmallRyeConfigBuilder().withMapping(DoorConfig.class)
-                .withConverter(java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-                .withDefaultValue("mailpipe.ingress.door.policy.service", "127.0.0.1:" + server.getLocalPort())
-                .withDefaultValue("mailpipe.ingress.door.policy.timeout", timeout)
-                .build().getConfigMapping(DoorConfig.class);
+        DoorConfig door = TestConfig.of(DoorConfig.class, java.util.Map.of(
+                "mailpipe.ingress.door.policy.service", "127.0.0.1:" + server.getLocalPort(),
+                "mailpipe.ingress.door.policy.timeout", timeout));
         return new PolicyDelegation(vertx, door.policy(), new IngressMetrics(new SimpleMeterRegistry()));
     }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -37,12 +36,9 @@ class RspamdHookTest {
     }
 
     private RspamdHook hook(int port, String onFailure) {
-        RspamdConfig config = new SmallRyeConfigBuilder().withMapping(RspamdConfig.class)
-                .withConverter(java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-                .withDefaultValue("mailpipe.ingress.rspamd.url", "http://127.0.0.1:" + port)
-                .withDefaultValue("mailpipe.ingress.rspamd.timeout", "700ms")
-                .withDefaultValue("mailpipe.ingress.rspamd.on-failure", onFailure)
-                .build().getConfigMapping(RspamdConfig.class);
+        RspamdConfig config = TestConfig.of(RspamdConfig.class, java.util.Map.of(
+                "mailpipe.ingress.rspamd.url", "http://127.0.0.1:" + port, "mailpipe.ingress.rspamd.timeout", "700ms",
+                "mailpipe.ingress.rspamd.on-failure", onFailure));
         return new RspamdHook(vertx, config, new IngressMetrics(new SimpleMeterRegistry()));
     }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mailpipe.model.Account;
 import dev.mailpipe.model.MailboxDirectory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import io.vertx.core.Promise;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,9 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("unit")
 class SessionTranscriptTest {
-    private static final IngressConfig CONFIG = new SmallRyeConfigBuilder().withMapping(IngressConfig.class)
-            .withConverter(java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-            .withDefaultValue("mailpipe.ingress.hostname", "mx.test").build().getConfigMapping(IngressConfig.class);
+    private static final IngressConfig CONFIG = TestConfig.of(IngressConfig.class,
+            java.util.Map.of("mailpipe.ingress.hostname", "mx.test"));
 
     /** Directory of one local domain with no mailboxes: the recipient policy is not what is tested here. */
     private static final MailboxDirectory NOBODY = new MailboxDirectory() {
