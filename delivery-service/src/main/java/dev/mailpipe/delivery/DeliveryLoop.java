@@ -4,6 +4,7 @@ import dev.mailpipe.model.Topics;
 import dev.mailpipe.runtime.Failures;
 import dev.mailpipe.runtime.KafkaClients;
 import dev.mailpipe.runtime.StageLoop;
+import dev.mailpipe.runtime.commit.IntervalCommits;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -11,18 +12,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -32,8 +28,8 @@ import org.jboss.logging.Logger;
 
 /**
  * delivery-service's one loop, on one thread: poll {@code mail.delivery}, deliver the batch
- * ({@link DeliveryService}), and only then count its offsets as done. Done offsets are committed
- * every {@code commit-interval}, when partitions are taken away, and at shutdown. At least once,
+ * ({@link DeliveryService}), and only then count its offsets as done ({@link IntervalCommits}: every
+ * {@code commit-interval}, when partitions are taken away, and at shutdown). At least once,
  * made idempotent by the file names: a batch read again after a crash finds its files.
  *
  * <p>Plain Kafka clients rather than a messaging channel: the batch stays on this thread from the
@@ -49,8 +45,6 @@ class DeliveryLoop extends StageLoop {
 
     private final DeliveryService delivery;
     private final DeliveryConfig config;
-    /** Offsets of delivered batches not committed yet; only this loop's thread touches it. */
-    private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
 
     DeliveryLoop(DeliveryService delivery, DeliveryConfig config) {
         this.delivery = delivery;
@@ -82,53 +76,28 @@ class DeliveryLoop extends StageLoop {
         // is flushed and waited for (DeliveryOutput.awaitDurable).
         p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
-        done.clear();
         try (KafkaConsumer<String, byte[]> in = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
                 KafkaProducer<String, byte[]> out = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            in.subscribe(List.of(Topics.DELIVERY), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    commit(in); // what was delivered is committed before another replica reads it
-                }
-
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                }
-            });
+            IntervalCommits commits = new IntervalCommits(in, config.commitInterval());
+            in.subscribe(List.of(Topics.DELIVERY), commits.onRebalance());
             consuming(in);
-            long lastCommit = System.nanoTime();
             DeliveryOutput output = new DeliveryOutput(out);
             try {
                 while (running()) {
                     ConsumerRecords<String, byte[]> records = poll(in, Duration.ofSeconds(1));
                     if (!records.isEmpty()) {
                         delivery.deliver(records, output);
-                        done.putAll(records.nextOffsets());
+                        commits.done(records);
                     }
-                    if (!done.isEmpty() && System.nanoTime() - lastCommit >= config.commitInterval().toNanos()) {
-                        in.commitAsync(new HashMap<>(done), (offsets, failure) -> {
-                            if (failure != null) {
-                                LOG.debugf("offset commit failed (the next one covers it): %s", failure.toString());
-                            }
-                        });
-                        done.clear();
-                        lastCommit = System.nanoTime();
-                    }
+                    commits.commitIfDue();
                 }
-                commit(in);
+                commits.commitNow();
             } catch (WakeupException e) {
-                commit(in); // shutdown: what was delivered is not read again
+                commits.commitNow(); // shutdown: what was delivered is not read again
                 throw e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    private void commit(KafkaConsumer<String, byte[]> in) {
-        if (!done.isEmpty()) {
-            in.commitSync(new HashMap<>(done));
-            done.clear();
         }
     }
 }

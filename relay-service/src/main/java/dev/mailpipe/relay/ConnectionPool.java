@@ -1,5 +1,6 @@
 package dev.mailpipe.relay;
 
+import dev.mailpipe.relay.smtp.RemoteSession;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayDeque;

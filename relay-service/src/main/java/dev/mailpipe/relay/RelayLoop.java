@@ -1,6 +1,8 @@
 package dev.mailpipe.relay;
 
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.relay.progress.DeliveriesInHand;
+import dev.mailpipe.relay.progress.RelayProgress;
 import dev.mailpipe.runtime.Failures;
 import dev.mailpipe.runtime.KafkaClients;
 import dev.mailpipe.runtime.StageLoop;

@@ -1,9 +1,5 @@
 package dev.mailpipe.relay;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
@@ -14,6 +10,14 @@ import dev.mailpipe.peers.SignedZone;
 import dev.mailpipe.peers.SmtpSink;
 import dev.mailpipe.peers.TestCa;
 import dev.mailpipe.peers.Unbound;
+import dev.mailpipe.relay.smtp.Outcome;
+import dev.mailpipe.relay.smtp.OutgoingMessage;
+import dev.mailpipe.relay.tls.DaneConfig;
+import dev.mailpipe.relay.tls.DaneLookups;
+import dev.mailpipe.relay.tls.DaneTrust;
+import dev.mailpipe.relay.tls.MtaStsPolicies;
+import dev.mailpipe.relay.tls.RelayTrust;
+import dev.mailpipe.relay.tls.Tlsa;
 import dev.mailpipe.runtime.DnsResolvers;
 import io.vertx.core.Vertx;
 import java.io.InputStream;
@@ -45,6 +49,9 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 import org.xbill.DNS.lookup.LookupSession;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * DANE (RFC 7672) against real peers on loopback: a zone signed with ldns-signzone, served by NSD,

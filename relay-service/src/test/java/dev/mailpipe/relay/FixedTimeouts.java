@@ -3,8 +3,8 @@ package dev.mailpipe.relay;
 import java.time.Duration;
 
 /** The client's timeouts for a test: one wait for every phase, and a budget for the whole delivery. */
-record FixedTimeouts(Duration each, Duration budget) implements RelayConfig.Timeouts {
-    static FixedTimeouts of(Duration each) {
+public record FixedTimeouts(Duration each, Duration budget) implements RelayConfig.Timeouts {
+    public static FixedTimeouts of(Duration each) {
         return new FixedTimeouts(each, Duration.ofMinutes(5));
     }
 

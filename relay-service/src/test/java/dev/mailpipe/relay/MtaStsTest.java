@@ -1,10 +1,5 @@
 package dev.mailpipe.relay;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
@@ -13,6 +8,12 @@ import dev.mailpipe.peers.DnsServer;
 import dev.mailpipe.peers.Loopback;
 import dev.mailpipe.peers.SmtpSink;
 import dev.mailpipe.peers.TestCa;
+import dev.mailpipe.relay.smtp.Outcome;
+import dev.mailpipe.relay.smtp.OutgoingMessage;
+import dev.mailpipe.relay.tls.MtaStsConfig;
+import dev.mailpipe.relay.tls.MtaStsPolicies;
+import dev.mailpipe.relay.tls.MtaStsPolicy;
+import dev.mailpipe.relay.tls.RelayTrust;
 import dev.mailpipe.runtime.DnsResolvers;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -30,6 +31,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.lookup.LookupSession;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * MTA-STS (RFC 8461) against real peers on loopback: NSD publishes the TXT records and the policy

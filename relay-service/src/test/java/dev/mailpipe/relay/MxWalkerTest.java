@@ -1,13 +1,12 @@
 package dev.mailpipe.relay;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
 import dev.mailpipe.peers.Loopback;
 import dev.mailpipe.peers.SmtpSink;
+import dev.mailpipe.relay.smtp.Outcome;
+import dev.mailpipe.relay.smtp.OutgoingMessage;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The outbound client against real aiosmtpd servers on loopback addresses. */
 @Tag("unit")

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * lines or expects the client's next line to match a pattern. A line that does not match ends the
  * script as failed, so a test learns exactly where the client left the expected conversation.
  */
-final class ScriptedServer implements AutoCloseable {
+public final class ScriptedServer implements AutoCloseable {
     private sealed interface Step permits Send, Expect, ExpectData, Flood, Hold, Pause {
     }
 
@@ -49,53 +49,53 @@ final class ScriptedServer implements AutoCloseable {
     private final StringBuilder data = new StringBuilder();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     /** Completes when a flood or hold step ends: the client closed the connection. */
-    final CompletableFuture<Void> floodEnded = new CompletableFuture<>();
+    public final CompletableFuture<Void> floodEnded = new CompletableFuture<>();
     private ServerSocket server;
     private ScriptedServer next;
 
-    ScriptedServer send(String... replyLines) {
+    public ScriptedServer send(String... replyLines) {
         steps.add(new Send(String.join("\r\n", replyLines) + "\r\n"));
         return this;
     }
 
-    ScriptedServer expect(String regex) {
+    public ScriptedServer expect(String regex) {
         steps.add(new Expect(regex));
         return this;
     }
 
-    ScriptedServer expectData() {
+    public ScriptedServer expectData() {
         steps.add(new ExpectData());
         return this;
     }
 
-    ScriptedServer flood(String chunk) {
+    public ScriptedServer flood(String chunk) {
         steps.add(new Flood(chunk));
         return this;
     }
 
-    ScriptedServer pause(long millis) {
+    public ScriptedServer pause(long millis) {
         steps.add(new Pause(millis));
         return this;
     }
 
-    ScriptedServer hold() {
+    public ScriptedServer hold() {
         steps.add(new Hold());
         return this;
     }
 
     /** The connection after this script's plays {@code next} (a client that connects again). */
-    ScriptedServer thenNextConnection(ScriptedServer next) {
+    public ScriptedServer thenNextConnection(ScriptedServer next) {
         this.next = next;
         return this;
     }
 
     /** Listens on {@code address} and plays the script to the first client. Returns the port. */
-    int start(String address) throws IOException {
+    public int start(String address) throws IOException {
         return start(address, 0);
     }
 
     /** On a given port (several servers on several addresses, one port, as a relay sees MX hosts). */
-    int start(String address, int port) throws IOException {
+    public int start(String address, int port) throws IOException {
         server = new ServerSocket(port, 1, InetAddress.getByName(address));
         Thread t = new Thread(this::play, "scripted-smtp-server");
         t.setDaemon(true);
@@ -162,15 +162,15 @@ final class ScriptedServer implements AutoCloseable {
     }
 
     /** Waits for the script to be played to its end; fails with the step the client missed. */
-    void awaitScript() throws Exception {
+    public void awaitScript() throws Exception {
         done.get(10, TimeUnit.SECONDS);
     }
 
-    List<String> received() {
+    public List<String> received() {
         return List.copyOf(received);
     }
 
-    String data() {
+    public String data() {
         return data.toString();
     }
 

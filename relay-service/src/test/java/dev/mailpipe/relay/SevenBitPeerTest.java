@@ -1,15 +1,16 @@
 package dev.mailpipe.relay;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
 import dev.mailpipe.peers.ChildProcess;
 import dev.mailpipe.peers.Dkimpy;
 import dev.mailpipe.peers.Loopback;
+import dev.mailpipe.relay.dkim.DkimConfig;
+import dev.mailpipe.relay.dkim.DkimSigning;
+import dev.mailpipe.relay.smtp.Outcome;
+import dev.mailpipe.relay.smtp.OutgoingMessage;
+import dev.mailpipe.relay.smtp.SevenBitConversion;
 import dev.mailpipe.runtime.DkimKeys;
 import dev.mailpipe.runtime.LocalDomainsConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -33,6 +34,9 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * RFC 6152 3: 8-bit mail for a server without 8BITMIME is converted to 7 bits, and signed after the

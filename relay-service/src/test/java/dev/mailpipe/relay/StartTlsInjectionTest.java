@@ -1,14 +1,12 @@
 package dev.mailpipe.relay;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
 import dev.mailpipe.peers.Loopback;
 import dev.mailpipe.peers.TestCa;
+import dev.mailpipe.relay.smtp.Outcome;
+import dev.mailpipe.relay.smtp.OutgoingMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
@@ -30,6 +28,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * RFC 3207 4.2 and the CVE-2021-38371 class: what a man in the middle injects in clear after the
