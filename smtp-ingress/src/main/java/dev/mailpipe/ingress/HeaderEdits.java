@@ -58,7 +58,7 @@ final class HeaderEdits {
     }
 
     /** Where the header section ends: at the empty line (its CRLF included in the body part), or the end. */
-    private static int headerEnd(byte[] m, int from) {
+    static int headerEnd(byte[] m, int from) {
         for (int i = from; i + 1 < m.length; i++) {
             if (m[i] == '\r' && m[i + 1] == '\n' && (i == from || m[i - 1] == '\n')) {
                 return i;
@@ -68,7 +68,7 @@ final class HeaderEdits {
     }
 
     /** The end of the field starting at {@code from}: past its CRLF and every folded continuation line. */
-    private static int fieldEnd(byte[] m, int from, int limit) {
+    static int fieldEnd(byte[] m, int from, int limit) {
         int i = from;
         while (i < limit) {
             while (i < limit && m[i] != '\n') {
@@ -82,7 +82,7 @@ final class HeaderEdits {
         return limit;
     }
 
-    private static String fieldName(byte[] m, int from, int end) {
+    static String fieldName(byte[] m, int from, int end) {
         for (int i = from; i < end; i++) {
             if (m[i] == ':') {
                 return new String(m, from, i - from, StandardCharsets.US_ASCII).trim();

@@ -67,7 +67,7 @@ final class HelloPhase {
     private void greeted(String name, boolean extended) {
         session.helo = name;
         session.esmtp = extended;
-        session.tx = null;
+        session.dropTransaction();
         session.state = SessionState.GREETED;
         IngressConfig config = context.config();
         if (!extended) {

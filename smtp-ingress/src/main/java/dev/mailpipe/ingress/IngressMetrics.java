@@ -71,6 +71,11 @@ public class IngressMetrics {
         }
     }
 
+    /** A milter that could not be reached, was silent past its timeout, or broke the protocol. */
+    void milterFailed(String address) {
+        registry.counter("mailpipe.ingress.milter.failures", "milter", address).increment();
+    }
+
     /** An AUTH outcome: success, failure, locked-out (refused before any password check). */
     void auth(String outcome) {
         registry.counter("mailpipe.ingress.auth", "outcome", outcome).increment();

@@ -20,6 +20,8 @@ final class MailTransaction {
     boolean discarded;
     /** The policy server's {@code instance}: one per transaction. */
     String policyInstance;
+    /** The milters' conversations about this transaction, once the first recipient reached them. */
+    MilterRun milters;
     /** RCPTs past the recipient limit, answered 452 (RFC 5321 4.5.3.1.10). */
     int excessRecipients;
 
@@ -41,6 +43,14 @@ final class MailTransaction {
     /** The place holder a refused BDAT needs outside a transaction, to read past its octets. */
     static MailTransaction none() {
         return new MailTransaction(null, new EsmtpParameters.Mail(Envelope.BodyType.SEVEN_BIT, false, null, null));
+    }
+
+    /** The transaction is over, queued or not: conversations held open for it are closed. */
+    void ended() {
+        if (milters != null) {
+            milters.end();
+            milters = null;
+        }
     }
 
     boolean smtpUtf8() {

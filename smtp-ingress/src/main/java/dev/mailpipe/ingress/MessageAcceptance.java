@@ -47,8 +47,8 @@ final class MessageAcceptance {
                 return;
             }
             if (t.discarded) {
-                // The policy server's DISCARD: the client is told it was taken, and nothing is queued.
-                LOG.infof("[%s] discarded message %s from <%s>, client %s, as the policy server asked", session.sessionId(),
+                // A policy server's or milter's DISCARD: the client is told it was taken, nothing is queued.
+                LOG.infof("[%s] discarded message %s from <%s>, client %s, as a policy server or milter asked", session.sessionId(),
                         t.id, t.mailFrom, session.clientIp());
                 session.endTransaction(wire);
                 wire.reply(Reply.of(250, "2.0.0", "Ok: queued as " + t.id));

@@ -94,7 +94,7 @@ final class MessagePhase {
             Reply r = tx.afterDiscardedChunk;
             tx.afterDiscardedChunk = null;
             if (tx.mailFrom == null) {
-                session.tx = null;
+                session.dropTransaction();
             }
             wire.reply(r);
             return;

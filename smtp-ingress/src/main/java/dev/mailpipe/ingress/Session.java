@@ -85,6 +85,7 @@ final class Session implements SessionView {
 
     /** The client left: work still under way for it stops. */
     void closed() {
+        dropTransaction();
         Runnable cancel = pending;
         pending = null;
         if (cancel != null) {
@@ -96,16 +97,24 @@ final class Session implements SessionView {
     void startOver() {
         tls = true;
         state = SessionState.CONNECTED;
-        tx = null;
+        dropTransaction();
         helo = "";
     }
 
     /** The transaction is over (queued, refused or reset); the session stays greeted. */
     void endTransaction(Wire wire) {
-        tx = null;
+        dropTransaction();
         wire.messageReleased();
         if (state != SessionState.CONNECTED) {
             state = SessionState.GREETED;
+        }
+    }
+
+    /** The transaction, if any, is over without a word to the client (RSET, EHLO, STARTTLS, the client left). */
+    void dropTransaction() {
+        if (tx != null) {
+            tx.ended();
+            tx = null;
         }
     }
 

@@ -74,7 +74,7 @@ public class SmtpIngress {
     private final MessageMemory memory;
 
     SmtpIngress(Vertx vertx, IngressConfig config, MailboxRegistry mailboxes, InboundPublisher publisher,
-            IngressMetrics metrics, SenderChecksConfig checks, DoorConfig door, RspamdConfig rspamd, io.micrometer.core.instrument.MeterRegistry registry,
+            IngressMetrics metrics, SenderChecksConfig checks, DoorConfig door, RspamdConfig rspamd, MilterConfig milters, io.micrometer.core.instrument.MeterRegistry registry,
             @org.eclipse.microprofile.health.Liveness EventLoopLiveness liveness) {
         this.liveness = liveness;
         this.vertx = vertx;
@@ -105,6 +105,17 @@ public class SmtpIngress {
                 submissionHooks.data(scan);
             }
         }
+        // Last, as Postfix asks its milters after its own restrictions: they see the message as the
+        // hooks before left it (Authentication-Results, rspamd's headers).
+        milters.mx().filter(m -> !m.isBlank()).ifPresent(list -> {
+            MilterHook hook = new MilterHook(vertx, MilterSpec.parse(list, milters), config.hostname(), "mx", metrics, config.maxMessageSize());
+            mxHooks.rcpt(hook).data(hook);
+        });
+        milters.submission().filter(m -> !m.isBlank()).ifPresent(list -> {
+            MilterHook hook = new MilterHook(vertx, MilterSpec.parse(list, milters), config.hostname(), "submission", metrics,
+                    config.maxMessageSize());
+            submissionHooks.rcpt(hook).data(hook);
+        });
         this.mx = new SessionContext(config, vertx, metrics, publisher, recipients, authenticator, mailboxes::primaryDomain,
                 false, tlsAvailable(), this::sessionEnded, mxHooks.build(), this.memory, this::stressed, pregreet,
                 new PipeliningTest(door.pipeliningTest(), metrics));
