@@ -2,7 +2,6 @@ package dev.mailpipe.ingress;
 
 import dev.mailpipe.ingress.milter.MilterPacket;
 import dev.mailpipe.ingress.milter.MilterProtocol;
-import dev.mailpipe.ingress.milter.MilterSession;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -59,32 +58,33 @@ final class MilterEdits {
 
     /**
      * Applies {@code modifications} in the order the milter sent them. Throws
-     * {@link IllegalStateException} for one the milter did not negotiate (a protocol error).
+     * {@link IllegalStateException} for one not among the {@code actions} the milter negotiated (a
+     * protocol error); {@code leadingSpace}: its values carry their own space after the colon.
      */
-    void apply(List<MilterPacket> modifications, MilterSession milter) {
+    void apply(List<MilterPacket> modifications, int actions, boolean leadingSpace) {
         ByteArrayOutputStream newBody = null;
         for (MilterPacket p : modifications) {
             switch (p.command()) {
                 case MilterProtocol.ADDHEADER -> {
-                    require(milter.mayAddHeaders(), p);
+                    require(actions, MilterProtocol.ACTION_ADD_HEADERS, p);
                     String[] s = p.strings();
-                    add(fields.size(), s, milter.leadingSpace());
+                    add(fields.size(), s, leadingSpace);
                 }
                 case MilterProtocol.INSHEADER -> {
-                    require(milter.mayAddHeaders(), p);
-                    add(Math.max(ownFields(), p.intAt(0)), p.strings(4), milter.leadingSpace());
+                    require(actions, MilterProtocol.ACTION_ADD_HEADERS, p);
+                    add(Math.max(ownFields(), p.intAt(0)), p.strings(4), leadingSpace);
                 }
                 case MilterProtocol.CHGHEADER -> {
-                    require(milter.mayChangeHeaders(), p);
-                    change(p.intAt(0), p.strings(4), milter.leadingSpace());
+                    require(actions, MilterProtocol.ACTION_CHANGE_HEADERS, p);
+                    change(p.intAt(0), p.strings(4), leadingSpace);
                 }
                 case MilterProtocol.REPLBODY -> {
-                    require(milter.mayChangeBody(), p);
+                    require(actions, MilterProtocol.ACTION_CHANGE_BODY, p);
                     newBody = newBody == null ? new ByteArrayOutputStream() : newBody;
                     newBody.writeBytes(p.data());
                 }
                 case MilterProtocol.QUARANTINE -> {
-                    require(milter.mayQuarantine(), p);
+                    require(actions, MilterProtocol.ACTION_QUARANTINE, p);
                     quarantine = dev.mailpipe.model.PeerText.oneLine(p.strings()[0]);
                 }
                 default -> throw new IllegalStateException("the milter asked for '" + p.command() + "', which was not offered");
@@ -95,8 +95,8 @@ final class MilterEdits {
         }
     }
 
-    private static void require(boolean negotiated, MilterPacket p) {
-        if (!negotiated) {
+    private static void require(int actions, int action, MilterPacket p) {
+        if ((actions & action) == 0) {
             throw new IllegalStateException("the milter asked for '" + p.command() + "' without negotiating it");
         }
     }

@@ -184,7 +184,7 @@ final class MilterRun {
                         case DISCARD -> transaction.discarded = true;
                         default -> {
                             if (!v.modifications().isEmpty()) {
-                                edits.apply(v.modifications(), m.session);
+                                edits.apply(v.modifications(), m.session.actions(), m.session.leadingSpace());
                                 edits.writeTo(message);
                                 LOG.infof("[%s] %s milter %s: %s", session.sessionId(), transaction.id, m.spec.address(),
                                         MilterEdits.describe(v.modifications()));

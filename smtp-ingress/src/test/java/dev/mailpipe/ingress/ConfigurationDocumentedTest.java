@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /** The README's configuration table says what the ingress's settings are and default to. */
 @Tag("unit")
 class ConfigurationDocumentedTest {
-    private static final Class<?>[] MAPPINGS = {IngressConfig.class, DoorConfig.class, SenderChecksConfig.class, RspamdConfig.class};
+    private static final Class<?>[] MAPPINGS = {IngressConfig.class, DoorConfig.class, SenderChecksConfig.class, RspamdConfig.class,
+        MilterConfig.class};
 
     @Test
     void everySettingIsDocumentedWithItsDefault() throws Exception {

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * Two milters operators run, from Debian, in the MX port's list as Postfix's smtpd_milters would
  * name them: clamav-milter (asking a clamd with a signature database made here) and opendkim
- * signing mail of {@code sender.test} from the loopback network.
+ * signing mail of {@code sender.test} from the loopback network; then one that is not there, whose
+ * default action is to accept.
  */
 public class MilterPeers implements QuarkusTestResourceLifecycleManager {
     static Path opendkimZone;
@@ -28,8 +29,10 @@ public class MilterPeers implements QuarkusTestResourceLifecycleManager {
             opendkim = OpenDkim.start(dir.resolve("opendkim"), "sender.test");
             opendkimZone = Files.writeString(dir.resolve("sender.test.zone"),
                     "$ORIGIN sender.test.\n" + Files.readString(opendkim.dir.resolve("s1.txt")));
-            return Map.of("mailpipe.ingress.milter.mx",
-                    "{ " + clamavMilter.address() + ", default_action=tempfail, command_timeout=20s }, " + opendkim.address());
+            // Last, a milter nobody listens for, whose default action lets the mail through.
+            int nobody = dev.mailpipe.peers.Loopback.freePort("127.0.0.1");
+            return Map.of("mailpipe.ingress.milter.mx", "{ " + clamavMilter.address() + ", default_action=tempfail, command_timeout=20s }, "
+                    + opendkim.address() + " { inet:127.0.0.1:" + nobody + ", default_action=accept, connect_timeout=2s }");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -86,20 +86,9 @@ public final class MilterSession {
         }
     }
 
-    public boolean mayChangeBody() {
-        return (actions & MilterProtocol.ACTION_CHANGE_BODY) != 0;
-    }
-
-    public boolean mayAddHeaders() {
-        return (actions & MilterProtocol.ACTION_ADD_HEADERS) != 0;
-    }
-
-    public boolean mayChangeHeaders() {
-        return (actions & MilterProtocol.ACTION_CHANGE_HEADERS) != 0;
-    }
-
-    public boolean mayQuarantine() {
-        return (actions & MilterProtocol.ACTION_QUARANTINE) != 0;
+    /** The changes the milter negotiated (SMFIF_* bits, within {@link MilterProtocol#ACTIONS_OFFERED}). */
+    public int actions() {
+        return actions;
     }
 
     private boolean spared(int flag) {
