@@ -31,6 +31,7 @@ public final class Rspamd implements AutoCloseable {
         Files.createDirectories(dir.resolve("run"));
         int port = Loopback.freePort("127.0.0.1");
         Files.writeString(dir.resolve("junk-subjects.map"), "/junk-me/i\n");
+        Files.writeString(local.resolve("options.inc"), "dns {\n  nameserver = [\"" + dns + "\"];\n  timeout = 1s;\n  retransmits = 1;\n}\n");
         // No greylisting (it needs Redis): between 6 and 50 a message is tagged, from 50 refused.
         Files.writeString(local.resolve("actions.conf"), "reject = 50;\nadd_header = 6;\ngreylist = null;\n");
         Files.writeString(local.resolve("multimap.conf"), "MAILPIPE_TEST_JUNK {\n  type = \"header\";\n"
@@ -47,7 +48,10 @@ public final class Rspamd implements AutoCloseable {
                 "options {",
                 "  pidfile = \"" + dir.resolve("run/rspamd.pid") + "\";",
                 "  .include \"$CONFDIR/options.inc\"",
-                "  dns { nameserver = [\"" + dns + "\"]; timeout = 1s; retransmits = 1; }",
+                // options.inc has a dns block of its own: a second one beside it would be ignored
+                // and rspamd would ask the machine's resolver. local.d merges into it, as Debian's
+                // rspamd.conf includes it.
+                "  .include(try=true; priority=1,duplicate=merge) \"$LOCAL_CONFDIR/local.d/options.inc\"",
                 "  disable_hyperscan = true;",
                 "}",
                 "logging { type = \"console\"; level = \"warning\"; }",
