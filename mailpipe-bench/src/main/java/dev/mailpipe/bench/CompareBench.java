@@ -2,6 +2,7 @@ package dev.mailpipe.bench;
 
 import dev.mailpipe.peers.ChildProcess;
 import dev.mailpipe.peers.DnsServer;
+import dev.mailpipe.peers.Rspamd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -32,7 +33,7 @@ public final class CompareBench {
     record Stream(double share, String to, int recipients) {
     }
 
-    record Workload(String name, String what, int sizeFactor, List<Stream> streams, List<String> mailboxes) {
+    record Workload(String name, String what, int sizeFactor, List<Stream> streams, List<String> mailboxes, boolean scanned) {
         boolean remote() {
             return streams.stream().anyMatch(s -> s.to().endsWith("@remote.test"));
         }
@@ -45,7 +46,7 @@ public final class CompareBench {
     static final Map<String, Workload> WORKLOADS = new LinkedHashMap<>();
 
     static {
-        WORKLOADS.put("local", new Workload("local", "(a) one mailbox", 1, List.of(new Stream(1, LOCAL, 1)), List.of(LOCAL)));
+        WORKLOADS.put("local", new Workload("local", "(a) one mailbox", 1, List.of(new Stream(1, LOCAL, 1)), List.of(LOCAL), false));
         // smtp-source sends to one address per process: 50 of them, one session each, 20 KiB.
         List<Stream> spread = new ArrayList<>();
         List<String> fifty = new ArrayList<>();
@@ -53,13 +54,19 @@ public final class CompareBench {
             fifty.add("user" + i + "@example.test");
             spread.add(new Stream(1.0 / 50, "user" + i + "@example.test", 1));
         }
-        WORKLOADS.put("spread", new Workload("spread", "(b) 20 KiB to 50 mailboxes, one session each", 10, spread, fifty));
+        WORKLOADS.put("spread", new Workload("spread", "(b) 20 KiB to 50 mailboxes, one session each", 10, spread, fifty, false));
         WORKLOADS.put("mixed", new Workload("mixed", "(c) half local, half relayed to a loopback smtp-sink", 1,
-                List.of(new Stream(0.5, LOCAL, 1), new Stream(0.5, REMOTE, 1)), List.of(LOCAL)));
+                List.of(new Stream(0.5, LOCAL, 1), new Stream(0.5, REMOTE, 1)), List.of(LOCAL), false));
         // smtp-source -r 5 sends to alice, 2alice .. 5alice (it prefixes the number from the second on).
         WORKLOADS.put("multi", new Workload("multi", "(d) 5 recipients per message", 1, List.of(new Stream(1, LOCAL, 5)),
                 List.of(LOCAL, "2alice@example.test", "3alice@example.test", "4alice@example.test",
-                        "5alice@example.test")));
+                        "5alice@example.test"), false));
+        // Content filtering on both sides, the same rspamd: mailpipe asks it over HTTP at the end of
+        // data, Postfix through rspamd's milter proxy (smtpd_milters). The client is outside
+        // mailpipe's relay networks, so that it is scanned; pregreet and the sender checks are off
+        // (Postfix here has neither), so that this is the filter's cost.
+        WORKLOADS.put("scanned", new Workload("scanned", "(e) one mailbox, every message scanned by rspamd", 1,
+                List.of(new Stream(1, LOCAL, 1)), List.of(LOCAL), true));
     }
 
     public static void main(String[] args) throws Exception {
@@ -78,7 +85,9 @@ public final class CompareBench {
                 Runtime.getRuntime().availableProcessors());
         Map<String, Map<String, Result[]>> results = new LinkedHashMap<>();
         try (DnsServer dns = DnsServer.start(dir.resolve("dns"), "remote.test");
-                SinkSystem remote = SinkSystem.start("remote MX", "127.0.0.2", Files.createDirectories(dir.resolve("remote")))) {
+                SinkSystem remote = SinkSystem.start("remote MX", "127.0.0.2", Files.createDirectories(dir.resolve("remote")));
+                Rspamd rspamd = workloads.stream().anyMatch(w -> WORKLOADS.containsKey(w.trim()) && WORKLOADS.get(w.trim()).scanned())
+                        ? Rspamd.start(Files.createDirectories(dir.resolve("rspamd")), dns.address(), null) : null) {
             for (String w : workloads) {
                 Workload workload = WORKLOADS.get(w.trim());
                 if (workload == null) {
@@ -91,7 +100,8 @@ public final class CompareBench {
                     sysDir.toFile().setExecutable(true, false);
                     List<String> mailboxes = new ArrayList<>(workload.mailboxes());
                     mailboxes.add(LatencyProbe.MAILBOX);
-                    try (MailSystem system = start(s.trim(), sysDir, dns.address(), remote.smtpPort(), mailboxes)) {
+                    try (MailSystem system = start(s.trim(), sysDir, dns.address(), remote.smtpPort(), mailboxes,
+                            workload.scanned() ? rspamd : null)) {
                         Result cold = round(system, workload, remote, n, sessions, size, sysDir.resolve("cold"));
                         print(system.name(), "cold", cold);
                         round(system, workload, remote, warmup, sessions, size, sysDir.resolve("warmup"));
@@ -129,11 +139,17 @@ public final class CompareBench {
         }
     }
 
-    private static MailSystem start(String name, Path dir, String dns, int relayPort, List<String> mailboxes) throws Exception {
+    /** {@code rspamd}: null, or the scanner both sides ask (a {@link Workload#scanned} workload). */
+    private static MailSystem start(String name, Path dir, String dns, int relayPort, List<String> mailboxes, Rspamd rspamd)
+            throws Exception {
+        Map<String, String> scan = rspamd == null ? Map.of() : Map.of("MAILPIPE_INGRESS_RSPAMD_URL", rspamd.url(),
+                "MAILPIPE_INGRESS_RELAY_NETWORKS", "192.0.2.0/24", "MAILPIPE_INGRESS_GREETING_DELAY", "0s",
+                "MAILPIPE_INGRESS_SENDER_CHECKS_ENABLED", "false");
+        String milter = rspamd == null ? null : "inet:127.0.0.1:" + rspamd.milterPort;
         return switch (name) {
-            case "postfix" -> PostfixSystem.start(dir, relayPort, mailboxes);
-            case "mailpipe" -> MailpipeSystem.start(name, dir, dns, relayPort, mailboxes, "");
-            case "mailpipe-fsync" -> MailpipeSystem.start(name, dir, dns, relayPort, mailboxes, "log.flush.interval.messages=1");
+            case "postfix" -> PostfixSystem.start(dir, relayPort, mailboxes, milter);
+            case "mailpipe" -> MailpipeSystem.start(name, dir, dns, relayPort, mailboxes, "", scan);
+            case "mailpipe-fsync" -> MailpipeSystem.start(name, dir, dns, relayPort, mailboxes, "log.flush.interval.messages=1", scan);
             case "smtp-sink" -> SinkSystem.start(name, "127.0.0.1", dir);
             default -> throw new IllegalArgumentException("no system " + name);
         };

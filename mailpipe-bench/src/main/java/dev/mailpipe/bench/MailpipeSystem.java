@@ -13,9 +13,9 @@ import java.util.Set;
 /** mailpipe's local stack as a user starts it: {@code ./mailpipe up}, settings through the environment. */
 record MailpipeSystem(String name, ChildProcess launcher, Path mailRoot, int smtpPort) implements MailSystem {
 
-    /** {@code brokerSettings}: MAILPIPE_BROKER_SETTINGS, empty for the defaults. */
+    /** {@code brokerSettings}: MAILPIPE_BROKER_SETTINGS, empty for the defaults; {@code settings}: more environment. */
     static MailpipeSystem start(String name, Path data, String dns, int relayPort, List<String> mailboxes,
-            String brokerSettings) throws IOException, InterruptedException {
+            String brokerSettings, Map<String, String> settings) throws IOException, InterruptedException {
         int port = Loopback.freePort();
         Map<String, String> env = new HashMap<>();
         env.put("MAILPIPE_DATA", data.toString());
@@ -35,6 +35,7 @@ record MailpipeSystem(String name, ChildProcess launcher, Path mailRoot, int smt
         // Every name the ingress's checks ask goes to the benchmark's own DNS, never out.
         env.put("MAILPIPE_INGRESS_SENDER_CHECKS_DNS_SERVERS", dns);
         env.put("MAILPIPE_INGRESS_DOOR_DNS_SERVERS", dns);
+        env.putAll(settings);
         // Experiments with JVM options pass through, as to any ./mailpipe up, and so do the
         // ingress's settings (the door on for a client outside the relay networks, say).
         for (var knob : System.getenv().entrySet()) {

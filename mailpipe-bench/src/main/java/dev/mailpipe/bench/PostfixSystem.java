@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -17,12 +18,13 @@ import java.util.Set;
  */
 record PostfixSystem(Path dir, int smtpPort) implements MailSystem {
 
-    static PostfixSystem start(Path dir, int relayPort, List<String> mailboxes) throws IOException, InterruptedException {
+    /** {@code milter}: null, or the milter every message goes through (smtpd_milters). */
+    static PostfixSystem start(Path dir, int relayPort, List<String> mailboxes, String milter) throws IOException, InterruptedException {
         int port = Loopback.freePort();
         List<String> command = new ArrayList<>(List.of(script().toString(), "start", dir.toString(),
                 String.valueOf(port), String.valueOf(relayPort)));
         command.addAll(mailboxes);
-        run(command);
+        run(command, milter == null ? Map.of() : Map.of("POSTFIX_MILTER", milter));
         // master(8) forks the listeners; wait until the port answers.
         Loopback.awaitListening("127.0.0.1", port, Duration.ofSeconds(10));
         return new PostfixSystem(dir, port);
@@ -33,7 +35,13 @@ record PostfixSystem(Path dir, int smtpPort) implements MailSystem {
     }
 
     private static void run(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        run(command, Map.of());
+    }
+
+    private static void run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);

@@ -75,6 +75,8 @@ public final class DnsServer implements AutoCloseable {
                 .append("  database: \"\"\n")
                 .append("  server-count: 1\n")
                 .append("  verbosity: 1\n")
+                // Loopback only, and queried hard by rspamd and the benchmarks: no response rate limit.
+                .append("  rrl-ratelimit: 0\n")
                 .append("remote-control:\n  control-enable: no\n");
         for (Map.Entry<String, Path> zone : zones.entrySet()) {
             conf.append("zone:\n  name: ").append(zone.getKey()).append("\n  zonefile: ").append(zone.getValue()).append('\n');

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Debian's rspamd with a configuration written here: Debian's modules and scores, one normal worker
- * on loopback, DNS only through the given server (so no list, map or fuzzy server outside is ever
+ * on loopback (and a proxy worker in milter mode before it, for Postfix), DNS only through the given server (so no list, map or fuzzy server outside is ever
  * asked), and two rules of the tests' own: a Subject containing {@code junk-me} scores 20 (between
  * add header at 6 and reject at 50); with {@code clamdSocket}, the antivirus module asks that clamd
  * and rejects what it finds. GTUBE is rspamd's own.
@@ -17,10 +17,13 @@ import java.util.Map;
 public final class Rspamd implements AutoCloseable {
     private final ChildProcess process;
     public final int port;
+    /** Its proxy worker in milter mode, scanning through the normal worker: what Postfix's smtpd_milters names. */
+    public final int milterPort;
 
-    private Rspamd(ChildProcess process, int port) {
+    private Rspamd(ChildProcess process, int port, int milterPort) {
         this.process = process;
         this.port = port;
+        this.milterPort = milterPort;
     }
 
     /** {@code dns}: {@code host:port} of a resolver on loopback; {@code clamdSocket}: null for no antivirus. */
@@ -30,6 +33,7 @@ public final class Rspamd implements AutoCloseable {
         Files.createDirectories(dir.resolve("db"));
         Files.createDirectories(dir.resolve("run"));
         int port = Loopback.freePort("127.0.0.1");
+        int milterPort = Loopback.freePort("127.0.0.1");
         Files.writeString(dir.resolve("junk-subjects.map"), "/junk-me/i\n");
         Files.writeString(local.resolve("options.inc"), "dns {\n  nameserver = [\"" + dns + "\"];\n  timeout = 1s;\n  retransmits = 1;\n}\n");
         // No greylisting (it needs Redis): between 6 and 50 a message is tagged, from 50 refused.
@@ -60,12 +64,20 @@ public final class Rspamd implements AutoCloseable {
                 "  count = 1;",
                 "  .include \"$CONFDIR/worker-normal.inc\"",
                 "}",
+                "worker \"rspamd_proxy\" {",
+                "  bind_socket = \"127.0.0.1:" + milterPort + "\";",
+                "  count = 1;",
+                "  milter = yes;",
+                "  timeout = 120s;",
+                "  upstream \"local\" { default = yes; hosts = \"127.0.0.1:" + port + "\"; }",
+                "}",
                 ""));
         ChildProcess p = ChildProcess.start("rspamd", List.of("rspamd", "-f", "-u", user(), "-g", user(), "-c", conf.toString(),
                 "--var=LOCAL_CONFDIR=" + dir, "--var=DBDIR=" + dir.resolve("db"), "--var=RUNDIR=" + dir.resolve("run")),
                 dir, Map.of(), dir.resolve("rspamd.log"));
         Loopback.awaitListening("127.0.0.1", port, Duration.ofSeconds(120));
-        return new Rspamd(p, port);
+        Loopback.awaitListening("127.0.0.1", milterPort, Duration.ofSeconds(30));
+        return new Rspamd(p, port, milterPort);
     }
 
     public String url() {
