@@ -85,7 +85,7 @@ final class MilterEdits {
                 }
                 case MilterProtocol.QUARANTINE -> {
                     require(actions, MilterProtocol.ACTION_QUARANTINE, p);
-                    quarantine = dev.mailpipe.model.PeerText.oneLine(p.strings()[0]);
+                    quarantine = dev.mailpipe.model.PeerText.forLog(p.strings()[0]);
                 }
                 default -> throw new IllegalStateException("the milter asked for '" + p.command() + "', which was not offered");
             }

@@ -80,7 +80,7 @@ public final class MilterSession {
             }
             String names = new String(d, at + 4, end - at - 4, StandardCharsets.US_ASCII);
             if (step >= 0 && step < stepLetters.length) {
-                wanted.put(stepLetters[step], Set.of(names.trim().split("[\\s,]+")));
+                wanted.put(stepLetters[step], new java.util.HashSet<>(java.util.Arrays.asList(names.trim().split("[\\s,]+"))));
             }
             at = end + 1;
         }
