@@ -29,7 +29,7 @@ public record MailEvent(String messageId, String stage, String type, String reci
 
     /** Every event type there is (docs/pipeline.md's "Events" lists these, and a test holds it to them). */
     public static final java.util.List<String> TYPES = java.util.List.of("received", "routed", "relayed", "delivered",
-            "duplicate", "deferred", "bounced", "dead-lettered", "flushed", "dropped");
+            "duplicate", "deferred", "bounced", "dead-lettered", "flushed", "dropped", "scanned", "filtered");
 
     /** @throws IllegalArgumentException for a type not in {@link #TYPES}: the contract names them all */
     public static MailEvent of(String messageId, String stage, String type, String recipient, String detail) {

@@ -49,6 +49,9 @@ public class InboundPublisher {
     @Inject
     IngressConfig config;
 
+    @Inject
+    RspamdConfig rspamd;
+
     private volatile KafkaProducer<String, byte[]> producer;
     /**
      * The received events' own producer. Nobody waits for an event, so it lingers and sends many
@@ -78,6 +81,9 @@ public class InboundPublisher {
         while (true) {
             try {
                 producer.partitionsFor(Topics.INBOUND);
+                if (rspamd.mode() == RspamdConfig.Mode.AFTER_QUEUE) {
+                    producer.partitionsFor(Topics.SCAN);
+                }
                 events.partitionsFor(Topics.EVENTS);
                 return;
             } catch (TimeoutException e) {
@@ -142,14 +148,15 @@ public class InboundPublisher {
     }
 
     /**
-     * Sends one message; {@code acknowledged} gets null once the broker has it, or the failure. It
+     * Sends one message to {@code topic} ({@code mail.inbound}, or {@code mail.scan} for a scan
+     * after the queue); {@code acknowledged} gets null once the broker has it, or the failure. It
      * runs on the producer's I/O thread, or at once on the caller's when the send cannot even start.
      * The message's {@code received} event goes through the events' own producer; the 250 does not
      * wait for it, and a lost event never holds mail back.
      */
-    public void publish(Envelope envelope, byte[] message, Consumer<Throwable> acknowledged) {
+    public void publish(String topic, Envelope envelope, byte[] message, Consumer<Throwable> acknowledged) {
         try {
-            producer.send(MailRecords.record(Topics.INBOUND, envelope.id(), envelope, message), (metadata, failure) -> {
+            producer.send(MailRecords.record(topic, envelope.id(), envelope, message), (metadata, failure) -> {
                 outcome(failure);
                 acknowledged.accept(failure);
             });

@@ -12,6 +12,7 @@ final class IncomingMessage {
     private String senderAuthentication;
     private String contentScan;
     private boolean junk;
+    private boolean scanAfterQueue;
 
     IncomingMessage(byte[] bytes, int headLength) {
         this.bytes = bytes;
@@ -72,5 +73,14 @@ final class IncomingMessage {
 
     boolean junk() {
         return junk;
+    }
+
+    /** Queued on {@code mail.scan} for content-filter rather than on {@code mail.inbound}. */
+    void scanAfterQueue() {
+        this.scanAfterQueue = true;
+    }
+
+    boolean scansAfterQueue() {
+        return scanAfterQueue;
     }
 }

@@ -2,6 +2,7 @@ package dev.mailpipe.ingress;
 
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.MessageHeaders;
+import dev.mailpipe.model.Topics;
 import java.time.Instant;
 import org.jboss.logging.Logger;
 
@@ -70,7 +71,8 @@ final class MessageAcceptance {
         Envelope published = message.contentScan() != null ? checked.withContentScan(message.contentScan(), message.junk())
                 : message.junk() ? checked.withJunk() : checked;
         long started = System.nanoTime();
-        context.publisher().publish(published, text, failure -> wire.onEventLoop(
+        String topic = message.scansAfterQueue() ? Topics.SCAN : Topics.INBOUND;
+        context.publisher().publish(topic, published, text, failure -> wire.onEventLoop(
                 () -> published(published, System.nanoTime() - started, failure)));
     }
 

@@ -2,6 +2,7 @@ package dev.mailpipe.ingress;
 
 import dev.mailpipe.ingress.milter.MilterPacket;
 import dev.mailpipe.ingress.milter.MilterProtocol;
+import dev.mailpipe.scan.HeaderEdits;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -14,15 +14,29 @@ public interface RspamdConfig {
     /** rspamd's normal worker, e.g. {@code http://127.0.0.1:11333}; empty: no scanning. */
     Optional<String> url();
 
+    /**
+     * When the scan runs. {@code before-queue}: at the end of data, and the client hears rspamd's
+     * refusal. {@code after-queue}: the message is queued on {@code mail.scan} at once and
+     * content-filter scans it after the {@code 250}, where a slow scanner holds up no session; a
+     * refused message is then dropped or quarantined, never bounced to a sender that may be forged.
+     */
+    @WithDefault("before-queue")
+    Mode mode();
+
+    enum Mode {
+        BEFORE_QUEUE,
+        AFTER_QUEUE
+    }
+
     /** Whether mail from authenticated submission is scanned too (relay networks never are). */
     @WithDefault("false")
     boolean scanSubmission();
 
-    /** How long a scan may take. */
+    /** How long a scan may take (before the queue). */
     @WithDefault("20s")
     Duration timeout();
 
-    /** What a message gets when rspamd does not answer in time or cannot be reached. */
+    /** What a message gets when rspamd does not answer in time or cannot be reached (before the queue). */
     @WithDefault("accept")
     OnFailure onFailure();
 

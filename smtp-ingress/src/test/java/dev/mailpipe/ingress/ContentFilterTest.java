@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @Tag("service")
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
-@QuarkusTestResource(value = ContentFilterPeers.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = dev.mailpipe.peers.ScannerPeers.class, restrictToAnnotatedClass = true)
 class ContentFilterTest {
     private static final String GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 

@@ -36,9 +36,13 @@ class RspamdHookTest {
     }
 
     private RspamdHook hook(int port, String onFailure) {
+        return hook(port, onFailure, "before-queue");
+    }
+
+    private RspamdHook hook(int port, String onFailure, String mode) {
         RspamdConfig config = TestConfig.of(RspamdConfig.class, java.util.Map.of(
                 "mailpipe.ingress.rspamd.url", "http://127.0.0.1:" + port, "mailpipe.ingress.rspamd.timeout", "700ms",
-                "mailpipe.ingress.rspamd.on-failure", onFailure));
+                "mailpipe.ingress.rspamd.on-failure", onFailure, "mailpipe.ingress.rspamd.mode", mode));
         return new RspamdHook(vertx, config, new IngressMetrics(new SimpleMeterRegistry()));
     }
 
@@ -70,6 +74,23 @@ class RspamdHookTest {
         assertTrue(m.contentScan().startsWith("unscanned: "), m.contentScan());
         HookResult deferred = scan(hook(port, "defer"), message());
         assertEquals("451 4.7.1 Error: content scanner unavailable, try again later", deferred.reply().toBuffer().toString().trim());
+    }
+
+    @Test
+    void afterTheQueueNothingIsAskedAndAStrangersMessageIsMarkedForTheScanTopic() throws Exception {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        int port = server.getLocalPort();
+        server.close(); // were rspamd asked, the answer would be "unscanned"
+        RspamdHook hook = hook(port, "defer", "after-queue");
+        IncomingMessage stranger = message();
+        assertSame(HookResult.NEXT, scan(hook, stranger));
+        assertTrue(stranger.scansAfterQueue());
+        assertEquals(null, stranger.contentScan(), "no verdict yet: content-filter gives it");
+        Session relayNetwork = new Session("s2", "127.0.0.1", true, false);
+        IncomingMessage trusted = message();
+        assertSame(HookResult.NEXT, hook.data(relayNetwork, transaction(), trusted).toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS));
+        assertTrue(!trusted.scansAfterQueue(), "the relay networks' mail is never scanned");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mailpipe.scan.RspamdVerdict;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Tag;
@@ -23,7 +24,7 @@ class RspamdVerdictTest {
     }
 
     private static HookResult apply(String json, IncomingMessage m) throws IOException {
-        return RspamdVerdict.parse(json.getBytes(StandardCharsets.UTF_8)).apply(m);
+        return RspamdHook.apply(RspamdVerdict.parse(json.getBytes(StandardCharsets.UTF_8)), m);
     }
 
     private static String text(IncomingMessage m) {
@@ -38,6 +39,10 @@ class RspamdVerdictTest {
         HookResult virus = apply("{\"action\":\"no action\",\"score\":1,\"required_score\":15,"
                 + "\"symbols\":{\"CLAM_VIRUS\":{\"options\":[\"Eicar-Test-Signature\"]}}}", message("x\r\n"));
         assertEquals("554 5.7.1 Message rejected: virus found: Eicar-Test-Signature", virus.reply().toBuffer().toString().trim());
+        HookResult notAVirus = apply("{\"action\":\"no action\",\"score\":3,\"required_score\":15,\"symbols\":{"
+                + "\"RBL_VIRUSFREE_UNKNOWN_FAIL\":{\"options\":[\"198.51.100.7:query refused\"]},"
+                + "\"CLAM_VIRUS_FAIL\":{\"options\":[\"cannot connect\"]}}}", message("x\r\n"));
+        assertSame(HookResult.NEXT, notAVirus, "a DNS list or a scanner that failed is no virus");
         HookResult soft = apply("{\"action\":\"soft reject\",\"score\":9,\"required_score\":15,\"symbols\":{}}", message("x\r\n"));
         assertEquals(451, soft.reply().code());
         HookResult grey = apply("{\"action\":\"greylist\",\"score\":4,\"required_score\":15,\"symbols\":{}}", message("x\r\n"));

@@ -1,8 +1,5 @@
-package dev.mailpipe.ingress;
+package dev.mailpipe.peers;
 
-import dev.mailpipe.peers.Clamd;
-import dev.mailpipe.peers.DnsServer;
-import dev.mailpipe.peers.Rspamd;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,12 +7,20 @@ import java.util.Map;
 
 /**
  * rspamd with its antivirus module talking to clamd (a signature database made here), and NSD as
- * rspamd's only resolver, so that none of its lists, maps or fuzzy servers outside is asked.
+ * rspamd's only resolver, so that none of its lists, maps or fuzzy servers outside is asked. The
+ * service under test is told rspamd's URL in the setting named by the init argument
+ * {@code url-property} (the ingress's by default).
  */
-public class ContentFilterPeers implements QuarkusTestResourceLifecycleManager {
+public class ScannerPeers implements QuarkusTestResourceLifecycleManager {
+    private String urlProperty = "mailpipe.ingress.rspamd.url";
     private DnsServer dns;
     private Clamd clamd;
     private Rspamd rspamd;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        urlProperty = initArgs.getOrDefault("url-property", urlProperty);
+    }
 
     @Override
     public Map<String, String> start() {
@@ -24,7 +29,7 @@ public class ContentFilterPeers implements QuarkusTestResourceLifecycleManager {
             dns = DnsServer.start(dir.resolve("dns"), "remote.test");
             clamd = Clamd.start(Files.createDirectories(dir.resolve("clamd")));
             rspamd = Rspamd.start(Files.createDirectories(dir.resolve("rspamd")), dns.address(), clamd.socket);
-            return Map.of("mailpipe.ingress.rspamd.url", rspamd.url());
+            return Map.of(urlProperty, rspamd.url());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

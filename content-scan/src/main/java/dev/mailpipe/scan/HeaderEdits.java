@@ -1,4 +1,4 @@
-package dev.mailpipe.ingress;
+package dev.mailpipe.scan;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +10,7 @@ import java.util.Map;
  * of them, or the n-th), the Subject replaced. Only the header section is read and rebuilt; the body
  * is copied as it is. Field lines keep their folding.
  */
-final class HeaderEdits {
+public final class HeaderEdits {
     private HeaderEdits() {
     }
 
@@ -20,7 +20,7 @@ final class HeaderEdits {
      * added after the trace field when there was none). {@code keep} octets at the start (this
      * server's own fields) are never touched.
      */
-    static byte[] apply(byte[] message, int keep, Map<String, Integer> remove, String subject) {
+    public static byte[] apply(byte[] message, int keep, Map<String, Integer> remove, String subject) {
         int headerEnd = headerEnd(message, keep);
         ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 64);
         out.write(message, 0, keep);
@@ -58,7 +58,7 @@ final class HeaderEdits {
     }
 
     /** Where the header section ends: at the empty line (its CRLF included in the body part), or the end. */
-    static int headerEnd(byte[] m, int from) {
+    public static int headerEnd(byte[] m, int from) {
         for (int i = from; i + 1 < m.length; i++) {
             if (m[i] == '\r' && m[i + 1] == '\n' && (i == from || m[i - 1] == '\n')) {
                 return i;
@@ -68,7 +68,7 @@ final class HeaderEdits {
     }
 
     /** The end of the field starting at {@code from}: past its CRLF and every folded continuation line. */
-    static int fieldEnd(byte[] m, int from, int limit) {
+    public static int fieldEnd(byte[] m, int from, int limit) {
         int i = from;
         while (i < limit) {
             while (i < limit && m[i] != '\n') {
@@ -82,7 +82,7 @@ final class HeaderEdits {
         return limit;
     }
 
-    static String fieldName(byte[] m, int from, int end) {
+    public static String fieldName(byte[] m, int from, int end) {
         for (int i = from; i < end; i++) {
             if (m[i] == ':') {
                 return new String(m, from, i - from, StandardCharsets.US_ASCII).trim();
