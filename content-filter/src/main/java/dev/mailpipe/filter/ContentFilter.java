@@ -1,5 +1,6 @@
 package dev.mailpipe.filter;
 
+import dev.mailpipe.model.DeadLetters;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MailRecords;
@@ -7,8 +8,6 @@ import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.PeerText;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Topics;
-import dev.mailpipe.runtime.RetryScheduleConfig;
-import dev.mailpipe.runtime.StageOutcomes;
 import dev.mailpipe.scan.RspamdClient;
 import dev.mailpipe.scan.RspamdVerdict;
 import dev.mailpipe.scan.ScanRequest;
@@ -54,14 +53,12 @@ public class ContentFilter {
 
     private final FilterConfig config;
     private final RspamdClient rspamd;
-    private final StageOutcomes outcomes;
     private final MeterRegistry registry;
     private final Timer latency;
 
-    ContentFilter(FilterConfig config, Vertx vertx, RetryScheduleConfig retry, MeterRegistry registry) {
+    ContentFilter(FilterConfig config, Vertx vertx, MeterRegistry registry) {
         this.config = config;
         this.rspamd = new RspamdClient(vertx, config.rspamdUrl(), config.timeout(), Math.max(1, config.batchSize()));
-        this.outcomes = new StageOutcomes(STAGE, config.hostname(), retry);
         this.registry = registry;
         this.latency = Timer.builder("mailpipe.filter.scan.latency").description("time rspamd took to scan a message")
                 .publishPercentileHistogram().register(registry);
@@ -100,8 +97,7 @@ public class ContentFilter {
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>(scans.size() * 2);
         for (Scan s : scans) {
             if (s.envelope() == null) {
-                count("dead-letter");
-                out.addAll(outcomes.deadLetter(s.record(), "unreadable envelope"));
+                deadLetter(out, s.record(), "unreadable envelope");
                 continue;
             }
             RspamdVerdict verdict;
@@ -166,6 +162,15 @@ public class ContentFilter {
         LOG.warnf("%s dropped after the queue, not bounced: %s", envelope.id(), reason);
         out.add(MailEvent.of(envelope.id(), STAGE, "filtered", null, reason).with("contentScan", summary)
                 .with("recipients", envelope.recipients().stream().map(Recipient::address).toList()).toRecord());
+    }
+
+    /** Input the stage cannot use, to {@code mail.dead-letter} as it came: never read again, no endless loop. */
+    private void deadLetter(List<ProducerRecord<String, byte[]>> out, ConsumerRecord<String, byte[]> r, String reason) {
+        count("dead-letter");
+        LOG.errorf("dead-lettering %s-%d@%d (key %s): %s", r.topic(), r.partition(), r.offset(), PeerText.oneLine(String.valueOf(r.key())),
+                reason);
+        out.add(DeadLetters.record(STAGE, r.topic(), r.key(), r.value(), r.headers(), reason));
+        out.add(MailEvent.of(r.key() == null ? "unknown" : r.key(), STAGE, "dead-lettered", r.key(), reason).toRecord());
     }
 
     /** The fields on top of the message: after the queue this server's trace field is part of what is scanned. */

@@ -7,10 +7,6 @@ import java.time.Duration;
 /** Settings of the after-queue content filter ({@code mailpipe.filter.*}, or {@code MAILPIPE_FILTER_*}). */
 @ConfigMapping(prefix = "mailpipe.filter")
 public interface FilterConfig {
-    /** The name this stage reports in the dead letters it writes. */
-    @WithDefault("${mailpipe.hostname}")
-    String hostname();
-
     /** The consumer group that reads {@code mail.scan}; its offsets commit with each transaction. */
     @WithDefault("content-filter")
     String group();

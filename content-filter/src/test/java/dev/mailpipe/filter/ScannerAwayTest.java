@@ -8,7 +8,6 @@ import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Topics;
-import dev.mailpipe.runtime.RetryScheduleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -39,13 +38,11 @@ class ScannerAwayTest {
     }
 
     private ContentFilter filter(int port) {
-        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(FilterConfig.class).withMapping(RetryScheduleConfig.class)
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(FilterConfig.class)
                 .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-                .withDefaultValue("mailpipe.hostname", "mx.example.test")
                 .withDefaultValue("mailpipe.filter.rspamd-url", "http://127.0.0.1:" + port)
                 .withDefaultValue("mailpipe.filter.timeout", "2s").build();
-        return new ContentFilter(config.getConfigMapping(FilterConfig.class), vertx,
-                config.getConfigMapping(RetryScheduleConfig.class), new SimpleMeterRegistry());
+        return new ContentFilter(config.getConfigMapping(FilterConfig.class), vertx, new SimpleMeterRegistry());
     }
 
     private static ConsumerRecord<String, byte[]> queued(Instant receivedAt) {
