@@ -30,7 +30,8 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
  */
 public final class KafkaStatus implements AutoCloseable {
     /** The consuming stages in pipeline order: service, its group, its input topic. */
-    static final List<String[]> STAGES = List.of(new String[] {"routing-service", "routing-service", Topics.INBOUND},
+    static final List<String[]> STAGES = List.of(new String[] {"content-filter", "content-filter", Topics.SCAN},
+            new String[] {"routing-service", "routing-service", Topics.INBOUND},
             new String[] {"relay-service", "relay-service", Topics.RELAY},
             new String[] {"delivery-service", "delivery-service", Topics.DELIVERY});
     static final String RETRY_GROUP = "queue-manager";
@@ -55,6 +56,9 @@ public final class KafkaStatus implements AutoCloseable {
         long now = System.currentTimeMillis();
         List<StatusReport.Stage> stages = new ArrayList<>();
         for (String[] s : STAGES) {
+            if (s[2].equals(Topics.SCAN) && unused(s[1], s[2])) {
+                continue; // the scan after the queue, not in use here: nothing to show
+            }
             stages.add(stage(s[0], s[1], s[2]));
         }
         List<StatusReport.Tier> tiers = new ArrayList<>();
@@ -66,6 +70,12 @@ public final class KafkaStatus implements AutoCloseable {
         List<TopicPartition> dead = partitions(Topics.DEAD_LETTER);
         long deadLetters = sum(offsets(dead, OffsetSpec.latest())) - sum(offsets(dead, OffsetSpec.earliest()));
         return new StatusReport(now, stages, tiers, retryMembers, deadLetters, lastMinute(now));
+    }
+
+    /** A stage that has never had input and has no member running. */
+    private boolean unused(String group, String topic) throws ExecutionException, InterruptedException {
+        List<TopicPartition> partitions = partitions(topic);
+        return describe(group).map(d -> d.members().isEmpty()).orElse(true) && sum(offsets(partitions, OffsetSpec.latest())) == 0;
     }
 
     private StatusReport.Stage stage(String name, String group, String topic) throws ExecutionException, InterruptedException {
