@@ -90,7 +90,7 @@ final class MxWalker {
                 .setHostnameVerificationAlgorithm("HTTPS"));
         this.pool = new ConnectionPool(vertx, config.idleConnectionTimeout(), config.maxMessagesPerConnection());
         this.limiter = new SiteLimiter(config.initialConnectionsPerSite(), config.maxConnectionsPerSite(),
-                config.maxConnections());
+                config.maxConnections(), config.siteMaxWaiting(), config.deadSiteBackoff(), System::currentTimeMillis);
         this.planner = new TlsPlanner(config.tlsRequiredDomains().orElse(List.of()));
     }
 
@@ -132,10 +132,12 @@ final class MxWalker {
         String policyName = plan.policyName();
         Set<String> site = plan.site();
         // The budget starts with the slot: waiting for one is not the server's doing.
-        return limiter.acquire(String.join(",", site)).compose(slot ->
+        return slot(String.join(",", site)).compose(slot ->
                 attempt(envelope, message, targets, 0, lastError, policyLeftNone, Deadline.after(config.timeout().delivery()))
-                        .onComplete(done -> slot.release(done.succeeded()
-                                && done.result().stream().noneMatch(o -> o.kind() == Outcome.Kind.DEFERRED))))
+                        .onComplete(done -> slot.release(feedback(done))))
+                .recover(e -> e instanceof SiteLimiter.Unavailable u
+                        ? Future.succeededFuture(deferAll(envelope, u.status(), "x-mailpipe; " + u.getMessage()))
+                        : Future.failedFuture(e))
                 .onSuccess(outcomes -> {
                     if (!policyName.equals(TlsRule.OPPORTUNISTIC.name())) {
                         // What each policy's deliveries came to: a rise of deferred under enforce or
@@ -144,6 +146,32 @@ final class MxWalker {
                                 "outcome", o.kind().name().toLowerCase(Locale.ROOT)).increment());
                     }
                 });
+    }
+
+    /** A slot in {@code site}'s window, given up after {@code site-wait}: mail waits in the retry tiers, not here. */
+    private Future<SiteLimiter.Slot> slot(String site) {
+        Future<SiteLimiter.Slot> slot = limiter.acquire(site);
+        if (!slot.isComplete()) {
+            long wait = config.siteWait().toMillis();
+            long timer = vertx.setTimer(wait, t -> limiter.abandon(site, slot,
+                    "no connection to site " + site + " free within " + config.siteWait().toSeconds() + " s"));
+            slot.onComplete(done -> vertx.cancelTimer(timer));
+        }
+        return slot;
+    }
+
+    /** What a delivery tells its site's window: a real answer, a deferral by a server, or no server answering. */
+    private static SiteLimiter.Feedback feedback(io.vertx.core.AsyncResult<List<Outcome>> done) {
+        if (done.failed()) {
+            return SiteLimiter.Feedback.DEFERRED;
+        }
+        List<Outcome> outcomes = done.result();
+        if (outcomes.stream().noneMatch(o -> o.kind() == Outcome.Kind.DEFERRED)) {
+            return SiteLimiter.Feedback.ANSWERED;
+        }
+        // Deferred by this relay after every address failed: no server said a word about the mail.
+        return outcomes.stream().allMatch(o -> o.kind() == Outcome.Kind.DEFERRED && o.remoteMta() == null)
+                ? SiteLimiter.Feedback.UNREACHABLE : SiteLimiter.Feedback.DEFERRED;
     }
 
     private static List<Outcome> deferAll(Envelope envelope, String status, String detail) {
@@ -157,6 +185,11 @@ final class MxWalker {
     /** Each site's current concurrency window (for metrics). */
     java.util.Map<String, Double> siteWindows() {
         return limiter.windows();
+    }
+
+    /** Sites dead now (for metrics). */
+    int deadSites() {
+        return limiter.deadSites();
     }
 
     /** Open sessions waiting for reuse (for metrics and tests). */

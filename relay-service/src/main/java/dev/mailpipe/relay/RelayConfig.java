@@ -63,6 +63,28 @@ public interface RelayConfig {
     int maxConnectionsPerSite();
 
     /**
+     * Deliveries that may wait for one site's window; the next is deferred at once (4.4.5), so one
+     * site never takes more than this share of the records in hand and the rest of the mail flows.
+     */
+    @WithDefault("250")
+    int siteMaxWaiting();
+
+    /**
+     * How long a delivery may wait for its site's window; then it is deferred (4.4.5) to the retry
+     * tiers, where the queue's lifetime and flushes apply, instead of waiting in memory.
+     */
+    @WithDefault("5m")
+    java.time.Duration siteWait();
+
+    /**
+     * A site none of whose servers answered a whole window of deliveries in a row is dead for this
+     * long (Postfix's dead destination): its mail is deferred (4.4.1) without a connection, then
+     * the next delivery probes it. Zero: never.
+     */
+    @WithDefault("2m")
+    java.time.Duration deadSiteBackoff();
+
+    /**
      * Records taken from Kafka and not finished, at most: under way, or waiting for their site's
      * window. Past it the relay reads no further until one finishes.
      */

@@ -73,6 +73,7 @@ public class RelayService {
                 dev.mailpipe.runtime.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()), daneConfig, config.port())
                 : null;
         this.walker = new MxWalker(vertx, config, trust, policies, dane, registry);
+        registry.gauge("mailpipe.relay.sites.dead", walker, MxWalker::deadSites);
         MultiGauge windows = MultiGauge.builder("mailpipe.relay.site.window")
                 .description("transfers at once allowed to a destination site (its MX hosts), as learned").register(registry);
         vertx.setPeriodic(WINDOW_METRICS_EVERY.toMillis(), t -> windows.register(walker.siteWindows().entrySet().stream()

@@ -10,6 +10,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * Caps transfers in progress per destination site and overall. A site is the set of MX hosts a
@@ -26,14 +28,25 @@ import java.util.Map;
  * waiter came: a finished transfer looks at those sites, not at every waiter. (One queue of all
  * waiters was scanned whole at every start and end, and a backlog of a thousand deliveries to one
  * full site made each of them cost a thousand steps.)
+ *
+ * <p>No site holds up the others for long, whatever it does: at most {@code maxWaiting} deliveries
+ * wait for one site (the next is refused at once), a waiter can be given up ({@link #abandon}, the
+ * caller's deadline), and a site that did not answer a whole window's worth of deliveries in a row
+ * is dead for {@code deadFor} (Postfix's dead destination): its waiters are let go and new ones
+ * refused at once; the first after that is the probe. Each refusal is an {@link Unavailable}, which
+ * the caller turns into a deferral, so the mail goes back to the retry tiers, not into memory.
  */
 final class SiteLimiter {
+    private static final Logger LOG = Logger.getLogger(SiteLimiter.class);
     /** Sites remembered with no transfer in progress; the least recently used are forgotten past this. */
     private static final int REMEMBERED_SITES = 10_000;
 
     private final double initial;
     private final double max;
     private final int total;
+    private final int maxWaiting;
+    private final long deadForMillis;
+    private final LongSupplier clock;
     private final Map<String, Site> sites = new HashMap<>();
     /** Idle sites, least recently used first, so that a site's learned window outlives a pause. */
     private final LinkedHashMap<String, Site> idle = new LinkedHashMap<>(16, 0.75f, true);
@@ -41,15 +54,48 @@ final class SiteLimiter {
     private final LinkedHashMap<String, Deque<Waiter>> waiting = new LinkedHashMap<>();
     private int running;
 
+    /** How a transfer went, as far as its site's window and health are concerned. */
+    enum Feedback {
+        /** A server took the delivery or refused it for good: the site works. */
+        ANSWERED,
+        /** A server answered, but deferred (4xx): the window shrinks, the site is alive. */
+        DEFERRED,
+        /** No server of the site gave an answer (refused, silent, timed out): the window shrinks, and enough in a row make the site dead. */
+        UNREACHABLE
+    }
+
     /** One transfer's hold on its site's window; {@link #release} says how the site did. */
     interface Slot {
-        /** @param answered whether the site took the delivery (any real answer), else it failed or deferred */
-        void release(boolean answered);
+        void release(Feedback feedback);
+
+        /** @param answered whether the site took the delivery (any real answer), else it deferred */
+        default void release(boolean answered) {
+            release(answered ? Feedback.ANSWERED : Feedback.DEFERRED);
+        }
+    }
+
+    /** No slot for a delivery to this site now: its mail is deferred with {@link #status} and the message. */
+    static final class Unavailable extends RuntimeException {
+        private final String status;
+
+        Unavailable(String status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+
+        /** RFC 3463: 4.4.1 (no answer from the site), 4.4.5 (congestion: too much mail waits for it). */
+        String status() {
+            return status;
+        }
     }
 
     private static final class Site {
         double window;
         int active;
+        /** Deliveries in a row that no server of the site answered. */
+        int unreachable;
+        /** Until when (clock millis) the site is dead; 0 when it is not. */
+        long deadUntil;
 
         Site(double window) {
             this.window = window;
@@ -59,22 +105,74 @@ final class SiteLimiter {
     private record Waiter(String site, Promise<Slot> promise) {
     }
 
+    /** Windows only: no site is ever refused or dead. */
     SiteLimiter(int initial, int max, int total) {
+        this(initial, max, total, Integer.MAX_VALUE, java.time.Duration.ZERO, System::currentTimeMillis);
+    }
+
+    /**
+     * @param maxWaiting deliveries that may wait for one site; the next is refused
+     * @param deadFor how long a site that stopped answering gets no new connection (zero: never dead)
+     */
+    SiteLimiter(int initial, int max, int total, int maxWaiting, java.time.Duration deadFor, LongSupplier clock) {
         this.max = Math.max(1, max);
         this.initial = Math.max(1, Math.min(initial, max));
         this.total = total;
+        this.maxWaiting = Math.max(1, maxWaiting);
+        this.deadForMillis = deadFor.toMillis();
+        this.clock = clock;
     }
 
-    /** Completes with the slot once {@code site}'s window and the overall limit allow one more transfer. */
+    /**
+     * Completes with the slot once {@code site}'s window and the overall limit allow one more
+     * transfer; fails with {@link Unavailable} at once while the site is dead or too much waits for it.
+     */
     Future<Slot> acquire(String site) {
         Promise<Slot> p = Promise.promise();
         List<Waiter> admitted;
         synchronized (this) {
-            waiting.computeIfAbsent(site, k -> new ArrayDeque<>()).addLast(new Waiter(site, p));
+            Site known = sites.containsKey(site) ? sites.get(site) : idle.get(site);
+            long now = clock.getAsLong();
+            if (known != null && known.deadUntil > now) {
+                return Future.failedFuture(new Unavailable("4.4.1", "site " + site + " did not answer " + known.unreachable
+                        + " deliveries in a row; no new connection to it for " + (known.deadUntil - now + 999) / 1000 + " s"));
+            }
+            Deque<Waiter> queue = waiting.computeIfAbsent(site, k -> new ArrayDeque<>());
+            if (queue.size() >= maxWaiting) {
+                return Future.failedFuture(new Unavailable("4.4.5", queue.size() + " deliveries already wait for site " + site));
+            }
+            queue.addLast(new Waiter(site, p));
             admitted = admit();
         }
         start(admitted);
         return p.future();
+    }
+
+    /**
+     * Gives up {@code slot} if it still waits for {@code site} (its caller's deadline passed): it
+     * fails with {@link Unavailable} 4.4.5 saying {@code why}. Nothing happens to one already started.
+     */
+    void abandon(String site, Future<Slot> slot, String why) {
+        Waiter gone = null;
+        synchronized (this) {
+            Deque<Waiter> queue = waiting.get(site);
+            if (queue != null) {
+                for (Iterator<Waiter> it = queue.iterator(); it.hasNext();) {
+                    Waiter w = it.next();
+                    if (w.promise().future() == slot) {
+                        it.remove();
+                        gone = w;
+                        break;
+                    }
+                }
+                if (queue.isEmpty()) {
+                    waiting.remove(site);
+                }
+            }
+        }
+        if (gone != null) {
+            gone.promise().tryFail(new Unavailable("4.4.5", why));
+        }
     }
 
     /**
@@ -115,7 +213,7 @@ final class SiteLimiter {
      */
     private void start(List<Waiter> admitted) {
         for (Waiter w : admitted) {
-            w.promise().complete(answered -> release(w.site(), answered));
+            w.promise().complete(feedback -> release(w.site(), feedback));
         }
     }
 
@@ -131,21 +229,50 @@ final class SiteLimiter {
         return s;
     }
 
-    private void release(String name, boolean answered) {
+    private void release(String name, Feedback feedback) {
         List<Waiter> admitted;
+        Deque<Waiter> letGo = null;
+        String dead = null;
         synchronized (this) {
-            finished(name, answered);
+            if (finished(name, feedback)) {
+                dead = "site " + name + " did not answer a whole window of deliveries in a row; no new connection to it for "
+                        + deadForMillis / 1000 + " s";
+                letGo = waiting.remove(name);
+            }
             admitted = admit();
+        }
+        if (dead != null) {
+            LOG.warnf("%s; the %d deliveries waiting for it are deferred", dead, letGo == null ? 0 : letGo.size());
+            if (letGo != null) {
+                for (Waiter w : letGo) {
+                    w.promise().tryFail(new Unavailable("4.4.1", dead));
+                }
+            }
         }
         start(admitted);
     }
 
-    private void finished(String name, boolean answered) {
+    /** Counts the transfer done and learns from it; true when that made the site dead. */
+    private boolean finished(String name, Feedback feedback) {
         Site s = sites.get(name);
         s.active--;
         running--;
         double step = 1 / s.window;
-        s.window = answered ? Math.min(max, s.window + step) : Math.max(1, s.window - step);
+        // A whole window's worth in a row without an answer, as Postfix's failed cohort: dead.
+        int cohort = Math.max(1, (int) s.window);
+        s.window = feedback == Feedback.ANSWERED ? Math.min(max, s.window + step) : Math.max(1, s.window - step);
+        boolean died = false;
+        long now = clock.getAsLong();
+        if (feedback == Feedback.UNREACHABLE) {
+            s.unreachable++;
+            if (deadForMillis > 0 && s.unreachable >= cohort && s.deadUntil <= now) {
+                s.deadUntil = now + deadForMillis;
+                died = true;
+            }
+        } else {
+            s.unreachable = 0;
+            s.deadUntil = 0;
+        }
         if (s.active == 0) {
             sites.remove(name);
             idle.put(name, s);
@@ -153,11 +280,25 @@ final class SiteLimiter {
                 idle.remove(idle.keySet().iterator().next());
             }
         }
+        return died;
     }
 
     synchronized int running(String site) {
         Site s = sites.get(site);
         return s == null ? 0 : s.active;
+    }
+
+    /** Sites dead now: no new connection to them until their time is up. */
+    synchronized int deadSites() {
+        long now = clock.getAsLong();
+        int n = 0;
+        for (Site s : sites.values()) {
+            n += s.deadUntil > now ? 1 : 0;
+        }
+        for (Site s : idle.values()) {
+            n += s.deadUntil > now ? 1 : 0;
+        }
+        return n;
     }
 
     /** The current window of every site with a transfer in progress or a remembered window. */

@@ -88,6 +88,43 @@ class RelayConcurrencyTest {
                 "the silent site holds no more connections than its window: " + SlowAndFastPeers.silentConnections.size());
     }
 
+    /**
+     * Three times the hand (100 records) for the silent MX, then mail for a healthy domain: one site
+     * keeps at most its window and 20 waiting, the rest of its mail goes back to the retry tiers at
+     * once (4.4.5, nothing lost), and the healthy mail behind it goes now. Before, the tarpit's
+     * records filled the hand and the relay read nothing more for anyone.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void aBacklogLargerThanTheHandForASilentMxGoesBackToTheRetryTiersAndTheRestFlows() throws Exception {
+        String bootstrap = ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
+        long fastBefore = fastMessages();
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all"),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 300; i++) {
+                p.send(MailRecords.record(Topics.RELAY, "flood.test", toDomain("flood-" + i, "flood.test", "127.0.0.31"),
+                        ("Subject: flood " + i + "\r\n\r\nx\r\n").getBytes(StandardCharsets.UTF_8)));
+            }
+            p.flush();
+            for (int i = 0; i < 5; i++) {
+                p.send(MailRecords.record(Topics.RELAY, "fast.test", toDomain("fast-after-flood-" + i, "fast.test", "127.0.0.32"),
+                        ("Subject: fast after flood " + i + "\r\n\r\nx\r\n").getBytes(StandardCharsets.UTF_8)));
+            }
+            p.flush();
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> fastMessages() == fastBefore + 5);
+        await().atMost(Duration.ofSeconds(30)).until(() -> deferredFlood(bootstrap).size() >= 250);
+        List<Envelope> deferred = deferredFlood(bootstrap);
+        assertTrue(deferred.stream().allMatch(e -> e.text(Envelope.LAST_DEFERRAL).orElse("").contains("already wait for site")),
+                deferred.get(0).text(Envelope.LAST_DEFERRAL).orElse("none"));
+        assertTrue(deferred.size() <= 300 - 20, "the window and the waiting stay: " + deferred.size());
+    }
+
+    private static List<Envelope> deferredFlood(String bootstrap) {
+        return dev.mailpipe.peers.TopicReader.readCommitted(bootstrap, Topics.RETRY_PREFIX + "1").stream()
+                .filter(r -> "flood.test".equals(r.key())).map(MailRecords::envelope).toList();
+    }
+
     private static long fastMessages() throws Exception {
         return SlowAndFastPeers.fast.messages().stream().filter(f -> {
             try {

@@ -37,4 +37,16 @@ interface RelayTestDefaults extends RelayConfig {
     default MemorySize maxBytesInHand() {
         return new MemorySize(BigInteger.valueOf(64L << 20));
     }
+
+    default int siteMaxWaiting() {
+        return 250;
+    }
+
+    default Duration siteWait() {
+        return Duration.ofMinutes(5);
+    }
+
+    default Duration deadSiteBackoff() {
+        return Duration.ofMinutes(2);
+    }
 }

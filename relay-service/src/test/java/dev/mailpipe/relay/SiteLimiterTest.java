@@ -76,6 +76,66 @@ class SiteLimiterTest {
         assertEquals(2, startedAtOnce(limiter, "mx.b", false), "each site learns on its own");
     }
 
+    @Test
+    void aSiteThatAnswersNoneOfAWholeWindowIsDeadItsWaitersLetGoAndTheFirstAfterwardsProbesIt() {
+        long[] now = {1_000_000};
+        SiteLimiter limiter = new SiteLimiter(2, 2, 100, 100, java.time.Duration.ofMinutes(2), () -> now[0]);
+        Future<SiteLimiter.Slot> a1 = limiter.acquire("mx.dead");
+        Future<SiteLimiter.Slot> a2 = limiter.acquire("mx.dead");
+        Future<SiteLimiter.Slot> a3 = limiter.acquire("mx.dead");
+        assertFalse(a3.isComplete());
+        a1.result().release(SiteLimiter.Feedback.UNREACHABLE);
+        assertFalse(a3.isComplete(), "one failure: the window shrinks to one, the waiter still waits");
+        assertEquals(0, limiter.deadSites(), "one of a window of two: not dead yet");
+        a2.result().release(SiteLimiter.Feedback.UNREACHABLE);
+        assertTrue(a3.failed(), "a whole window in a row without an answer: dead, and its waiter is let go");
+        assertEquals("4.4.1", ((SiteLimiter.Unavailable) a3.cause()).status());
+        Future<SiteLimiter.Slot> refused = limiter.acquire("mx.dead");
+        assertTrue(refused.failed() && refused.cause().getMessage().contains("no new connection to it for 120 s"),
+                String.valueOf(refused.cause()));
+        assertEquals(1, limiter.deadSites());
+        assertTrue(limiter.acquire("mx.alive").succeeded(), "another site is not touched");
+
+        now[0] += 121_000;
+        Future<SiteLimiter.Slot> probe = limiter.acquire("mx.dead");
+        assertTrue(probe.succeeded(), "after its time, one delivery probes the site");
+        Future<SiteLimiter.Slot> behind = limiter.acquire("mx.dead");
+        assertFalse(behind.isComplete(), "the window is down to one: the rest wait for the probe");
+        probe.result().release(SiteLimiter.Feedback.ANSWERED);
+        assertTrue(behind.succeeded(), "it answered: alive again");
+        assertEquals(0, limiter.deadSites());
+    }
+
+    @Test
+    void aServerThatDefersIsAliveHoweverOftenItDoes() {
+        SiteLimiter limiter = new SiteLimiter(1, 1, 100, 100, java.time.Duration.ofMinutes(2), () -> 0L);
+        for (int i = 0; i < 20; i++) {
+            Future<SiteLimiter.Slot> s = limiter.acquire("mx.greylisting");
+            assertTrue(s.succeeded());
+            s.result().release(SiteLimiter.Feedback.DEFERRED);
+        }
+        assertEquals(0, limiter.deadSites());
+    }
+
+    @Test
+    void tooMuchWaitingForOneSiteIsRefusedAndAWaiterCanBeGivenUp() {
+        SiteLimiter limiter = new SiteLimiter(1, 1, 100, 2, java.time.Duration.ZERO, () -> 0L);
+        Future<SiteLimiter.Slot> a1 = limiter.acquire("mx.full");
+        Future<SiteLimiter.Slot> a2 = limiter.acquire("mx.full");
+        Future<SiteLimiter.Slot> a3 = limiter.acquire("mx.full");
+        Future<SiteLimiter.Slot> a4 = limiter.acquire("mx.full");
+        assertTrue(a1.succeeded() && !a2.isComplete() && !a3.isComplete());
+        assertTrue(a4.failed(), "a third waiter is one too many");
+        assertEquals("4.4.5", ((SiteLimiter.Unavailable) a4.cause()).status());
+        limiter.abandon("mx.full", a2, "no connection free within 300 s");
+        assertTrue(a2.failed() && a2.cause().getMessage().equals("no connection free within 300 s"));
+        a1.result().release(true);
+        assertTrue(a3.succeeded(), "the given-up waiter is skipped, the next starts");
+        limiter.abandon("mx.full", a3, "too late");
+        assertTrue(a3.succeeded(), "a started transfer is not given up");
+        assertTrue(limiter.acquire("mx.full").isComplete() == false, "room to wait again");
+    }
+
     /** How many of ten transfers to {@code site} start at once; all of them are then let go. */
     private static int startedAtOnce(SiteLimiter limiter, String site, boolean answered) {
         List<Future<SiteLimiter.Slot>> all = new ArrayList<>();

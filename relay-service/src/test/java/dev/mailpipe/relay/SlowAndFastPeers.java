@@ -43,8 +43,10 @@ public class SlowAndFastPeers implements QuarkusTestResourceLifecycleManager {
             }, "silent-mx");
             t.setDaemon(true);
             t.start();
+            // A hand of 100 records, of which one site may keep 20 waiting: RelayConcurrencyTest sends more.
             return Map.of("mailpipe.relay.port", String.valueOf(port), "mailpipe.relay.timeout.greeting", "25s",
-                    "mailpipe.relay.timeout.command", "25s");
+                    "mailpipe.relay.timeout.command", "25s", "mailpipe.relay.max-deliveries-in-hand", "100",
+                    "mailpipe.relay.site-max-waiting", "20");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
