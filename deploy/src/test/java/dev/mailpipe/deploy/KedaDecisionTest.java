@@ -85,6 +85,7 @@ class KedaDecisionTest {
                     keda.activationLagThreshold(), keda.earliest(), keda.limitToPartitionsWithLag(), keda.allowIdleConsumers(),
                     keda.minReplicas(), keda.maxReplicas());
             admin.createTopics(List.of(new NewTopic(here.topic(), partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            awaitServed(here.topic(), partitions);
 
             KedaKafkaScaler.Decision idle = here.decide(admin);
             assertEquals(new KedaKafkaScaler.Decision(0, false, keda.minReplicas()), idle, stage + " idle");
@@ -113,6 +114,27 @@ class KedaDecisionTest {
             // consumer's next offsets: past the transaction markers, lag 0 as KEDA counts it.
             drain(here.group(), here.topic());
             assertEquals(new KedaKafkaScaler.Decision(0, false, keda.minReplicas()), here.decide(admin), stage + " caught up");
+        }
+    }
+
+    /** A new topic's partitions are served once the broker answers for each of them: created is not yet ready. */
+    private static void awaitServed(String topic, int partitions) throws Exception {
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> all = new java.util.HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            all.put(new org.apache.kafka.common.TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                admin.listOffsets(all).all().get(10, TimeUnit.SECONDS);
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
         }
     }
 

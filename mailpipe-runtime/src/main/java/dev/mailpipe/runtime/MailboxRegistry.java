@@ -10,19 +10,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
@@ -46,33 +38,26 @@ public class MailboxRegistry implements MailboxDirectory {
 
     private final Map<String, Account> entries = new ConcurrentHashMap<>();
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
-    private final CountDownLatch caughtUp = new CountDownLatch(1);
     private Set<String> seedDomains;
     private Set<String> seedMailboxes;
-    private volatile boolean running = true;
-    private KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
+    private CompactedTopicView view;
 
     @PostConstruct
     void start() {
         seedDomains = local.domainKeys();
         seedMailboxes = local.mailboxKeys();
-        consumer = new KafkaConsumer<>(KafkaClients.consumer(kafka), new StringDeserializer(), new ByteArrayDeserializer());
-        thread = new Thread(this::follow, "mailbox-registry");
-        thread.setDaemon(true);
-        thread.start();
+        view = new CompactedTopicView(kafka, Topics.ACCOUNTS, "mailbox-registry", this::apply,
+                () -> LOG.infof("mailbox registry loaded: %d entries", entries.size()));
     }
 
     @PreDestroy
     void stop() throws InterruptedException {
-        running = false;
-        consumer.wakeup();
-        thread.join(5000);
+        view.close();
     }
 
     /** Waits until everything the registry held at start has been read. */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return view.awaitCaughtUp(timeout);
     }
 
     /**
@@ -97,35 +82,7 @@ public class MailboxRegistry implements MailboxDirectory {
         return false;
     }
 
-    private void follow() {
-        try {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.ACCOUNTS, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    apply(r);
-                }
-                if (caughtUp.getCount() > 0 && partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p))) {
-                    LOG.infof("mailbox registry loaded: %d entries", entries.size());
-                    caughtUp.countDown();
-                }
-            }
-        } catch (WakeupException e) {
-            // stopping
-        } catch (Exception e) {
-            LOG.errorf(e, "mailbox registry view stopped following %s", Topics.ACCOUNTS);
-        } finally {
-            consumer.close();
-        }
-    }
-
     private void apply(ConsumerRecord<String, byte[]> r) {
-        if (r.key() == null) {
-            return;
-        }
         if (r.value() == null) {
             entries.remove(r.key());
             deleted.add(r.key());

@@ -3,6 +3,7 @@ package dev.mailpipe.runtime;
 import dev.mailpipe.model.Bounce;
 import dev.mailpipe.model.DeadLetters;
 import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.FailureClass;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Recipient;
@@ -57,7 +58,8 @@ public final class StageOutcomes {
         out.add(MailRecords.record(tier, key, later, message));
         for (Recipient r : envelope.recipients()) {
             out.add(MailEvent.of(envelope.id(), stage, "deferred", r.address(), reason + "; next attempt " + due)
-                    .with("reason", reason).with("tier", tier.substring(Topics.RETRY_PREFIX.length()))
+                    .with("reason", reason).with("class", FailureClass.of(null, reason).label())
+                    .with("tier", tier.substring(Topics.RETRY_PREFIX.length()))
                     .with("attempt", attempt).with("due", due.toString()).toRecord());
         }
         LOG.infof("deferred %s to %d recipient(s) until %s: %s", envelope.id(), envelope.recipients().size(), due, reason);
@@ -73,7 +75,8 @@ public final class StageOutcomes {
         for (Bounce.Failure f : failures) {
             String why = f.status() + " " + f.diagnostic();
             out.add(MailEvent.of(envelope.id(), stage, "bounced", f.recipient().address(), why)
-                    .with("status", f.status()).with("remoteHost", f.remoteMta()).toRecord());
+                    .with("status", f.status()).with("class", FailureClass.of(f.status(), f.diagnostic()).label())
+                    .with("remoteHost", f.remoteMta()).toRecord());
             LOG.infof("bounced %s to <%s>: %s", envelope.id(), f.recipient().address(), why);
         }
         Bounce.of(envelope, message, failures, reportingMta, now).ifPresent(

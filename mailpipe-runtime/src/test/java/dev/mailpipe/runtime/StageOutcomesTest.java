@@ -56,6 +56,10 @@ class StageOutcomesTest {
         assertEquals(d.due(), later.notBefore().orElseThrow());
         assertEquals(List.of("mail.events", "mail.events"), d.records().subList(1, 3).stream().map(m -> m.topic()).toList());
         assertTrue(new String(d.records().get(1).value(), StandardCharsets.UTF_8).contains("\"type\":\"deferred\""));
+        assertTrue(new String(d.records().get(1).value(), StandardCharsets.UTF_8).contains("\"class\":\"other\""),
+                "4.3.2 busy: nothing more is known");
+        StageOutcomes.Deferral full = outcomes.defer(envelope("s@client.test", 1), "remote.test", MESSAGE, "452 4.2.2 over quota", NOW);
+        assertTrue(new String(full.records().get(1).value(), StandardCharsets.UTF_8).contains("\"class\":\"quota\""));
     }
 
     @Test
@@ -71,6 +75,8 @@ class StageOutcomesTest {
         List<Bounce.Failure> failures = List.of(new Bounce.Failure(Recipient.of("a@remote.test"), "5.1.1", "550 no such user", "mx"));
         List<ProducerRecord<String, byte[]>> out = outcomes.bounce(envelope("s@client.test", 0), MESSAGE, failures, NOW);
         assertEquals(List.of("mail.events", "mail.inbound"), out.stream().map(m -> m.topic()).toList());
+        assertTrue(new String(out.get(0).value(), StandardCharsets.UTF_8).contains("\"class\":\"invalid-recipient\""),
+                "the bounced event says what the failure means");
         Envelope dsn = MailRecords.envelope(headers(out.get(1)));
         assertEquals("", dsn.mailFrom(), "a DSN goes out from the null sender (RFC 3461 6.2)");
         assertEquals("s@client.test", dsn.recipients().get(0).address());

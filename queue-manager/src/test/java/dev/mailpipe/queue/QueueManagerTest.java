@@ -192,4 +192,23 @@ class QueueManagerTest {
         assertEquals(1, copies(Topics.DELIVERY, key), "replayed once");
         given().post("/api/dead-letters/replay").then().statusCode(401);
     }
+
+    @Test
+    void suppressedRecipientsAreListedAndLiftedOverHttp() throws Exception {
+        Instant now = Instant.now();
+        dev.mailpipe.model.Suppression s = new dev.mailpipe.model.Suppression("gone@remote.test", "5.1.1",
+                "smtp; 550 5.1.1 no such user", "mx.remote.test", now, now.plus(Duration.ofDays(30)));
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            p.send(dev.mailpipe.runtime.SuppressionList.record(s)).get();
+        }
+        admin().accept("application/json").get("/api/suppression").then().statusCode(200)
+                .body("address", hasItem("gone@remote.test")).body("diagnostic", hasItem("smtp; 550 5.1.1 no such user"));
+        admin().accept("text/plain").get("/api/suppression").then().statusCode(200).body(containsString("gone@remote.test"));
+        admin().delete("/api/suppression/not-an-address").then().statusCode(400);
+        admin().delete("/api/suppression/Gone@remote.test").then().statusCode(200).body(containsString("lifted"));
+        admin().delete("/api/suppression/gone@remote.test").then().statusCode(404).body("error", containsString("is not suppressed"));
+        admin().accept("application/json").get("/api/suppression").then().body("address", not(hasItem("gone@remote.test")));
+        given().get("/api/suppression").then().statusCode(401);
+    }
 }

@@ -85,6 +85,14 @@ public interface RelayConfig {
     java.time.Duration deadSiteBackoff();
 
     /**
+     * How long a recipient that a remote server refused as nonexistent ({@code invalid-recipient}:
+     * 5.1.1 and its kin) is suppressed: later mail to it bounces at once, without a connection
+     * ({@code mail.suppressed}, shared by every replica). Zero: nothing is suppressed.
+     */
+    @WithDefault("30d")
+    java.time.Duration suppressionTime();
+
+    /**
      * Records taken from Kafka and not finished, at most: under way, or waiting for their site's
      * window. Past it the relay reads no further until one finishes.
      */

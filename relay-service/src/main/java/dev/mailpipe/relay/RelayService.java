@@ -2,10 +2,12 @@ package dev.mailpipe.relay;
 
 import dev.mailpipe.model.Bounce;
 import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.FailureClass;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MalformedEnvelopeException;
 import dev.mailpipe.model.Recipient;
+import dev.mailpipe.model.Suppression;
 import dev.mailpipe.model.Topics;
 import dev.mailpipe.relay.dkim.DkimSigning;
 import dev.mailpipe.relay.progress.ClaimedDeliveries;
@@ -18,6 +20,7 @@ import dev.mailpipe.relay.tls.MtaStsPolicies;
 import dev.mailpipe.relay.tls.RelayTrust;
 import dev.mailpipe.runtime.RetryScheduleConfig;
 import dev.mailpipe.runtime.StageOutcomes;
+import dev.mailpipe.runtime.SuppressionList;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -57,10 +60,14 @@ public class RelayService {
     private final RetryScheduleConfig retry;
     private final StageOutcomes stageOutcomes;
     private final DkimSigning dkim;
+    /** Recipients that bounced as nonexistent: later mail to them bounces here, without a connection. */
+    private final SuppressionList suppressions;
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
-            DkimSigning dkim, MtaStsConfig mtaSts, DaneConfig daneConfig) {
+            DkimSigning dkim, MtaStsConfig mtaSts, DaneConfig daneConfig,
+            @io.smallrye.common.annotation.Identifier("default-kafka-broker") java.util.Map<String, Object> kafka) {
         this.config = config;
+        this.suppressions = new SuppressionList(kafka);
         this.dkim = dkim;
         this.retry = retry;
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
@@ -81,6 +88,11 @@ public class RelayService {
     }
 
     private static final Duration WINDOW_METRICS_EVERY = Duration.ofSeconds(10);
+
+    @jakarta.annotation.PreDestroy
+    void close() throws InterruptedException {
+        suppressions.close();
+    }
 
     /**
      * Relays one record; completes once its outcomes are durable. Returns at once: the delivery
@@ -104,13 +116,56 @@ public class RelayService {
             return CompletableFuture.completedFuture(null);
         }
         OutgoingMessage outgoing = new OutgoingMessage(env, record.value(), dkim);
-        return walker.deliver(env, outgoing).toCompletionStage()
+        List<Outcome> suppressed = suppressed(env);
+        io.vertx.core.Future<List<Outcome>> delivered = suppressed.size() == env.recipients().size()
+                ? io.vertx.core.Future.succeededFuture(List.of())
+                : walker.deliver(suppressed.isEmpty() ? env : env.withRecipients(env.recipients().stream()
+                        .filter(r -> suppressed.stream().noneMatch(o -> o.recipient().equals(r))).toList()), outgoing);
+        return delivered.toCompletionStage()
+                .thenApply(results -> suppressed.isEmpty() ? results : concat(suppressed, results))
                 .thenCompose(results -> out.durable(outcomes(env, domain, record.value(), outgoing.signatures(), results)))
                 .whenComplete((done, failure) -> {
                     if (failure != null) {
                         claimed.release(env, domain);
                     }
                 });
+    }
+
+    /** A bounce for each recipient whose suppression is in force: no connection is made for them. */
+    private List<Outcome> suppressed(Envelope envelope) {
+        Instant now = Instant.now();
+        List<Outcome> out = new ArrayList<>();
+        for (Recipient r : envelope.recipients()) {
+            suppressions.of(r.address(), now).ifPresent(s -> out.add(new Outcome(r, Outcome.Kind.BOUNCED, s.status().isEmpty() ? "5.1.1"
+                    : s.status(), "x-mailpipe; suppressed until " + s.until() + ": it bounced at " + s.at() + " with: " + s.diagnostic(),
+                    null)));
+        }
+        if (!out.isEmpty()) {
+            registry.counter("mailpipe.relay.suppressed").increment(out.size());
+        }
+        return out;
+    }
+
+    private static List<Outcome> concat(List<Outcome> a, List<Outcome> b) {
+        List<Outcome> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /**
+     * A recipient a remote server refused as nonexistent is suppressed for {@code suppression-time};
+     * the record goes out with the bounce, and counts here at once.
+     */
+    private void suppress(List<ProducerRecord<String, byte[]>> out, Outcome o, Instant now) {
+        if (config.suppressionTime().isZero() || o.remoteMta() == null
+                || FailureClass.of(o.status(), o.detail()) != FailureClass.INVALID_RECIPIENT) {
+            return;
+        }
+        Suppression s = new Suppression(o.recipient().address(), o.status(), dev.mailpipe.model.PeerText.oneLine(o.detail()),
+                o.remoteMta(), now, now.plus(config.suppressionTime()));
+        suppressions.note(s);
+        out.add(SuppressionList.record(s));
+        LOG.infof("suppressing <%s> until %s: %s", s.address(), s.until(), s.diagnostic());
     }
 
     /** The record, with why, for the dead-letter topic. */
@@ -136,7 +191,10 @@ public class RelayService {
                     // Concatenated, not formatted: a line per recipient, and String.format's parse is dear.
                     LOG.info("relayed " + envelope.id() + " to <" + rcpt + "> via " + o.remoteMta() + ": " + o.detail());
                 }
-                case BOUNCED -> failures.add(new Bounce.Failure(o.recipient(), o.status(), o.detail(), o.remoteMta()));
+                case BOUNCED -> {
+                    failures.add(new Bounce.Failure(o.recipient(), o.status(), o.detail(), o.remoteMta()));
+                    suppress(out, o, now);
+                }
                 case DEFERRED -> {
                     if (expired) {
                         failures.add(new Bounce.Failure(o.recipient(), "4.4.7",
@@ -147,6 +205,10 @@ public class RelayService {
                 }
             }
             registry.counter("mailpipe.relay.recipients", "outcome", o.kind().name().toLowerCase()).increment();
+            if (o.kind() != Outcome.Kind.SENT) {
+                registry.counter("mailpipe.relay.failures", "kind", o.kind().name().toLowerCase(), "class",
+                        FailureClass.of(o.status(), o.detail()).label(), "provider", provider(envelope)).increment();
+            }
         }
         if (!deferred.isEmpty()) {
             Envelope later = envelope.withRecipients(deferred);
@@ -165,6 +227,16 @@ public class RelayService {
             out.addAll(stageOutcomes.bounce(envelope, message, failures, now));
         }
         return out;
+    }
+
+    /**
+     * The provider a route leads to, for metrics: the organizational domain of its most preferred MX
+     * host ({@code google.com} for gmail.com and every domain Google hosts), so the labels stay few.
+     */
+    private static String provider(Envelope envelope) {
+        return envelope.route().flatMap(r -> r.mx().stream().findFirst())
+                .map(mx -> dev.mailpipe.auth.OrganizationalDomain.of(mx.host()))
+                .orElse("none");
     }
 
     private boolean dueForDelayWarning(Envelope envelope, Instant now) {

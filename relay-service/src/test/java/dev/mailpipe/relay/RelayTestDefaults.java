@@ -46,6 +46,10 @@ interface RelayTestDefaults extends RelayConfig {
         return Duration.ofMinutes(5);
     }
 
+    default Duration suppressionTime() {
+        return Duration.ofDays(30);
+    }
+
     default Duration deadSiteBackoff() {
         return Duration.ofMinutes(2);
     }
