@@ -14,11 +14,46 @@ import java.util.Random;
  * Where the relay should take mail for one domain: the MX hosts by preference, lowest first, each
  * with its addresses, and when the DNS answers behind it expire. Hosts of equal preference are kept
  * in the order DNS gave them; {@link #attemptOrder} draws their order for each delivery attempt.
+ *
+ * <p>{@code site} names the servers behind the route: the MX host names, lower-cased and sorted, so
+ * that domains hosted on the same servers share one site, or a rollup ({@code *.google.com}) when
+ * every host is under a suffix routing rolls up. {@code mail.relay} is keyed by it, so a site's mail
+ * meets one relay replica, and the relay's window for it is that replica's.
  */
-public record Route(String domain, List<MxHost> mx, Instant expiresAt) {
+public record Route(String domain, List<MxHost> mx, Instant expiresAt, String site) {
 
     public Route {
         mx = List.copyOf(mx);
+        if (site == null || site.isEmpty()) {
+            site = hosts(mx);
+        }
+    }
+
+    public Route(String domain, List<MxHost> mx, Instant expiresAt) {
+        this(domain, mx, expiresAt, null);
+    }
+
+    /**
+     * This route with its site rolled up to {@code *.<suffix>} when every MX host is under one of
+     * {@code rollups} (as KumoMTA's {@code mx_rollup}): all the domains a provider hosts are one site.
+     */
+    public Route rolledUp(List<String> rollups) {
+        for (String suffix : rollups) {
+            String dot = "." + suffix.toLowerCase(java.util.Locale.ROOT).replaceAll("^[*.]+|\\.$", "");
+            if (!mx.isEmpty() && mx.stream().allMatch(h -> name(h.host()).endsWith(dot))) {
+                return new Route(domain, mx, expiresAt, "*" + dot);
+            }
+        }
+        return this;
+    }
+
+    private static String hosts(List<MxHost> mx) {
+        return mx.stream().map(h -> name(h.host())).distinct().sorted().collect(java.util.stream.Collectors.joining(","));
+    }
+
+    private static String name(String host) {
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
     }
 
     /** One MX target; {@code addresses} are IPv4 and IPv6 literals, in the order to try them. */
@@ -64,6 +99,7 @@ public record Route(String domain, List<MxHost> mx, Instant expiresAt) {
         if (expiresAt != null) {
             r.put("expiresAt", expiresAt.toString());
         }
+        r.put("site", site);
         return r;
     }
 
@@ -75,6 +111,6 @@ public record Route(String domain, List<MxHost> mx, Instant expiresAt) {
             hosts.add(new MxHost(h.path("host").asText(), h.path("preference").asInt(), addresses));
         }
         String expires = r.path("expiresAt").asText("");
-        return new Route(r.path("domain").asText(), hosts, expires.isEmpty() ? null : Instant.parse(expires));
+        return new Route(r.path("domain").asText(), hosts, expires.isEmpty() ? null : Instant.parse(expires), r.path("site").asText(null));
     }
 }

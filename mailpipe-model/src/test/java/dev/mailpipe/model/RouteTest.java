@@ -42,4 +42,18 @@ class RouteTest {
         ROUTE.attemptOrder(new Random(1));
         assertEquals(List.of("a", "b", "c", "d", "e", "f"), ROUTE.mx().stream().map(Route.MxHost::host).toList());
     }
+
+    @Test
+    void theSiteIsTheHostsSortedOrAProvidersRollupAndTravelsWithTheRoute() {
+        Route two = new Route("a.test", List.of(host("MX2.hoster.test.", 20), host("mx1.hoster.test", 10)), null);
+        assertEquals("mx1.hoster.test,mx2.hoster.test", two.site(), "domains on the same servers share one site");
+        Route google = new Route("example.org", List.of(host("aspmx.l.google.com", 1), host("alt1.aspmx.l.google.com", 5)), null);
+        assertEquals("*.google.com", google.rolledUp(List.of("outlook.com", "google.com")).site());
+        Route mixed = new Route("m.test", List.of(host("aspmx.l.google.com", 1), host("backup.m.test", 5)), null);
+        assertEquals("aspmx.l.google.com,backup.m.test", mixed.rolledUp(List.of("google.com")).site(), "all hosts or none");
+        Envelope e = Envelope.received("q", java.time.Instant.EPOCH, new Envelope.Client("192.0.2.1", "c", false, null), "s@x.test",
+                List.of(Recipient.of("r@example.org")), 1).withRoute(google.rolledUp(List.of("google.com")));
+        var record = MailRecords.record(Topics.RELAY, "k", e, new byte[0]);
+        assertEquals("*.google.com", MailRecords.envelope(record.headers()).route().orElseThrow().site(), "read back from the record");
+    }
 }

@@ -36,6 +36,8 @@ final class DueRecords {
             if (route == null || route.expiresAt() != null && route.expiresAt().isBefore(now)) {
                 topic = Topics.INBOUND;
                 key = e.id();
+            } else {
+                key = route.site(); // the relay's key: the site's mail meets one replica
             }
         } catch (MalformedEnvelopeException ignored) {
             // Forwarded as it is: the relay's consumer dead-letters it with the reason.

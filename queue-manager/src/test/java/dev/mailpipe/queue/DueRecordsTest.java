@@ -48,11 +48,11 @@ class DueRecordsTest {
     }
 
     @Test
-    void aFreshRouteGoesBackToTheRelayKeyedByDomain() {
-        ProducerRecord<String, byte[]> out = DueRecords.forward(
-                record("dest.test", deferred(route(NOW.plusSeconds(300)), NOW)), NOW);
+    void aFreshRouteGoesBackToTheRelayKeyedByItsSite() {
+        Route route = route(NOW.plusSeconds(300));
+        ProducerRecord<String, byte[]> out = DueRecords.forward(record("dest.test", deferred(route, NOW)), NOW);
         assertEquals("mail.relay", out.topic());
-        assertEquals("dest.test", out.key());
+        assertEquals(route.site(), out.key(), "as routing keys it: the site's mail meets one relay replica");
         assertEquals("q1", MailRecords.envelope(out.headers()).id(), "the record goes as it is, envelope and all");
     }
 

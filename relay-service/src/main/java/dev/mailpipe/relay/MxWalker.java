@@ -23,7 +23,6 @@ import io.vertx.core.net.NetClientOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jboss.logging.Logger;
 
@@ -130,9 +129,9 @@ final class MxWalker {
         boolean policyLeftNone = plan.policyLeftNone();
         String lastError = plan.noTargetReason();
         String policyName = plan.policyName();
-        Set<String> site = plan.site();
         // The budget starts with the slot: waiting for one is not the server's doing.
-        return slot(String.join(",", site)).compose(slot ->
+        // The route's site, as mail.relay is keyed: the window for it is this replica's alone.
+        return slot(route.site()).compose(slot ->
                 attempt(envelope, message, targets, 0, lastError, policyLeftNone, Deadline.after(config.timeout().delivery()))
                         .onComplete(done -> slot.release(feedback(done))))
                 .recover(e -> e instanceof SiteLimiter.Unavailable u

@@ -37,7 +37,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 
 /**
- * relay-service's work on one {@code mail.relay} record (keyed by destination domain, with the
+ * relay-service's work on one {@code mail.relay} record (keyed by destination site, with the
  * ranked route): the SMTP transaction with the destination's MX hosts ({@link MxWalker}), then the
  * outcome of each recipient: sent (an event), deferred (the next retry tier), bounced (a DSN into
  * {@code mail.inbound}). {@link RelayLoop} reads the records and moves their offsets once those
@@ -108,7 +108,8 @@ public class RelayService {
             return out.durable(deadLetter(record, e.getMessage()));
         }
         Envelope env = envelope;
-        String domain = record.key();
+        // Keyed by site; the domain is the route's (a record from before site keys has it as its key).
+        String domain = env.route().map(dev.mailpipe.model.Route::domain).orElse(record.key());
         if (!claimed.claim(env, domain)) {
             LOG.infof("%s for %s (attempt %d) is already being or was relayed by this replica; not sent again",
                     env.id(), domain, env.attempt());

@@ -36,6 +36,14 @@ public interface RoutingConfig {
     @WithDefault("200")
     int batchSize();
 
+    /**
+     * MX host suffixes whose hosts make one site (KumoMTA's {@code mx_rollup}): a domain whose MX
+     * hosts are all under one of them is keyed on {@code mail.relay} as {@code *.<suffix>}, so every
+     * domain a provider hosts meets one relay replica and shares its window there.
+     */
+    @WithDefault("google.com,outlook.com,yahoodns.net")
+    List<String> mxRollup();
+
     Dns dns();
 
     interface Dns {

@@ -42,11 +42,13 @@ public class RoutingService {
     private final MeterRegistry registry;
     private final Timer dnsTimer;
     private final StageOutcomes outcomes;
+    private final List<String> rollups;
 
     RoutingService(RoutingConfig config, MailboxRegistry mailboxes, RetryScheduleConfig retry, MeterRegistry registry)
             throws InterruptedException {
         this.outcomes = new StageOutcomes(STAGE, config.hostname(), retry);
         this.registry = registry;
+        this.rollups = config.mxRollup();
         mailboxes.awaitLoaded();
         this.router = new Router(mailboxes, config.maxReceivedHeaders());
         this.resolver = new MxResolver(config.dns().servers().orElse(List.of()), config.dns().timeout(),
@@ -103,7 +105,8 @@ public class RoutingService {
             count("local");
         }
         for (Router.Relay r : plan.relays()) {
-            out.add(MailRecords.record(Topics.RELAY, r.domain(), r.envelope(), message));
+            // Keyed by the destination's site: its mail meets one relay replica (docs/pipeline.md).
+            out.add(MailRecords.record(Topics.RELAY, r.envelope().route().orElseThrow().site(), r.envelope(), message));
             List<String> mx = r.envelope().route().orElseThrow().mx().stream().map(h -> h.host()).toList();
             out.add(MailEvent.of(envelope.id(), STAGE, "routed", r.domain(), "relay via " + mx).with("route", "relay")
                     .with("domain", r.domain()).with("mx", mx).toRecord());
@@ -122,7 +125,9 @@ public class RoutingService {
 
     private CompletableFuture<Resolution> timedLookup(String domain) {
         long started = System.nanoTime();
-        return resolver.resolve(domain).whenComplete((r, e) -> dnsTimer.record(Duration.ofNanos(System.nanoTime() - started)));
+        return resolver.resolve(domain).whenComplete((r, e) -> dnsTimer.record(Duration.ofNanos(System.nanoTime() - started)))
+                .thenApply(r -> r instanceof Resolution.Routed routed
+                        ? new Resolution.Routed(routed.route().rolledUp(rollups), routed.ttl()) : r);
     }
 
     private void count(String outcome) {

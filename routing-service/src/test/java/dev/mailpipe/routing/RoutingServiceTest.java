@@ -69,6 +69,24 @@ class RoutingServiceTest {
                         && MailRecords.envelope(r).id().equals(good)));
     }
 
+    /** mail.relay is keyed by the route's site, which travels in the envelope: the relay's window for it is one replica's. */
+    @Test
+    void remoteMailIsKeyedByItsSite() throws Exception {
+        String id = "site-" + UUID.randomUUID();
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            Envelope e = Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", true, "alice@example.test"),
+                    "alice@example.test", List.of(Recipient.of("someone@[127.0.0.9]")), 10).withTrustedOrigin();
+            p.send(MailRecords.record(Topics.INBOUND, id, e, "Subject: out\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> read(Topics.RELAY).stream().anyMatch(r -> MailRecords.envelope(r).id().equals(id)));
+        ConsumerRecord<String, byte[]> relay = read(Topics.RELAY).stream().filter(r -> MailRecords.envelope(r).id().equals(id))
+                .findFirst().orElseThrow();
+        assertEquals("127.0.0.9", relay.key());
+        assertEquals(relay.key(), MailRecords.envelope(relay).route().orElseThrow().site());
+        assertEquals("[127.0.0.9]", MailRecords.envelope(relay).route().orElseThrow().domain());
+    }
+
     @Inject
     RoutingConfig config;
 

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -23,11 +22,11 @@ public final class TlsPlanner {
     }
 
     /**
-     * What a delivery may do: its targets in order, the site they form (for concurrency), the hosts
+     * What a delivery may do: its targets in order, the hosts
      * each policy ruled out, the records DANE will check each host's certificate against, and,
      * should no target answer, why.
      */
-    public record Plan(List<Target> targets, Set<String> site, List<String> stsRefused, List<String> daneRefused,
+    public record Plan(List<Target> targets, List<String> stsRefused, List<String> daneRefused,
             Map<String, List<Tlsa>> daneExpected, String policyName, String noTargetReason) {
         /** A TLS policy, not the network, left nothing to try (4.7.5 rather than 4.4.1). */
         public boolean policyLeftNone() {
@@ -47,7 +46,6 @@ public final class TlsPlanner {
      */
     public Plan plan(Route route, List<Route.MxHost> order, MtaStsPolicy policy, DaneLookups.RouteDane dane) {
         List<Target> targets = new ArrayList<>();
-        Set<String> site = new TreeSet<>();
         List<String> stsRefused = new ArrayList<>();
         List<String> daneRefused = new ArrayList<>();
         Map<String, List<Tlsa>> daneExpected = new LinkedHashMap<>();
@@ -69,7 +67,6 @@ public final class TlsPlanner {
                     continue;
                 }
             }
-            site.add(h.host().toLowerCase(Locale.ROOT));
             for (String a : h.addresses()) {
                 targets.add(new Target(h.host(), a, h.preference(), rule));
             }
@@ -79,7 +76,7 @@ public final class TlsPlanner {
                         + " (mx: " + String.join(", ", policy.mx()) + ")"
                 : "route has no address";
         String policyName = dane.applies() ? TlsRule.DANE.name() : routeRule.name();
-        return new Plan(targets, site, stsRefused, daneRefused, daneExpected, policyName, why);
+        return new Plan(targets, stsRefused, daneRefused, daneExpected, policyName, why);
     }
 
     /** The TLS a destination gets: MTA-STS's when it has a policy, else tls-required-domains, else opportunistic. */
