@@ -48,7 +48,12 @@ final class ConnectionPool {
 
     /** After a transfer: keep the session for the next one, or end it. */
     void give(String address, RemoteSession session) {
-        if (!session.reusable() || session.transactions() >= maxMessages) {
+        give(address, session, maxMessages);
+    }
+
+    /** The same, with the site's own messages per connection (the shaping file's). */
+    void give(String address, RemoteSession session, int maxMessagesHere) {
+        if (!session.reusable() || session.transactions() >= Math.min(maxMessages, maxMessagesHere)) {
             session.quit();
             return;
         }

@@ -3,6 +3,7 @@ package dev.mailpipe.relay;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
+import dev.mailpipe.relay.shaping.Shaping;
 import dev.mailpipe.relay.smtp.Deadline;
 import dev.mailpipe.relay.smtp.Outcome;
 import dev.mailpipe.relay.smtp.OutgoingMessage;
@@ -43,6 +44,8 @@ final class MxWalker {
     private final NetClient client;
     private final ConnectionPool pool;
     private final SiteLimiter limiter;
+    private final Shaping shaping;
+    private static final java.time.Duration RATE_TICK = java.time.Duration.ofMillis(100);
     /** Which addresses, in which order, with which TLS. */
     private final TlsPlanner planner;
     /** For policies that check certificates (MTA-STS): the trust store's CAs and the MX host's name. */
@@ -88,8 +91,11 @@ final class MxWalker {
                 .setTrustOptions(trust.options())
                 .setHostnameVerificationAlgorithm("HTTPS"));
         this.pool = new ConnectionPool(vertx, config.idleConnectionTimeout(), config.maxMessagesPerConnection());
+        this.shaping = shaping(config);
         this.limiter = new SiteLimiter(config.initialConnectionsPerSite(), config.maxConnectionsPerSite(),
-                config.maxConnections(), config.siteMaxWaiting(), config.deadSiteBackoff(), System::currentTimeMillis);
+                config.maxConnections(), config.siteMaxWaiting(), config.deadSiteBackoff(), System::currentTimeMillis, shaping);
+        // Rates refill with time: the waiting sites are looked at again even when nothing ends.
+        vertx.setPeriodic(RATE_TICK.toMillis(), t -> limiter.tick());
         this.planner = new TlsPlanner(config.tlsRequiredDomains().orElse(List.of()));
     }
 
@@ -131,9 +137,15 @@ final class MxWalker {
         String policyName = plan.policyName();
         // The budget starts with the slot: waiting for one is not the server's doing.
         // The route's site, as mail.relay is keyed: the window for it is this replica's alone.
-        return slot(route.site()).compose(slot ->
+        String site = route.site();
+        return slot(site, route.domain()).compose(slot ->
                 attempt(envelope, message, targets, 0, lastError, policyLeftNone, Deadline.after(config.timeout().delivery()))
-                        .onComplete(done -> slot.release(feedback(done))))
+                        .onComplete(done -> {
+                            slot.release(feedback(done));
+                            if (done.succeeded()) {
+                                throttleOnItsWord(site, done.result());
+                            }
+                        }))
                 .recover(e -> e instanceof SiteLimiter.Unavailable u
                         ? Future.succeededFuture(deferAll(envelope, u.status(), "x-mailpipe; " + u.getMessage()))
                         : Future.failedFuture(e))
@@ -147,9 +159,35 @@ final class MxWalker {
                 });
     }
 
+    /** The first reply of a failed delivery that a throttle of the shaping file matches suspends or slows the site. */
+    private void throttleOnItsWord(String site, List<Outcome> outcomes) {
+        for (Outcome o : outcomes) {
+            if (o.kind() != Outcome.Kind.SENT) {
+                var throttle = shaping.throttleFor(o.detail());
+                if (throttle.isPresent()) {
+                    limiter.throttle(site, throttle.get(), o.detail());
+                    registry.counter("mailpipe.relay.site.throttled", "action",
+                            throttle.get().action().name().toLowerCase(Locale.ROOT)).increment();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static Shaping shaping(RelayConfig config) {
+        if (config.shapingFile().isEmpty()) {
+            return Shaping.NONE;
+        }
+        try {
+            return Shaping.read(config.shapingFile().get());
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("mailpipe.relay.shaping-file: " + e.getMessage(), e);
+        }
+    }
+
     /** A slot in {@code site}'s window, given up after {@code site-wait}: mail waits in the retry tiers, not here. */
-    private Future<SiteLimiter.Slot> slot(String site) {
-        Future<SiteLimiter.Slot> slot = limiter.acquire(site);
+    private Future<SiteLimiter.Slot> slot(String site, String domain) {
+        Future<SiteLimiter.Slot> slot = limiter.acquire(site, domain);
         if (!slot.isComplete()) {
             long wait = config.siteWait().toMillis();
             long timer = vertx.setTimer(wait, t -> limiter.abandon(site, slot,
@@ -229,7 +267,8 @@ final class MxWalker {
         return transaction(t, tls, deadline, envelope, message)
                 .map(sent -> {
                     if (config.reuseConnections()) {
-                        pool.give(key(t, tls), sent.session());
+                        Integer perConnection = shaping.site(envelope.route().map(r -> r.site()).orElse("")).messagesPerConnection();
+                        pool.give(key(t, tls), sent.session(), perConnection == null ? Integer.MAX_VALUE : perConnection);
                     } else {
                         sent.session().quit();
                     }

@@ -2,6 +2,7 @@ package dev.mailpipe.relay;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.util.Optional;
 import java.time.Duration;
 
 /** Settings of the outbound SMTP client ({@code mailpipe.relay.*}, or {@code MAILPIPE_RELAY_*}). */
@@ -61,6 +62,13 @@ public interface RelayConfig {
      */
     @WithDefault("20")
     int maxConnectionsPerSite();
+
+    /**
+     * The shaping file (YAML): connections, messages per connection, per minute and per hour by
+     * site (MX suffix) and recipient domain, and the replies that suspend or slow a site
+     * ({@code relay.shaping.Shaping}; README, "Sending out"). None: the settings here, no rates.
+     */
+    Optional<java.nio.file.Path> shapingFile();
 
     /**
      * Deliveries that may wait for one site's window; the next is deferred at once (4.4.5), so one

@@ -1,14 +1,17 @@
 package dev.mailpipe.relay;
 
+import dev.mailpipe.relay.shaping.RateLimit;
+import dev.mailpipe.relay.shaping.Shaping;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
@@ -20,26 +23,32 @@ import org.jboss.logging.Logger;
  *
  * <p>Each site's limit is a window that adapts as Postfix's does: it starts at {@code initial},
  * grows by 1/window for every delivery the site answered (so by about one per window's worth of
- * successes) up to {@code max}, and shrinks by 1/window, never below one, for every delivery it did
- * not take (connection failures, timeouts, 4xx). A site that struggles gets fewer connections from
- * here instead of more; a healthy one soon gets its full share.
+ * successes) up to {@code max} (or the shaping file's {@code connections} for the site), and
+ * shrinks by 1/window, never below one, for every delivery it did not take (connection failures,
+ * timeouts, 4xx). A site that struggles gets fewer connections from here instead of more; a
+ * healthy one soon gets its full share. The shaping file may also cap its messages per minute and
+ * hour, and a recipient domain's: a waiter whose site or domain has no token left waits for one.
  *
  * <p>Waiters queue per site, and the sites with waiters take turns in the order their first
  * waiter came: a finished transfer looks at those sites, not at every waiter. (One queue of all
  * waiters was scanned whole at every start and end, and a backlog of a thousand deliveries to one
- * full site made each of them cost a thousand steps.)
+ * full site made each of them cost a thousand steps.) Rates refill with time, so {@link #tick}
+ * looks again every so often.
  *
  * <p>No site holds up the others for long, whatever it does: at most {@code maxWaiting} deliveries
  * wait for one site (the next is refused at once), a waiter can be given up ({@link #abandon}, the
  * caller's deadline), and a site that did not answer a whole window's worth of deliveries in a row
- * is dead for {@code deadFor} (Postfix's dead destination): its waiters are let go and new ones
- * refused at once; the first after that is the probe. Each refusal is an {@link Unavailable}, which
- * the caller turns into a deferral, so the mail goes back to the retry tiers, not into memory.
+ * is dead for {@code deadFor} (Postfix's dead destination), as is one suspended by its own word
+ * ({@link #throttle}): its waiters are let go and new ones refused at once; the first after that is
+ * the probe. Each refusal is an {@link Unavailable}, which the caller turns into a deferral, so the
+ * mail goes back to the retry tiers, not into memory.
  */
 final class SiteLimiter {
     private static final Logger LOG = Logger.getLogger(SiteLimiter.class);
     /** Sites remembered with no transfer in progress; the least recently used are forgotten past this. */
     private static final int REMEMBERED_SITES = 10_000;
+    /** How far down a site's queue a waiter whose own domain has a token is looked for. */
+    private static final int DOMAIN_LOOKAHEAD = 16;
 
     private final double initial;
     private final double max;
@@ -47,11 +56,14 @@ final class SiteLimiter {
     private final int maxWaiting;
     private final long deadForMillis;
     private final LongSupplier clock;
-    private final Map<String, Site> sites = new HashMap<>();
+    private final Shaping shaping;
+    private final Map<String, SiteState> sites = new HashMap<>();
     /** Idle sites, least recently used first, so that a site's learned window outlives a pause. */
-    private final LinkedHashMap<String, Site> idle = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<String, SiteState> idle = new LinkedHashMap<>(16, 0.75f, true);
     /** Sites with waiters, in the order their first waiter came, each with its waiters in order. */
     private final LinkedHashMap<String, Deque<Waiter>> waiting = new LinkedHashMap<>();
+    /** Recipient domains with a rate of their own in the shaping file. */
+    private final Map<String, RateLimit> domainRates = new HashMap<>();
     private int running;
 
     /** How a transfer went, as far as its site's window and health are concerned. */
@@ -83,69 +95,74 @@ final class SiteLimiter {
             this.status = status;
         }
 
-        /** RFC 3463: 4.4.1 (no answer from the site), 4.4.5 (congestion: too much mail waits for it). */
+        /** RFC 3463: 4.4.1 (no answer from the site), 4.4.5 (congestion, or the site asked for less). */
         String status() {
             return status;
         }
     }
 
-    private static final class Site {
-        double window;
-        int active;
-        /** Deliveries in a row that no server of the site answered. */
-        int unreachable;
-        /** Until when (clock millis) the site is dead; 0 when it is not. */
-        long deadUntil;
-
-        Site(double window) {
-            this.window = window;
-        }
+    private record Waiter(String site, String domain, Promise<Slot> promise) {
     }
 
-    private record Waiter(String site, Promise<Slot> promise) {
-    }
-
-    /** Windows only: no site is ever refused or dead. */
+    /** Windows only: no site is ever refused, dead or shaped. */
     SiteLimiter(int initial, int max, int total) {
-        this(initial, max, total, Integer.MAX_VALUE, java.time.Duration.ZERO, System::currentTimeMillis);
+        this(initial, max, total, Integer.MAX_VALUE, Duration.ZERO, System::currentTimeMillis, Shaping.NONE);
     }
 
     /**
      * @param maxWaiting deliveries that may wait for one site; the next is refused
      * @param deadFor how long a site that stopped answering gets no new connection (zero: never dead)
      */
-    SiteLimiter(int initial, int max, int total, int maxWaiting, java.time.Duration deadFor, LongSupplier clock) {
+    SiteLimiter(int initial, int max, int total, int maxWaiting, Duration deadFor, LongSupplier clock, Shaping shaping) {
         this.max = Math.max(1, max);
         this.initial = Math.max(1, Math.min(initial, max));
         this.total = total;
         this.maxWaiting = Math.max(1, maxWaiting);
         this.deadForMillis = deadFor.toMillis();
         this.clock = clock;
+        this.shaping = shaping;
+    }
+
+    Future<Slot> acquire(String site) {
+        return acquire(site, null);
     }
 
     /**
-     * Completes with the slot once {@code site}'s window and the overall limit allow one more
-     * transfer; fails with {@link Unavailable} at once while the site is dead or too much waits for it.
+     * Completes with the slot once {@code site}'s window, its rate and {@code domain}'s, and the
+     * overall limit allow one more transfer; fails with {@link Unavailable} at once while the site is
+     * out of use or too much waits for it.
      */
-    Future<Slot> acquire(String site) {
+    Future<Slot> acquire(String site, String domain) {
         Promise<Slot> p = Promise.promise();
         List<Waiter> admitted;
         synchronized (this) {
-            Site known = sites.containsKey(site) ? sites.get(site) : idle.get(site);
+            SiteState known = sites.containsKey(site) ? sites.get(site) : idle.get(site);
             long now = clock.getAsLong();
-            if (known != null && known.deadUntil > now) {
-                return Future.failedFuture(new Unavailable("4.4.1", "site " + site + " did not answer " + known.unreachable
-                        + " deliveries in a row; no new connection to it for " + (known.deadUntil - now + 999) / 1000 + " s"));
+            if (known != null && known.outAt(now)) {
+                return Future.failedFuture(new Unavailable(known.outStatus, known.outWhy + "; no new connection to it for "
+                        + (known.outUntil - now + 999) / 1000 + " s"));
             }
             Deque<Waiter> queue = waiting.computeIfAbsent(site, k -> new ArrayDeque<>());
             if (queue.size() >= maxWaiting) {
                 return Future.failedFuture(new Unavailable("4.4.5", queue.size() + " deliveries already wait for site " + site));
             }
-            queue.addLast(new Waiter(site, p));
+            queue.addLast(new Waiter(site, domain, p));
             admitted = admit();
         }
         start(admitted);
         return p.future();
+    }
+
+    /** Looks again at the waiting sites: rates refill with time, not with releases. */
+    void tick() {
+        List<Waiter> admitted;
+        synchronized (this) {
+            if (waiting.isEmpty()) {
+                return;
+            }
+            admitted = admit();
+        }
+        start(admitted);
     }
 
     /**
@@ -176,23 +193,53 @@ final class SiteLimiter {
     }
 
     /**
-     * The waiters that may start now: one from each site with room in turn while the overall
-     * limit allows, and a site served goes to the back of the turn (as Postfix's queue manager
-     * round-robins its destinations); the caller starts them after leaving the lock.
+     * The site said to slow down or stop ({@code reply}, matched by a throttle of the shaping file):
+     * suspended, its waiters are let go and its mail deferred without a connection until the time is
+     * up; slowed, its rate is lowered as long.
      */
+    void throttle(String site, Shaping.Throttle throttle, String reply) {
+        Deque<Waiter> letGo = null;
+        String why;
+        synchronized (this) {
+            SiteState s = state(site);
+            long now = clock.getAsLong();
+            long until = now + throttle.duration().toMillis();
+            if (throttle.action() == Shaping.Throttle.Action.SUSPEND) {
+                why = "site " + site + " suspended after its reply: " + dev.mailpipe.model.PeerText.oneLine(reply);
+                s.outUntil = Math.max(s.outUntil, until);
+                s.outWhy = why;
+                s.outStatus = "4.4.5";
+                letGo = waiting.remove(site);
+            } else {
+                why = "site " + site + " slowed to " + throttle.factor() + " of its rate after its reply: "
+                        + dev.mailpipe.model.PeerText.oneLine(reply);
+                s.slowFactor = throttle.factor();
+                s.slowUntil = Math.max(s.slowUntil, until);
+            }
+            parkIfIdle(site, s);
+        }
+        LOG.warnf("%s, for %d s", why, throttle.duration().toSeconds());
+        failAll(letGo, "4.4.5", why);
+    }
+
     private List<Waiter> admit() {
         List<Waiter> admitted = new ArrayList<>();
+        long now = clock.getAsLong();
         while (running < total && !waiting.isEmpty()) {
             List<Map.Entry<String, Deque<Waiter>>> served = new ArrayList<>();
             Iterator<Map.Entry<String, Deque<Waiter>>> it = waiting.entrySet().iterator();
             while (it.hasNext() && running < total) {
                 Map.Entry<String, Deque<Waiter>> e = it.next();
-                Site s = site(e.getKey());
-                if (s.active >= (int) s.window) {
+                SiteState s = state(e.getKey());
+                if (!s.mayStart(now)) {
                     continue;
                 }
-                admitted.add(e.getValue().pollFirst());
-                s.active++;
+                Waiter next = nextWithDomainToken(e.getValue(), now);
+                if (next == null) {
+                    continue;
+                }
+                admitted.add(next);
+                s.started(now);
                 running++;
                 it.remove();
                 if (!e.getValue().isEmpty()) {
@@ -201,10 +248,28 @@ final class SiteLimiter {
             }
             served.forEach(e -> waiting.put(e.getKey(), e.getValue()));
             if (served.isEmpty()) {
-                break; // every site left is at its window, or none is left
+                break; // every site left is at its window or rate, or none is left
             }
         }
         return admitted;
+    }
+
+    /** The first of the first few waiters whose recipient domain has a token (or no rate of its own), taken off the queue. */
+    private Waiter nextWithDomainToken(Deque<Waiter> queue, long now) {
+        int looked = 0;
+        for (Iterator<Waiter> it = queue.iterator(); it.hasNext() && looked < DOMAIN_LOOKAHEAD; looked++) {
+            Waiter w = it.next();
+            RateLimit rate = w.domain() == null ? null : domainRate(w.domain());
+            if (rate == null || rate.tryTake(now, 1)) {
+                it.remove();
+                return w;
+            }
+        }
+        return null;
+    }
+
+    private RateLimit domainRate(String domain) {
+        return shaping.domain(domain).map(l -> domainRates.computeIfAbsent(domain, d -> l.rate())).orElse(null);
     }
 
     /**
@@ -217,12 +282,13 @@ final class SiteLimiter {
         }
     }
 
-    private Site site(String name) {
-        Site s = sites.get(name);
+    private SiteState state(String name) {
+        SiteState s = sites.get(name);
         if (s == null) {
             s = idle.remove(name);
             if (s == null) {
-                s = new Site(initial);
+                Shaping.Limits limits = shaping.site(name);
+                s = new SiteState(initial, limits.connections() == null ? max : limits.connections(), limits);
             }
             sites.put(name, s);
         }
@@ -235,68 +301,81 @@ final class SiteLimiter {
         String dead = null;
         synchronized (this) {
             if (finished(name, feedback)) {
-                dead = "site " + name + " did not answer a whole window of deliveries in a row; no new connection to it for "
-                        + deadForMillis / 1000 + " s";
+                dead = "site " + name + " did not answer a whole window of deliveries in a row";
+                SiteState s = sites.containsKey(name) ? sites.get(name) : idle.get(name);
+                s.outWhy = dead;
                 letGo = waiting.remove(name);
             }
             admitted = admit();
         }
         if (dead != null) {
-            LOG.warnf("%s; the %d deliveries waiting for it are deferred", dead, letGo == null ? 0 : letGo.size());
-            if (letGo != null) {
-                for (Waiter w : letGo) {
-                    w.promise().tryFail(new Unavailable("4.4.1", dead));
-                }
-            }
+            LOG.warnf("%s: no new connection to it for %d s; the %d deliveries waiting for it are deferred", dead, deadForMillis / 1000,
+                    letGo == null ? 0 : letGo.size());
+            failAll(letGo, "4.4.1", dead);
         }
         start(admitted);
     }
 
+    private static void failAll(Deque<Waiter> waiters, String status, String why) {
+        if (waiters != null) {
+            for (Waiter w : waiters) {
+                w.promise().tryFail(new Unavailable(status, why));
+            }
+        }
+    }
+
     /** Counts the transfer done and learns from it; true when that made the site dead. */
     private boolean finished(String name, Feedback feedback) {
-        Site s = sites.get(name);
+        SiteState s = sites.get(name);
         s.active--;
         running--;
         double step = 1 / s.window;
         // A whole window's worth in a row without an answer, as Postfix's failed cohort: dead.
         int cohort = Math.max(1, (int) s.window);
-        s.window = feedback == Feedback.ANSWERED ? Math.min(max, s.window + step) : Math.max(1, s.window - step);
+        s.window = feedback == Feedback.ANSWERED ? Math.min(s.maxWindow, s.window + step) : Math.max(1, s.window - step);
         boolean died = false;
         long now = clock.getAsLong();
         if (feedback == Feedback.UNREACHABLE) {
             s.unreachable++;
-            if (deadForMillis > 0 && s.unreachable >= cohort && s.deadUntil <= now) {
-                s.deadUntil = now + deadForMillis;
+            if (deadForMillis > 0 && s.unreachable >= cohort && !s.outAt(now)) {
+                s.outUntil = now + deadForMillis;
+                s.outStatus = "4.4.1";
                 died = true;
             }
         } else {
             s.unreachable = 0;
-            s.deadUntil = 0;
+            if ("4.4.1".equals(s.outStatus)) {
+                s.outUntil = 0; // it answered: alive (a suspension by its own word still runs its course)
+            }
         }
-        if (s.active == 0) {
-            sites.remove(name);
+        parkIfIdle(name, s);
+        return died;
+    }
+
+    /** A site with nothing under way is kept among the idle, so its window and state outlive a pause. */
+    private void parkIfIdle(String name, SiteState s) {
+        if (s.active == 0 && sites.remove(name) != null) {
             idle.put(name, s);
             if (idle.size() > REMEMBERED_SITES) {
                 idle.remove(idle.keySet().iterator().next());
             }
         }
-        return died;
     }
 
     synchronized int running(String site) {
-        Site s = sites.get(site);
+        SiteState s = sites.get(site);
         return s == null ? 0 : s.active;
     }
 
-    /** Sites dead now: no new connection to them until their time is up. */
+    /** Sites out of use now (dead, or suspended by their own word): no new connection to them until their time is up. */
     synchronized int deadSites() {
         long now = clock.getAsLong();
         int n = 0;
-        for (Site s : sites.values()) {
-            n += s.deadUntil > now ? 1 : 0;
+        for (SiteState s : sites.values()) {
+            n += s.outAt(now) ? 1 : 0;
         }
-        for (Site s : idle.values()) {
-            n += s.deadUntil > now ? 1 : 0;
+        for (SiteState s : idle.values()) {
+            n += s.outAt(now) ? 1 : 0;
         }
         return n;
     }

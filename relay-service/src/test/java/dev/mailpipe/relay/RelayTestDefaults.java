@@ -46,6 +46,10 @@ interface RelayTestDefaults extends RelayConfig {
         return Duration.ofMinutes(5);
     }
 
+    default java.util.Optional<java.nio.file.Path> shapingFile() {
+        return java.util.Optional.empty();
+    }
+
     default Duration suppressionTime() {
         return Duration.ofDays(30);
     }

@@ -79,7 +79,7 @@ class SiteLimiterTest {
     @Test
     void aSiteThatAnswersNoneOfAWholeWindowIsDeadItsWaitersLetGoAndTheFirstAfterwardsProbesIt() {
         long[] now = {1_000_000};
-        SiteLimiter limiter = new SiteLimiter(2, 2, 100, 100, java.time.Duration.ofMinutes(2), () -> now[0]);
+        SiteLimiter limiter = new SiteLimiter(2, 2, 100, 100, java.time.Duration.ofMinutes(2), () -> now[0], dev.mailpipe.relay.shaping.Shaping.NONE);
         Future<SiteLimiter.Slot> a1 = limiter.acquire("mx.dead");
         Future<SiteLimiter.Slot> a2 = limiter.acquire("mx.dead");
         Future<SiteLimiter.Slot> a3 = limiter.acquire("mx.dead");
@@ -108,7 +108,7 @@ class SiteLimiterTest {
 
     @Test
     void aServerThatDefersIsAliveHoweverOftenItDoes() {
-        SiteLimiter limiter = new SiteLimiter(1, 1, 100, 100, java.time.Duration.ofMinutes(2), () -> 0L);
+        SiteLimiter limiter = new SiteLimiter(1, 1, 100, 100, java.time.Duration.ofMinutes(2), () -> 0L, dev.mailpipe.relay.shaping.Shaping.NONE);
         for (int i = 0; i < 20; i++) {
             Future<SiteLimiter.Slot> s = limiter.acquire("mx.greylisting");
             assertTrue(s.succeeded());
@@ -119,7 +119,7 @@ class SiteLimiterTest {
 
     @Test
     void tooMuchWaitingForOneSiteIsRefusedAndAWaiterCanBeGivenUp() {
-        SiteLimiter limiter = new SiteLimiter(1, 1, 100, 2, java.time.Duration.ZERO, () -> 0L);
+        SiteLimiter limiter = new SiteLimiter(1, 1, 100, 2, java.time.Duration.ZERO, () -> 0L, dev.mailpipe.relay.shaping.Shaping.NONE);
         Future<SiteLimiter.Slot> a1 = limiter.acquire("mx.full");
         Future<SiteLimiter.Slot> a2 = limiter.acquire("mx.full");
         Future<SiteLimiter.Slot> a3 = limiter.acquire("mx.full");
@@ -134,6 +134,39 @@ class SiteLimiterTest {
         limiter.abandon("mx.full", a3, "too late");
         assertTrue(a3.succeeded(), "a started transfer is not given up");
         assertTrue(limiter.acquire("mx.full").isComplete() == false, "room to wait again");
+    }
+
+    @Test
+    void aSiteSuspendedByItsOwnWordTakesNothingUntilItsTimeAndARateKeepsItsPace() throws Exception {
+        long[] now = {0};
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("shaping", ".yaml");
+        java.nio.file.Files.writeString(file, """
+                sites:
+                  "*.slow.test": {connections: 3, messages-per-minute: 2}
+                throttles:
+                  - {match: "4\\\\.7\\\\.28", action: suspend, for: 10m}
+                """);
+        dev.mailpipe.relay.shaping.Shaping shaping = dev.mailpipe.relay.shaping.Shaping.read(file);
+        SiteLimiter limiter = new SiteLimiter(5, 20, 100, 100, java.time.Duration.ofMinutes(2), () -> now[0], shaping);
+        Future<SiteLimiter.Slot> a = limiter.acquire("*.slow.test", "a.test");
+        Future<SiteLimiter.Slot> b = limiter.acquire("*.slow.test", "a.test");
+        Future<SiteLimiter.Slot> c = limiter.acquire("*.slow.test", "a.test");
+        assertTrue(a.succeeded() && b.succeeded() && !c.isComplete(), "two a minute: the third waits for a token");
+        now[0] += 30_000;
+        limiter.tick();
+        assertTrue(c.succeeded(), "half a minute later one token is back");
+        Future<SiteLimiter.Slot> d = limiter.acquire("*.slow.test", "a.test");
+        assertFalse(d.isComplete());
+        limiter.throttle("*.slow.test", shaping.throttleFor("421 4.7.28 slow down").orElseThrow(), "421 4.7.28 slow down");
+        assertTrue(d.failed() && ((SiteLimiter.Unavailable) d.cause()).status().equals("4.4.5"), "its waiters are let go");
+        assertTrue(limiter.acquire("*.slow.test", "a.test").failed(), "suspended: refused at once");
+        assertEquals(1, limiter.deadSites());
+        a.result().release(true);
+        b.result().release(true);
+        c.result().release(true);
+        assertTrue(limiter.acquire("*.slow.test", "a.test").failed(), "an answer does not lift what the site asked for");
+        now[0] += 11 * 60_000;
+        assertTrue(limiter.acquire("*.slow.test", "a.test").succeeded(), "its time is up");
     }
 
     /** How many of ten transfers to {@code site} start at once; all of them are then let go. */
