@@ -22,4 +22,5 @@ create mail.events --partitions "$partitions"
 create mail.dead-letter --partitions 1 $mail
 create mail.accounts --partitions 1 --config cleanup.policy=compact
 create mail.suppressed --partitions 1 --config cleanup.policy=compact
+create mail.destinations --partitions 1 --config cleanup.policy=compact
 echo "topics ready"

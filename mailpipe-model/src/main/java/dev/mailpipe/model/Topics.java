@@ -20,6 +20,8 @@ public final class Topics {
     public static final String ACCOUNTS = "mail.accounts";
     /** Recipients the relay no longer sends to (compacted, keyed by address): {@link Suppression}. */
     public static final String SUPPRESSED = "mail.suppressed";
+    /** The operator's suspensions and bounces of destinations (compacted, keyed by destination): {@link DestinationAction}. */
+    public static final String DESTINATIONS = "mail.destinations";
 
     /**
      * The retry tiers' names, in order: tier n holds the n-th failed attempt, past the last one the
@@ -62,6 +64,7 @@ public final class Topics {
         specs.add(new Spec(DEAD_LETTER, 1, mail));
         specs.add(new Spec(ACCOUNTS, 1, Map.of("cleanup.policy", "compact")));
         specs.add(new Spec(SUPPRESSED, 1, Map.of("cleanup.policy", "compact")));
+        specs.add(new Spec(DESTINATIONS, 1, Map.of("cleanup.policy", "compact")));
         return List.copyOf(specs);
     }
 }

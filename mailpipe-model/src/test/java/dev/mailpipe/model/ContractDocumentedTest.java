@@ -50,7 +50,7 @@ class ContractDocumentedTest {
     void theTopicsTableNamesEveryTopicOfTheCode() throws Exception {
         List<String> tiers = Topics.RETRY_TIERS;
         Set<String> code = new TreeSet<>(List.of(Topics.INBOUND, Topics.SCAN, Topics.DELIVERY, Topics.RELAY, Topics.EVENTS,
-                Topics.DEAD_LETTER, Topics.ACCOUNTS, Topics.SUPPRESSED, Topics.RETRY_PREFIX + tiers.get(0),
+                Topics.DEAD_LETTER, Topics.ACCOUNTS, Topics.SUPPRESSED, Topics.DESTINATIONS, Topics.RETRY_PREFIX + tiers.get(0),
                 Topics.RETRY_PREFIX + tiers.get(tiers.size() - 1)));
         assertEquals(code, firstColumn("## Topics and keys"));
     }

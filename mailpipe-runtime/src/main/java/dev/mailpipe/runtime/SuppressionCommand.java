@@ -27,18 +27,25 @@ public final class SuppressionCommand {
 
     /** {@code args}: the bootstrap servers, then the command's words. Returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        List<String> words = new ArrayList<>(List.of(args));
+        return args.length == 0 ? run(Map.of(), List.of(), out, err)
+                : run(Map.of("bootstrap.servers", args[0]), List.of(args).subList(1, args.length), out, err);
+    }
+
+    /** The same with a service's own Kafka settings (queue-manager's: its login too) and the command's words. */
+    public static int run(Map<String, Object> kafka, List<String> command, PrintStream out, PrintStream err) throws Exception {
+        List<String> words = new ArrayList<>();
+        words.add(String.valueOf(kafka.get("bootstrap.servers")));
+        words.addAll(command);
         boolean json = words.remove("--json");
         if (words.size() == 2 && words.get(1).equals("list")) {
             words.remove(1);
         }
         boolean list = words.size() == 1;
         boolean remove = words.size() == 3 && words.get(1).equals("remove");
-        if (!list && !remove) {
+        if (!list && !remove || kafka.isEmpty()) {
             err.println("usage: ./mailpipe suppression [list] [--json] | ./mailpipe suppression remove <address>");
             return 2;
         }
-        Map<String, Object> kafka = Map.of("bootstrap.servers", words.get(0));
         Instant now = Instant.now();
         List<Suppression> active;
         try (SuppressionList suppressions = new SuppressionList(kafka)) {
@@ -57,8 +64,9 @@ public final class SuppressionCommand {
             err.println(dev.mailpipe.model.PeerText.oneLine(address) + " is not suppressed");
             return 1;
         }
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, words.get(0),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+        Map<String, Object> settings = KafkaClients.producer(kafka);
+        settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer())) {
             p.send(SuppressionList.lift(address)).get(30, TimeUnit.SECONDS);
         }
         out.println("lifted the suppression of " + Suppression.key(address));

@@ -15,7 +15,6 @@ import jakarta.ws.rs.core.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * {@code ./mailpipe suppression} over HTTP, for the administrator: {@code GET /api/suppression}
@@ -27,19 +26,20 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @RolesAllowed(ApiIdentities.ADMIN)
 @Blocking
 public class SuppressionResource {
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
+    @jakarta.inject.Inject
+    @io.smallrye.common.annotation.Identifier("default-kafka-broker")
+    java.util.Map<String, Object> kafka;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Response json() throws Exception {
-        return run(MediaType.APPLICATION_JSON, bootstrap, "list", "--json");
+        return run(MediaType.APPLICATION_JSON, "list", "--json");
     }
 
     @GET
     @Produces(MediaType.TEXT_PLAIN)
     public Response table() throws Exception {
-        return run(MediaType.TEXT_PLAIN, bootstrap, "list");
+        return run(MediaType.TEXT_PLAIN, "list");
     }
 
     @DELETE
@@ -49,16 +49,16 @@ public class SuppressionResource {
         if (address.length() > 320 || !address.matches("[^\\s@]+@[^\\s@]+")) {
             return error(Response.Status.BAD_REQUEST, "not an address");
         }
-        return run(MediaType.TEXT_PLAIN, bootstrap, "remove", address);
+        return run(MediaType.TEXT_PLAIN, "remove", address);
     }
 
-    private static Response run(String type, String... args) throws Exception {
+    private Response run(String type, String... words) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = SuppressionCommand.run(args, o, e);
+            status = SuppressionCommand.run(kafka, java.util.List.of(words), o, e);
         }
         if (status == 0) {
             return Response.ok(out.toString(StandardCharsets.UTF_8)).type(type).build();

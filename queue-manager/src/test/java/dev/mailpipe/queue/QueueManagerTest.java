@@ -211,4 +211,24 @@ class QueueManagerTest {
         admin().accept("application/json").get("/api/suppression").then().body("address", not(hasItem("gone@remote.test")));
         given().get("/api/suppression").then().statusCode(401);
     }
+
+    @Test
+    void theOperatorSuspendsBouncesAndResumesADestinationOverHttp() {
+        String reason = admin().queryParam("for", "30m").queryParam("reason", "migrating\r\nInjected: their MX")
+                .post("/api/destinations/Example.ORG/suspend").then().statusCode(200)
+                .body("destination", org.hamcrest.Matchers.equalTo("example.org")).body("action", org.hamcrest.Matchers.equalTo("suspend"))
+                .extract().path("reason");
+        assertTrue(reason.startsWith("migrating") && reason.endsWith("Injected: their MX") && !reason.contains("\n"),
+                "the operator's words on one clean line: " + reason);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> admin().accept("application/json").get("/api/destinations").then()
+                .body("destination", hasItem("example.org")));
+        admin().post("/api/destinations/example.org/suspend?for=forever").then().statusCode(400);
+        admin().post("/api/destinations/bad%20name/suspend").then().statusCode(400);
+        admin().post("/api/destinations/nomail.test/bounce").then().statusCode(400).body("error", containsString("needs a reason"));
+        admin().queryParam("reason", "abuse desk asked").post("/api/destinations/*.google.com/bounce").then().statusCode(200)
+                .body("action", org.hamcrest.Matchers.equalTo("bounce"));
+        admin().delete("/api/destinations/example.org").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> admin().delete("/api/destinations/example.org").then().statusCode(404));
+        given().get("/api/destinations").then().statusCode(401);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.mailpipe.relay;
 
 import dev.mailpipe.model.Bounce;
+import dev.mailpipe.model.DestinationAction;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.FailureClass;
 import dev.mailpipe.model.MailEvent;
@@ -18,6 +19,7 @@ import dev.mailpipe.relay.tls.DaneLookups;
 import dev.mailpipe.relay.tls.MtaStsConfig;
 import dev.mailpipe.relay.tls.MtaStsPolicies;
 import dev.mailpipe.relay.tls.RelayTrust;
+import dev.mailpipe.runtime.DestinationActions;
 import dev.mailpipe.runtime.RetryScheduleConfig;
 import dev.mailpipe.runtime.StageOutcomes;
 import dev.mailpipe.runtime.SuppressionList;
@@ -62,12 +64,15 @@ public class RelayService {
     private final DkimSigning dkim;
     /** Recipients that bounced as nonexistent: later mail to them bounces here, without a connection. */
     private final SuppressionList suppressions;
+    /** The operator's suspensions and bounces of destinations. */
+    private final DestinationActions actions;
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
             DkimSigning dkim, MtaStsConfig mtaSts, DaneConfig daneConfig,
             @io.smallrye.common.annotation.Identifier("default-kafka-broker") java.util.Map<String, Object> kafka) {
         this.config = config;
         this.suppressions = new SuppressionList(kafka);
+        this.actions = new DestinationActions(kafka);
         this.dkim = dkim;
         this.retry = retry;
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
@@ -92,6 +97,7 @@ public class RelayService {
     @jakarta.annotation.PreDestroy
     void close() throws InterruptedException {
         suppressions.close();
+        actions.close();
     }
 
     /**
@@ -117,6 +123,16 @@ public class RelayService {
             return CompletableFuture.completedFuture(null);
         }
         OutgoingMessage outgoing = new OutgoingMessage(env, record.value(), dkim);
+        var action = actions.find(domain, env.route().map(dev.mailpipe.model.Route::site).orElse(null), Instant.now());
+        if (action.isPresent()) {
+            // The operator's word: no connection at all.
+            List<Outcome> ordered = byOperator(env, action.get());
+            return out.durable(outcomes(env, domain, record.value(), null, ordered)).whenComplete((done, failure) -> {
+                if (failure != null) {
+                    claimed.release(env, domain);
+                }
+            });
+        }
         List<Outcome> suppressed = suppressed(env);
         io.vertx.core.Future<List<Outcome>> delivered = suppressed.size() == env.recipients().size()
                 ? io.vertx.core.Future.succeededFuture(List.of())
@@ -130,6 +146,16 @@ public class RelayService {
                         claimed.release(env, domain);
                     }
                 });
+    }
+
+    /** What the operator's action on the destination makes of every recipient: deferred (suspended) or bounced. */
+    private List<Outcome> byOperator(Envelope envelope, DestinationAction a) {
+        boolean bounce = a.kind() == DestinationAction.Kind.BOUNCE;
+        String detail = "x-mailpipe; " + a.destination() + (bounce ? " bounced" : " suspended") + " by the operator until " + a.until()
+                + (a.reason().isEmpty() ? "" : ": " + dev.mailpipe.model.PeerText.oneLine(a.reason()));
+        registry.counter("mailpipe.relay.by.operator", "action", bounce ? "bounce" : "suspend").increment(envelope.recipients().size());
+        return envelope.recipients().stream().map(r -> new Outcome(r, bounce ? Outcome.Kind.BOUNCED : Outcome.Kind.DEFERRED,
+                bounce ? "5.0.0" : "4.4.5", detail, null)).toList();
     }
 
     /** A bounce for each recipient whose suppression is in force: no connection is made for them. */
