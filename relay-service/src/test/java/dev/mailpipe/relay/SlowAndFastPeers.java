@@ -26,7 +26,7 @@ public class SlowAndFastPeers implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         try {
-            int port = Loopback.freePort("127.0.0.31", "127.0.0.32");
+            int port = Loopback.freePort("127.0.0.31", "127.0.0.32", "127.0.0.33"); // .33: ShapingServiceTest's own
             Path dir = Files.createTempDirectory("relay-peers-");
             fast = SmtpSink.start("127.0.0.32", port, dir.resolve("fast"), "accept");
             silent = new ServerSocket(port, 50, InetAddress.getByName("127.0.0.31"));
@@ -43,10 +43,18 @@ public class SlowAndFastPeers implements QuarkusTestResourceLifecycleManager {
             }, "silent-mx");
             t.setDaemon(true);
             t.start();
+            // Shaping for sites no other test uses (ShapingServiceTest): 12 a minute for mx.rated.test,
+            // and a 421 4.7.28 suspends its site.
+            Path shaping = Files.writeString(dir.resolve("shaping.yaml"), """
+                    sites:
+                      mx.rated.test: {messages-per-minute: 12}
+                    throttles:
+                      - {match: "4\\\\.7\\\\.28", action: suspend, for: 10m}
+                    """);
             // A hand of 100 records, of which one site may keep 20 waiting: RelayConcurrencyTest sends more.
             return Map.of("mailpipe.relay.port", String.valueOf(port), "mailpipe.relay.timeout.greeting", "25s",
                     "mailpipe.relay.timeout.command", "25s", "mailpipe.relay.max-deliveries-in-hand", "100",
-                    "mailpipe.relay.site-max-waiting", "20");
+                    "mailpipe.relay.site-max-waiting", "20", "mailpipe.relay.shaping-file", shaping.toString());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
