@@ -36,7 +36,8 @@ import org.jboss.logging.Logger;
  * looks again every so often.
  *
  * <p>No site holds up the others for long, whatever it does: at most {@code maxWaiting} deliveries
- * wait for one site (the next is refused at once), a waiter can be given up ({@link #abandon}, the
+ * wait for one site (the next is refused at once, unless the site takes its mail fast enough to be
+ * through its queue within half a minute), a waiter can be given up ({@link #abandon}, the
  * caller's deadline), and a site that did not answer a whole window's worth of deliveries in a row
  * is dead for {@code deadFor} (Postfix's dead destination), as is one suspended by its own word
  * ({@link #throttle}): its waiters are let go and new ones refused at once; the first after that is
@@ -47,6 +48,12 @@ final class SiteLimiter {
     private static final Logger LOG = Logger.getLogger(SiteLimiter.class);
     /** Sites remembered with no transfer in progress; the least recently used are forgotten past this. */
     private static final int REMEMBERED_SITES = 10_000;
+    /**
+     * Past {@code maxWaiting}, a site that takes its mail fast enough to be through the queue within
+     * this may have more waiting: a burst to a healthy provider is sent, not deferred; a site that
+     * takes nothing (or little) is held to the limit.
+     */
+    private static final long FAST_DRAIN_MILLIS = 30_000;
     /** How far down a site's queue a waiter whose own domain has a token is looked for. */
     private static final int DOMAIN_LOOKAHEAD = 16;
 
@@ -143,7 +150,7 @@ final class SiteLimiter {
                         + (known.outUntil - now + 999) / 1000 + " s"));
             }
             Deque<Waiter> queue = waiting.computeIfAbsent(site, k -> new ArrayDeque<>());
-            if (queue.size() >= maxWaiting) {
+            if (queue.size() >= maxWaiting && !state(site).drains(queue.size() + 1, now, FAST_DRAIN_MILLIS)) {
                 return Future.failedFuture(new Unavailable("4.4.5", queue.size() + " deliveries already wait for site " + site));
             }
             queue.addLast(new Waiter(site, domain, p));
@@ -335,6 +342,9 @@ final class SiteLimiter {
         s.window = feedback == Feedback.ANSWERED ? Math.min(s.maxWindow, s.window + step) : Math.max(1, s.window - step);
         boolean died = false;
         long now = clock.getAsLong();
+        if (feedback == Feedback.ANSWERED) {
+            s.took(now);
+        }
         if (feedback == Feedback.UNREACHABLE) {
             s.unreachable++;
             if (deadForMillis > 0 && s.unreachable >= cohort && !s.outAt(now)) {

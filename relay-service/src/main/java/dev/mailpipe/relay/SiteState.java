@@ -22,6 +22,10 @@ final class SiteState {
     String outWhy;
     /** RFC 3463 status of the deferrals while it is out: 4.4.1 dead, 4.4.5 suspended by its own word. */
     String outStatus;
+    /** Deliveries the site took in the current ten seconds and the ten before: how fast its queue drains. */
+    private long bucketStart;
+    private int thisBucket;
+    private int lastBucket;
     /** A rate factor below one until {@code slowUntil}, by the site's own word. */
     double slowFactor = 1;
     long slowUntil;
@@ -30,6 +34,34 @@ final class SiteState {
         this.maxWindow = maxWindow;
         this.window = Math.min(initial, maxWindow);
         this.rate = limits.rate();
+    }
+
+    /** The site took a delivery. */
+    void took(long now) {
+        roll(now);
+        thisBucket++;
+    }
+
+    /** Whether {@code waiting} deliveries would be through within {@code withinMillis} at the pace the site has been taking them. */
+    boolean drains(int waiting, long now, long withinMillis) {
+        roll(now);
+        long span = BUCKET + (now - bucketStart);
+        double perMilli = (double) (thisBucket + lastBucket) / span;
+        return perMilli > 0 && waiting / perMilli <= withinMillis;
+    }
+
+    private static final long BUCKET = 10_000;
+
+    private void roll(long now) {
+        if (now - bucketStart >= 2 * BUCKET) {
+            lastBucket = 0;
+            thisBucket = 0;
+            bucketStart = now;
+        } else if (now - bucketStart >= BUCKET) {
+            lastBucket = thisBucket;
+            thisBucket = 0;
+            bucketStart += BUCKET;
+        }
     }
 
     boolean outAt(long now) {

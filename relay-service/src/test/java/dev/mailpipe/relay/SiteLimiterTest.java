@@ -169,6 +169,32 @@ class SiteLimiterTest {
         assertTrue(limiter.acquire("*.slow.test", "a.test").succeeded(), "its time is up");
     }
 
+    @Test
+    void aSiteThatTakesItsMailFastMayHaveMoreWaitingThanOneThatDoesNot() {
+        long[] now = {0};
+        SiteLimiter limiter = new SiteLimiter(1, 1, 100, 2, java.time.Duration.ZERO, () -> now[0],
+                dev.mailpipe.relay.shaping.Shaping.NONE);
+        for (int i = 0; i < 50; i++) { // 50 deliveries taken in 5 s: ten a second
+            now[0] += 100;
+            limiter.acquire("mx.fast").result().release(true);
+        }
+        Future<SiteLimiter.Slot> busy = limiter.acquire("mx.fast");
+        List<Future<SiteLimiter.Slot>> queued = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            queued.add(limiter.acquire("mx.fast"));
+        }
+        assertTrue(queued.stream().noneMatch(Future::failed), "100 waiting clear in 10 s at its pace: past the limit of 2");
+        for (int i = 0; i < 300; i++) {
+            queued.add(limiter.acquire("mx.fast"));
+        }
+        assertTrue(queued.stream().anyMatch(Future::failed), "400 would take 40 s: held to the limit");
+        limiter.acquire("mx.slow");
+        limiter.acquire("mx.slow");
+        limiter.acquire("mx.slow");
+        assertTrue(limiter.acquire("mx.slow").failed(), "a site that has taken nothing gets its 2 waiting, no more");
+        busy.result().release(true);
+    }
+
     /** How many of ten transfers to {@code site} start at once; all of them are then let go. */
     private static int startedAtOnce(SiteLimiter limiter, String site, boolean answered) {
         List<Future<SiteLimiter.Slot>> all = new ArrayList<>();
