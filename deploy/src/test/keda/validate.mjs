@@ -1,10 +1,12 @@
-// Reads a JSON array of KEDA objects on stdin and validates each against KEDA's own schema
-// (@kubernetes-models/keda, generated from KEDA's CRDs). Prints one line per object; exits 1 if
-// any is invalid.
+// Reads a JSON array of KEDA and prometheus-operator objects on stdin and validates each against
+// its operator's own schema (@kubernetes-models/keda and /prometheus-operator, generated from the
+// CRDs). Prints one line per object; exits 1 if any is invalid.
 import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject";
 import { TriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication";
+import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 
-const kinds = { ScaledObject, TriggerAuthentication };
+const kinds = { ScaledObject, TriggerAuthentication, ServiceMonitor, PrometheusRule };
 
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
@@ -13,7 +15,7 @@ for (const object of JSON.parse(input)) {
   const name = object?.metadata?.name;
   try {
     const Kind = kinds[object.kind];
-    if (!Kind) throw new Error("not a ScaledObject or TriggerAuthentication: " + object.kind);
+    if (!Kind) throw new Error("no schema here for " + object.kind);
     new Kind(object).validate();
     console.log(`valid ${name}`);
   } catch (e) {

@@ -323,6 +323,12 @@ class DeployManifestsTest {
         List<JsonNode> keda = new java.util.ArrayList<>(m.ofKind("ScaledObject"));
         keda.addAll(m.ofKind("TriggerAuthentication"));
         KedaSchema.validate(keda);
+        // The ServiceMonitor and PrometheusRule against prometheus-operator's schema.
+        List<JsonNode> monitoring = new java.util.ArrayList<>(m.ofKind("ServiceMonitor"));
+        monitoring.addAll(m.ofKind("PrometheusRule"));
+        assertEquals(2, monitoring.size(), "a ServiceMonitor and a PrometheusRule");
+        String report = KedaSchema.validate(monitoring);
+        assertEquals(2, report.lines().filter(l -> l.startsWith("valid ")).count(), report);
     }
 
     /** Whether an ACL's topic ({@code name}, or {@code prefix*}) covers a topic the code names (a tier prefix counts as one name). */

@@ -11,8 +11,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * KEDA's schema for ScaledObjects, as npm's {@code @kubernetes-models/keda} carries it (generated from
- * KEDA's CRDs), run by Node: src/test/keda, installed once into target/keda with {@code npm ci}.
+ * KEDA's schema for ScaledObjects and TriggerAuthentications, and prometheus-operator's for
+ * ServiceMonitors and PrometheusRules, as npm's {@code @kubernetes-models/keda} and
+ * {@code /prometheus-operator} carry them (generated from the CRDs), run by Node: src/test/keda,
+ * installed once into target/keda with {@code npm ci}.
  */
 final class KedaSchema {
     private static final Path SOURCE = Path.of("src/test/keda");
@@ -29,7 +31,7 @@ final class KedaSchema {
         p.getOutputStream().close();
         String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new AssertionError("KEDA's schema refuses: " + report);
+            throw new AssertionError("the operators' schemas refuse: " + report);
         }
         return report;
     }
@@ -39,7 +41,8 @@ final class KedaSchema {
         for (String f : List.of("package.json", "package-lock.json", "validate.mjs")) {
             Files.copy(SOURCE.resolve(f), INSTALLED.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
-        if (Files.isDirectory(INSTALLED.resolve("node_modules/@kubernetes-models/keda"))) {
+        if (Files.isDirectory(INSTALLED.resolve("node_modules/@kubernetes-models/keda"))
+                && Files.isDirectory(INSTALLED.resolve("node_modules/@kubernetes-models/prometheus-operator"))) {
             return;
         }
         Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(INSTALLED.toFile())

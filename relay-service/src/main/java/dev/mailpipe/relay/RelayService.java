@@ -188,7 +188,9 @@ public class RelayService {
                 || FailureClass.of(o.status(), o.detail()) != FailureClass.INVALID_RECIPIENT) {
             return;
         }
-        Suppression s = new Suppression(o.recipient().address(), o.status(), dev.mailpipe.model.PeerText.oneLine(o.detail()),
+        // The remote's words, on one line and bounded: a reply may run to a hundred lines.
+        String said = dev.mailpipe.model.PeerText.oneLine(o.detail());
+        Suppression s = new Suppression(o.recipient().address(), o.status(), said.length() > 500 ? said.substring(0, 500) : said,
                 o.remoteMta(), now, now.plus(config.suppressionTime()));
         suppressions.note(s);
         out.add(SuppressionList.record(s));

@@ -36,8 +36,8 @@ import org.jboss.logging.Logger;
  * looks again every so often.
  *
  * <p>No site holds up the others for long, whatever it does: at most {@code maxWaiting} deliveries
- * wait for one site (the next is refused at once, unless the site takes its mail fast enough to be
- * through its queue within half a minute), a waiter can be given up ({@link #abandon}, the
+ * wait for one site (the next is refused at once, and a longer queue is trimmed, unless the site
+ * takes its mail fast enough to be through its queue within half a minute), a waiter can be given up ({@link #abandon}, the
  * caller's deadline), and a site that did not answer a whole window's worth of deliveries in a row
  * is dead for {@code deadFor} (Postfix's dead destination), as is one suspended by its own word
  * ({@link #throttle}): its waiters are let go and new ones refused at once; the first after that is
@@ -50,8 +50,8 @@ final class SiteLimiter {
     private static final int REMEMBERED_SITES = 10_000;
     /**
      * Past {@code maxWaiting}, a site that takes its mail fast enough to be through the queue within
-     * this may have more waiting: a burst to a healthy provider is sent, not deferred; a site that
-     * takes nothing (or little) is held to the limit.
+     * this (or too new to judge) may have more waiting: a burst to a healthy provider is sent, not
+     * deferred; a site that takes nothing (or little) is held to the limit, and trimmed to it.
      */
     private static final long FAST_DRAIN_MILLIS = 30_000;
     /** How far down a site's queue a waiter whose own domain has a token is looked for. */
@@ -150,7 +150,7 @@ final class SiteLimiter {
                         + (known.outUntil - now + 999) / 1000 + " s"));
             }
             Deque<Waiter> queue = waiting.computeIfAbsent(site, k -> new ArrayDeque<>());
-            if (queue.size() >= maxWaiting && !state(site).drains(queue.size() + 1, now, FAST_DRAIN_MILLIS)) {
+            if (queue.size() >= maxWaiting && !state(site).keepsPace(queue.size() + 1, now, FAST_DRAIN_MILLIS)) {
                 return Future.failedFuture(new Unavailable("4.4.5", queue.size() + " deliveries already wait for site " + site));
             }
             queue.addLast(new Waiter(site, domain, p));
@@ -160,15 +160,36 @@ final class SiteLimiter {
         return p.future();
     }
 
-    /** Looks again at the waiting sites: rates refill with time, not with releases. */
+    /**
+     * Looks again at the waiting sites: rates refill with time, not with releases; and a site that
+     * no longer keeps pace with more than {@code maxWaiting} waiters (a burst that came while it
+     * looked healthy, then it stuck) is trimmed to the limit, the newest let go.
+     */
     void tick() {
         List<Waiter> admitted;
+        Map<String, List<Waiter>> trimmed = new HashMap<>();
         synchronized (this) {
             if (waiting.isEmpty()) {
                 return;
             }
+            long now = clock.getAsLong();
+            for (Map.Entry<String, Deque<Waiter>> e : waiting.entrySet()) {
+                Deque<Waiter> queue = e.getValue();
+                if (queue.size() > maxWaiting && !state(e.getKey()).keepsPace(queue.size(), now, FAST_DRAIN_MILLIS)) {
+                    List<Waiter> gone = new ArrayList<>();
+                    while (queue.size() > maxWaiting) {
+                        gone.add(queue.pollLast());
+                    }
+                    trimmed.put(e.getKey(), gone);
+                }
+            }
             admitted = admit();
         }
+        trimmed.forEach((site, gone) -> {
+            String why = gone.size() + " more deliveries than " + maxWaiting + " waited for site " + site + ", which does not keep pace";
+            LOG.warnf("%s: deferred", why);
+            gone.forEach(w -> w.promise().tryFail(new Unavailable("4.4.5", why)));
+        });
         start(admitted);
     }
 
@@ -295,7 +316,7 @@ final class SiteLimiter {
             s = idle.remove(name);
             if (s == null) {
                 Shaping.Limits limits = shaping.site(name);
-                s = new SiteState(initial, limits.connections() == null ? max : limits.connections(), limits);
+                s = new SiteState(initial, limits.connections() == null ? max : limits.connections(), limits, clock.getAsLong());
             }
             sites.put(name, s);
         }

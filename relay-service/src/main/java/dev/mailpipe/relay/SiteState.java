@@ -22,46 +22,64 @@ final class SiteState {
     String outWhy;
     /** RFC 3463 status of the deferrals while it is out: 4.4.1 dead, 4.4.5 suspended by its own word. */
     String outStatus;
-    /** Deliveries the site took in the current ten seconds and the ten before: how fast its queue drains. */
-    private long bucketStart;
-    private int thisBucket;
-    private int lastBucket;
+    /** Deliveries the site took in each of the last seconds (ring by second): how fast its queue drains. */
+    private final int[] tookIn = new int[PACE_SECONDS];
+    private final long[] secondOf = new long[PACE_SECONDS];
+    /** When the relay first wanted the site, and when it last made progress there (took a delivery, or began after a rest). */
+    private final long born;
+    private long lastProgress;
     /** A rate factor below one until {@code slowUntil}, by the site's own word. */
     double slowFactor = 1;
     long slowUntil;
 
-    SiteState(double initial, double maxWindow, Shaping.Limits limits) {
+    SiteState(double initial, double maxWindow, Shaping.Limits limits, long now) {
+        this.born = now;
+        this.lastProgress = now;
         this.maxWindow = maxWindow;
         this.window = Math.min(initial, maxWindow);
         this.rate = limits.rate();
     }
 
+    /** Seconds of history the pace is judged on, and the least before it is judged at all. */
+    private static final int PACE_SECONDS = 20;
+    private static final long JUDGED_AFTER = 5_000;
+    /** Transfers under way and none taken for this long: the site is stuck. */
+    private static final long STALLED_AFTER = 10_000;
+
     /** The site took a delivery. */
     void took(long now) {
-        roll(now);
-        thisBucket++;
-    }
-
-    /** Whether {@code waiting} deliveries would be through within {@code withinMillis} at the pace the site has been taking them. */
-    boolean drains(int waiting, long now, long withinMillis) {
-        roll(now);
-        long span = BUCKET + (now - bucketStart);
-        double perMilli = (double) (thisBucket + lastBucket) / span;
-        return perMilli > 0 && waiting / perMilli <= withinMillis;
-    }
-
-    private static final long BUCKET = 10_000;
-
-    private void roll(long now) {
-        if (now - bucketStart >= 2 * BUCKET) {
-            lastBucket = 0;
-            thisBucket = 0;
-            bucketStart = now;
-        } else if (now - bucketStart >= BUCKET) {
-            lastBucket = thisBucket;
-            thisBucket = 0;
-            bucketStart += BUCKET;
+        long second = now / 1000;
+        int slot = (int) (second % PACE_SECONDS);
+        if (secondOf[slot] != second) {
+            secondOf[slot] = second;
+            tookIn[slot] = 0;
         }
+        tookIn[slot]++;
+        lastProgress = now;
+    }
+
+    /**
+     * Whether the site keeps pace with {@code waiting} deliveries: it is not stuck (transfers under
+     * way and none taken for ten seconds), and, once it has a history, it would be through them
+     * within {@code withinMillis} at the pace of its last twenty seconds. Too new to judge: yes.
+     */
+    boolean keepsPace(int waiting, long now, long withinMillis) {
+        if (active > 0 && now - lastProgress > STALLED_AFTER) {
+            return false;
+        }
+        long span = Math.min(PACE_SECONDS * 1000L, now - born);
+        if (span < JUDGED_AFTER) {
+            return true;
+        }
+        long second = now / 1000;
+        int took = 0;
+        for (int i = 0; i < PACE_SECONDS; i++) {
+            if (second - secondOf[i] < PACE_SECONDS) {
+                took += tookIn[i];
+            }
+        }
+        double perMilli = (double) took / span;
+        return perMilli > 0 && waiting / perMilli <= withinMillis;
     }
 
     boolean outAt(long now) {
@@ -79,6 +97,9 @@ final class SiteState {
 
     /** One more transfer starts: it takes its token. */
     void started(long now) {
+        if (active == 0) {
+            lastProgress = Math.max(lastProgress, now); // after a rest, the clock of being stuck starts now
+        }
         active++;
         if (rate.limited()) {
             rate.tryTake(now, factorAt(now));

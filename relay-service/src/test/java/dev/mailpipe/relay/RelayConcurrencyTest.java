@@ -112,10 +112,13 @@ class RelayConcurrencyTest {
             }
             p.flush();
         }
-        await().atMost(Duration.ofSeconds(15)).until(() -> fastMessages() == fastBefore + 5);
+        // The flood fills the hand while the site is new; once it has been stuck for ten seconds it
+        // is trimmed to its window and 20 waiting, and the relay reads on.
+        await().atMost(Duration.ofSeconds(40)).until(() -> fastMessages() == fastBefore + 5);
         await().atMost(Duration.ofSeconds(30)).until(() -> deferredFlood(bootstrap).size() >= 250);
         List<Envelope> deferred = deferredFlood(bootstrap);
-        assertTrue(deferred.stream().allMatch(e -> e.text(Envelope.LAST_DEFERRAL).orElse("").contains("already wait for site")),
+        assertTrue(deferred.stream().allMatch(e -> e.text(Envelope.LAST_DEFERRAL).orElse("").matches(
+                ".*(already wait for site|which does not keep pace).*")),
                 deferred.get(0).text(Envelope.LAST_DEFERRAL).orElse("none"));
         assertTrue(deferred.size() <= 300 - 20, "the window and the waiting stay: " + deferred.size());
     }

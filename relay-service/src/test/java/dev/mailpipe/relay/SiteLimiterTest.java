@@ -119,10 +119,13 @@ class SiteLimiterTest {
 
     @Test
     void tooMuchWaitingForOneSiteIsRefusedAndAWaiterCanBeGivenUp() {
-        SiteLimiter limiter = new SiteLimiter(1, 1, 100, 2, java.time.Duration.ZERO, () -> 0L, dev.mailpipe.relay.shaping.Shaping.NONE);
+        long[] now = {0};
+        SiteLimiter limiter = new SiteLimiter(1, 1, 100, 2, java.time.Duration.ZERO, () -> now[0],
+                dev.mailpipe.relay.shaping.Shaping.NONE);
         Future<SiteLimiter.Slot> a1 = limiter.acquire("mx.full");
         Future<SiteLimiter.Slot> a2 = limiter.acquire("mx.full");
         Future<SiteLimiter.Slot> a3 = limiter.acquire("mx.full");
+        now[0] += 11_000; // a transfer under way and none taken for eleven seconds: stuck
         Future<SiteLimiter.Slot> a4 = limiter.acquire("mx.full");
         assertTrue(a1.succeeded() && !a2.isComplete() && !a3.isComplete());
         assertTrue(a4.failed(), "a third waiter is one too many");
@@ -174,7 +177,7 @@ class SiteLimiterTest {
         long[] now = {0};
         SiteLimiter limiter = new SiteLimiter(1, 1, 100, 2, java.time.Duration.ZERO, () -> now[0],
                 dev.mailpipe.relay.shaping.Shaping.NONE);
-        for (int i = 0; i < 50; i++) { // 50 deliveries taken in 5 s: ten a second
+        for (int i = 0; i < 60; i++) { // 60 deliveries taken in 6 s: ten a second
             now[0] += 100;
             limiter.acquire("mx.fast").result().release(true);
         }
@@ -191,8 +194,29 @@ class SiteLimiterTest {
         limiter.acquire("mx.slow");
         limiter.acquire("mx.slow");
         limiter.acquire("mx.slow");
-        assertTrue(limiter.acquire("mx.slow").failed(), "a site that has taken nothing gets its 2 waiting, no more");
+        assertFalse(limiter.acquire("mx.slow").isComplete(), "too new to judge: it may wait");
+        now[0] += 11_000;
+        assertTrue(limiter.acquire("mx.slow").failed(), "stuck since: held to its 2 waiting");
         busy.result().release(true);
+    }
+
+    @Test
+    void aBurstThatCameWhileTheSiteLookedHealthyIsTrimmedOnceItSticks() {
+        long[] now = {0};
+        SiteLimiter limiter = new SiteLimiter(1, 1, 100, 3, java.time.Duration.ZERO, () -> now[0],
+                dev.mailpipe.relay.shaping.Shaping.NONE);
+        List<Future<SiteLimiter.Slot>> all = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            all.add(limiter.acquire("mx.tarpit"));
+        }
+        assertTrue(all.stream().noneMatch(Future::failed), "a new site: the burst waits");
+        limiter.tick();
+        assertTrue(all.stream().noneMatch(Future::failed), "not stuck yet");
+        now[0] += 11_000;
+        limiter.tick();
+        assertEquals(46, all.stream().filter(Future::failed).count(), "one under way, three waiting, the newest 46 let go");
+        assertTrue(all.subList(1, 4).stream().noneMatch(Future::isComplete), "the oldest waiters keep their places");
+        assertEquals("4.4.5", ((SiteLimiter.Unavailable) all.get(49).cause()).status());
     }
 
     /** How many of ten transfers to {@code site} start at once; all of them are then let go. */
