@@ -87,9 +87,10 @@ public interface RelayConfig {
     /**
      * A site none of whose servers answered a whole window of deliveries in a row is dead for this
      * long (Postfix's dead destination): its mail is deferred (4.4.1) without a connection, then
-     * the next delivery probes it. Zero: never.
+     * the next delivery probes it. Short: a probe costs one connection, and a site that was down a
+     * moment should have its mail soon after it is back. Zero: never.
      */
-    @WithDefault("2m")
+    @WithDefault("30s")
     java.time.Duration deadSiteBackoff();
 
     /**

@@ -55,6 +55,6 @@ interface RelayTestDefaults extends RelayConfig {
     }
 
     default Duration deadSiteBackoff() {
-        return Duration.ofMinutes(2);
+        return Duration.ofSeconds(30);
     }
 }
