@@ -87,8 +87,8 @@ class DeliveryLoop extends StageLoop {
                     ConsumerRecords<String, byte[]> records = poll(in, Duration.ofSeconds(1));
                     if (!records.isEmpty()) {
                         delivery.deliver(records, output);
-                        commits.done(records);
                     }
+                    commits.done(records); // an empty poll too: it may have moved past a transaction marker
                     commits.commitIfDue();
                 }
                 commits.commitNow();

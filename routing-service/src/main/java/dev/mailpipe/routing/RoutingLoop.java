@@ -90,10 +90,16 @@ class RoutingLoop extends StageLoop {
             TransactionalOutput output = new TransactionalOutput(out, in);
             in.subscribe(List.of(Topics.INBOUND));
             consuming(in);
+            // The furthest next offset committed per partition: an empty poll that moved past a
+            // transaction's marker alone (queue-manager's releases are transactions) is committed
+            // too, so a caught-up group shows lag 0; one that moved nothing commits nothing.
+            Map<org.apache.kafka.common.TopicPartition, Long> furthest = new java.util.HashMap<>();
             while (running()) {
                 ConsumerRecords<String, byte[]> records = poll(in, Duration.ofSeconds(1));
-                if (!records.isEmpty()) {
-                    output.commit(routing.route(records), records.nextOffsets());
+                var next = records.nextOffsets();
+                if (!records.isEmpty() || next.entrySet().stream().anyMatch(e -> e.getValue().offset() > furthest.getOrDefault(e.getKey(), -1L))) {
+                    output.commit(records.isEmpty() ? List.of() : routing.route(records), next);
+                    next.forEach((tp, o) -> furthest.merge(tp, o.offset(), Math::max));
                 }
             }
         }

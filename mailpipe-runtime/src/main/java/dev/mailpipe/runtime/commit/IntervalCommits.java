@@ -26,6 +26,8 @@ public final class IntervalCommits {
     private final Consumer<?, ?> consumer;
     private final long intervalNanos;
     private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+    /** The furthest next offset seen per partition: an empty poll that moved nothing commits nothing. */
+    private final Map<TopicPartition, Long> furthest = new HashMap<>();
     private long lastCommit = System.nanoTime();
 
     public IntervalCommits(Consumer<?, ?> consumer, Duration interval) {
@@ -33,9 +35,19 @@ public final class IntervalCommits {
         this.intervalNanos = interval.toNanos();
     }
 
-    /** The whole batch is done: its offsets, past any transaction markers, may be committed. */
+    /**
+     * The whole batch is done: its offsets, past any transaction markers, may be committed. Also for
+     * an empty poll, whose next offsets may have moved past a marker alone: else a caught-up group
+     * would show a lag of 1 behind a transaction's end until its next record.
+     */
     public void done(ConsumerRecords<?, ?> batch) {
-        done.putAll(batch.nextOffsets());
+        batch.nextOffsets().forEach((tp, next) -> {
+            Long seen = furthest.get(tp);
+            if (seen == null || next.offset() > seen) {
+                furthest.put(tp, next.offset());
+                done.put(tp, next);
+            }
+        });
     }
 
     /** Commits what is done, without waiting, if the interval has passed since the last commit. */
@@ -67,6 +79,7 @@ public final class IntervalCommits {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 commitNow();
+                partitions.forEach(furthest::remove); // if they come back, it is from whatever was committed
             }
 
             @Override

@@ -66,4 +66,20 @@ class IntervalCommitsTest {
         commits.commitNow();
         assertTrue(Optional.ofNullable(consumer.committed(Set.of(TP)).get(TP)).isEmpty());
     }
+
+    @Test
+    void anEmptyPollThatMovedPastAMarkerIsCommittedAndOneThatMovedNothingIsNot() {
+        IntervalCommits commits = new IntervalCommits(consumer, Duration.ZERO);
+        commits.done(batch(4, 5));
+        commits.commitNow();
+        assertEquals(5L, committed());
+        // The transaction's marker at 5 comes in a poll of its own, with no record.
+        commits.done(new ConsumerRecords<>(Map.of(), Map.of(TP, new OffsetAndMetadata(6))));
+        commits.commitNow();
+        assertEquals(6L, committed(), "caught up: lag 0, not 1 behind the marker");
+        consumer.commitSync(Map.of(TP, new OffsetAndMetadata(3))); // as if another replica had
+        commits.done(new ConsumerRecords<>(Map.of(), Map.of(TP, new OffsetAndMetadata(6))));
+        commits.commitNow();
+        assertEquals(3L, committed(), "an idle poll at the same place commits nothing");
+    }
 }
