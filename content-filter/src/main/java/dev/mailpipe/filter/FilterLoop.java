@@ -2,9 +2,7 @@ package dev.mailpipe.filter;
 
 import dev.mailpipe.model.Topics;
 import dev.mailpipe.runtime.Failures;
-import dev.mailpipe.runtime.KafkaClients;
-import dev.mailpipe.runtime.StageLoop;
-import dev.mailpipe.runtime.TransactionalOutput;
+import dev.mailpipe.runtime.TransactionalStageLoop;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -18,23 +16,19 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 
 /**
  * content-filter's one loop, on one thread: poll {@code mail.scan}, have each message scanned
  * ({@link ContentFilter}), and commit what that produced together with the poll's offsets in one
- * Kafka transaction, as routing does. Exactly once: rspamd away, a crash or a failed send aborts the
- * transaction, and the same messages are read again from the committed offsets after a pause.
+ * Kafka transaction ({@link TransactionalStageLoop}), as routing does. Exactly once: rspamd away, a
+ * crash or a failed send aborts the transaction, and the same messages are read again from the
+ * committed offsets after a pause.
  */
 @ApplicationScoped
-class FilterLoop extends StageLoop {
+class FilterLoop extends TransactionalStageLoop {
     private static final Logger LOG = Logger.getLogger(FilterLoop.class);
 
     @Inject
@@ -69,30 +63,26 @@ class FilterLoop extends StageLoop {
     }
 
     @Override
-    protected void consumeUntilStopped() {
-        Map<String, Object> c = KafkaClients.consumer(kafka);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
-        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchSize());
+    protected Map<String, Object> kafka() {
+        return kafka;
+    }
+
+    @Override
+    protected Input input() {
+        return new Input(Topics.SCAN, config.group(), config.transactionalId(), config.batchSize());
+    }
+
+    @Override
+    protected void tune(Map<String, Object> consumer, Map<String, Object> producer) {
         // A batch may wait for rspamd up to the scan timeout: the group must not think the member gone.
-        c.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE,
+        consumer.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE,
                 Math.max(300_000L, config.timeout().multipliedBy(3).toMillis())));
-        Map<String, Object> p = KafkaClients.producer(kafka);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, config.transactionalId());
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
-        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) Math.min(Integer.MAX_VALUE,
+        producer.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) Math.min(Integer.MAX_VALUE,
                 Math.max(60_000L, config.timeout().multipliedBy(2).toMillis())));
-        try (KafkaConsumer<String, byte[]> in = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-                KafkaProducer<String, byte[]> out = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            out.initTransactions();
-            TransactionalOutput output = new TransactionalOutput(out, in);
-            in.subscribe(List.of(Topics.SCAN));
-            consuming(in);
-            while (running()) {
-                ConsumerRecords<String, byte[]> records = poll(in, Duration.ofSeconds(1));
-                if (!records.isEmpty()) {
-                    output.commit(filter.scan(records), records.nextOffsets());
-                }
-            }
-        }
+    }
+
+    @Override
+    protected List<ProducerRecord<String, byte[]>> process(ConsumerRecords<String, byte[]> records) {
+        return filter.scan(records);
     }
 }

@@ -8,32 +8,25 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.jboss.logging.Logger;
 
 /**
  * The live view of {@code mail.destinations}: the operator's suspensions and bounces of
  * destinations, which every relay replica follows, and queue-manager's API lists and changes.
  */
 public final class DestinationActions implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(DestinationActions.class);
-
-    private final Map<String, DestinationAction> entries = new ConcurrentHashMap<>();
-    private final CompactedTopicView view;
+    private final CompactedMap<DestinationAction> entries;
 
     public DestinationActions(Map<String, Object> kafka) {
-        this.view = new CompactedTopicView(kafka, Topics.DESTINATIONS, "destination-actions", this::apply,
-                () -> LOG.infof("destination actions loaded: %d", entries.size()));
+        this.entries = new CompactedMap<>(kafka, Topics.DESTINATIONS, "destination actions", DestinationAction::fromJson);
     }
 
     /** The action in force for mail to {@code domain} on {@code site}: the domain's own first, then its site's. */
     public Optional<DestinationAction> find(String domain, String site, Instant now) {
         for (String key : new String[] {domain, site}) {
-            DestinationAction a = key == null ? null : entries.get(DestinationAction.key(key));
-            if (a != null && a.activeAt(now)) {
-                return Optional.of(a);
+            Optional<DestinationAction> a = key == null ? Optional.empty() : entries.get(DestinationAction.key(key));
+            if (a.isPresent() && a.get().activeAt(now)) {
+                return a;
             }
         }
         return Optional.empty();
@@ -45,7 +38,7 @@ public final class DestinationActions implements AutoCloseable {
     }
 
     public boolean awaitLoaded(Duration timeout) throws InterruptedException {
-        return view.awaitCaughtUp(timeout);
+        return entries.awaitLoaded(timeout);
     }
 
     public static ProducerRecord<String, byte[]> record(DestinationAction a) {
@@ -59,18 +52,6 @@ public final class DestinationActions implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        view.close();
-    }
-
-    private void apply(ConsumerRecord<String, byte[]> r) {
-        if (r.value() == null) {
-            entries.remove(r.key());
-            return;
-        }
-        try {
-            entries.put(r.key(), DestinationAction.fromJson(r.value()));
-        } catch (IllegalArgumentException e) {
-            LOG.warnf("ignoring destination action %s: %s", dev.mailpipe.model.PeerText.oneLine(r.key()), e.getMessage());
-        }
+        entries.close();
     }
 }

@@ -7,10 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.jboss.logging.Logger;
 
 /**
  * The live view of {@code mail.suppressed}: the recipients the relay no longer sends to, shared by
@@ -18,20 +15,15 @@ import org.jboss.logging.Logger;
  * ({@link #note}), before its copy comes back from the topic.
  */
 public final class SuppressionList implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(SuppressionList.class);
-
-    private final Map<String, Suppression> entries = new ConcurrentHashMap<>();
-    private final CompactedTopicView view;
+    private final CompactedMap<Suppression> entries;
 
     public SuppressionList(Map<String, Object> kafka) {
-        this.view = new CompactedTopicView(kafka, Topics.SUPPRESSED, "suppression-list", this::apply,
-                () -> LOG.infof("suppression list loaded: %d addresses", entries.size()));
+        this.entries = new CompactedMap<>(kafka, Topics.SUPPRESSED, "suppression list", Suppression::fromJson);
     }
 
     /** The suppression in force for {@code address} at {@code now}, if any. */
     public Optional<Suppression> of(String address, Instant now) {
-        Suppression s = entries.get(Suppression.key(address));
-        return s != null && s.activeAt(now) ? Optional.of(s) : Optional.empty();
+        return entries.get(Suppression.key(address)).filter(s -> s.activeAt(now));
     }
 
     /** Every entry in force at {@code now}, by address. */
@@ -45,7 +37,7 @@ public final class SuppressionList implements AutoCloseable {
     }
 
     public boolean awaitLoaded(Duration timeout) throws InterruptedException {
-        return view.awaitCaughtUp(timeout);
+        return entries.awaitLoaded(timeout);
     }
 
     /** The record that suppresses {@code s.address()} for every replica. */
@@ -60,18 +52,6 @@ public final class SuppressionList implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        view.close();
-    }
-
-    private void apply(ConsumerRecord<String, byte[]> r) {
-        if (r.value() == null) {
-            entries.remove(r.key());
-            return;
-        }
-        try {
-            entries.put(r.key(), Suppression.fromJson(r.value()));
-        } catch (IllegalArgumentException e) {
-            LOG.warnf("ignoring suppression entry %s: %s", dev.mailpipe.model.PeerText.oneLine(r.key()), e.getMessage());
-        }
+        entries.close();
     }
 }
