@@ -233,14 +233,14 @@ final class SiteLimiter {
             long now = clock.getAsLong();
             long until = now + throttle.duration().toMillis();
             if (throttle.action() == Shaping.Throttle.Action.SUSPEND) {
-                why = "site " + site + " suspended after its reply: " + dev.mailpipe.model.PeerText.oneLine(reply);
+                why = "site " + site + " suspended after its reply: " + said(reply);
                 s.outUntil = Math.max(s.outUntil, until);
                 s.outWhy = why;
                 s.outStatus = "4.4.5";
                 letGo = waiting.remove(site);
             } else {
                 why = "site " + site + " slowed to " + throttle.factor() + " of its rate after its reply: "
-                        + dev.mailpipe.model.PeerText.oneLine(reply);
+                        + said(reply);
                 s.slowFactor = throttle.factor();
                 s.slowUntil = Math.max(s.slowUntil, until);
             }
@@ -249,6 +249,17 @@ final class SiteLimiter {
         LOG.warnf("%s, for %d s", why, throttle.duration().toSeconds());
         failAll(letGo, "4.4.5", why);
     }
+
+    /**
+     * The site's reply as the deferrals, events and log quote it: one line, and short, since a reply
+     * may run to a hundred lines of 2048 octets.
+     */
+    private static String said(String reply) {
+        String line = dev.mailpipe.model.PeerText.oneLine(reply);
+        return line.length() <= MAX_QUOTED ? line : line.substring(0, MAX_QUOTED) + "...";
+    }
+
+    private static final int MAX_QUOTED = 300;
 
     private List<Waiter> admit() {
         List<Waiter> admitted = new ArrayList<>();

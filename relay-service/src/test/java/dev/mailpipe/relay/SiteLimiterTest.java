@@ -170,6 +170,10 @@ class SiteLimiterTest {
         assertTrue(limiter.acquire("*.slow.test", "a.test").failed(), "an answer does not lift what the site asked for");
         now[0] += 11 * 60_000;
         assertTrue(limiter.acquire("*.slow.test", "a.test").succeeded(), "its time is up");
+        limiter.throttle("*.other.test", shaping.throttleFor("421 4.7.28 x").orElseThrow(),
+                "421-4.7.28 " + "flood\r\n".repeat(5000) + "421 4.7.28 end");
+        String quoted = limiter.acquire("*.other.test", "o.test").cause().getMessage();
+        assertTrue(quoted.length() < 500 && !quoted.contains("\n"), "a long reply is quoted on one short line: " + quoted.length());
     }
 
     @Test
