@@ -106,8 +106,10 @@ final class SenderChecks {
         });
         verdict.future().onComplete(r -> vertx.cancelTimer(timer));
         return new Checking(verdict.future(), () -> {
-            task.cancel(true);
+            // Fail first: the interrupt can make the check return a temperror verdict, which must
+            // not stand in for the cancellation.
             verdict.tryFail(new java.util.concurrent.CancellationException("the client went away"));
+            task.cancel(true);
         });
     }
 
