@@ -13,6 +13,7 @@ create() {
 
 create mail.inbound --partitions "$partitions" $mail
 create mail.scan --partitions "$partitions" $mail
+create mail.notices --partitions "$partitions" $mail
 create mail.delivery --partitions "$partitions" $mail
 create mail.relay --partitions "$partitions" $mail
 for tier in 1 2 3 4 5; do

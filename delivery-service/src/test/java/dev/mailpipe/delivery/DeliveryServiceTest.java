@@ -161,7 +161,7 @@ class DeliveryServiceTest {
     void anUnknownMailboxBouncesToTheSender() throws Exception {
         String id = id();
         Topics4Test.send(Topics.DELIVERY, "ghost@example.test", Topics4Test.envelope(id, "ghost@example.test"), "Subject: " + id + "\r\n\r\nx\r\n");
-        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.INBOUND).stream()
+        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.NOTICES).stream()
                 .anyMatch(r -> Topics4Test.text(r).contains(id) && Topics4Test.text(r).contains("Status: 5.1.1")));
     }
 

@@ -32,13 +32,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Tag("unit")
 class DeployManifestsTest {
-    /** The consuming stages: service, the setting that names its consumer group. */
-    private static final Map<String, String> STAGES = Map.of("content-filter", "mailpipe.filter.group",
-            "routing-service", "mailpipe.routing.group",
-            "relay-service", "mailpipe.relay.group", "delivery-service", "mailpipe.delivery.group");
-    /** Each stage's input topic. */
-    private static final Map<String, String> INPUTS = Map.of("content-filter", Topics.SCAN, "routing-service", Topics.INBOUND,
-            "relay-service", Topics.RELAY, "delivery-service", Topics.DELIVERY);
+    /** The consuming stages: service, and per input the setting that names its consumer group and the topic, in trigger order. */
+    private static final Map<String, List<String[]>> STAGES = Map.of(
+            "content-filter", List.<String[]>of(new String[] {"mailpipe.filter.group", Topics.SCAN}),
+            "routing-service", List.of(new String[] {"mailpipe.routing.group", Topics.INBOUND},
+                    new String[] {"mailpipe.routing.notices.group", Topics.NOTICES}),
+            "relay-service", List.<String[]>of(new String[] {"mailpipe.relay.group", Topics.RELAY}),
+            "delivery-service", List.<String[]>of(new String[] {"mailpipe.delivery.group", Topics.DELIVERY}));
     private static final Set<String> CORE_GROUPS = Set.of("", "apps", "policy", "autoscaling", "networking.k8s.io", "batch");
     private static final Validator VALIDATOR = Validator.newInstance();
 
@@ -135,22 +135,26 @@ class DeployManifestsTest {
             String target = so.path("spec").path("scaleTargetRef").path("name").asText();
             targets.add(target);
             m.get("Deployment", target);
-            ServiceSettings settings = ServiceSettings.of(target, STAGES.get(target), INPUTS.get(target));
-            JsonNode trigger = only(iterable(so.path("spec").path("triggers")));
-            assertEquals("kafka", trigger.path("type").asText());
-            JsonNode md = trigger.path("metadata");
-            md.fields().forEachRemaining(f -> assertTrue(f.getValue().isTextual(), target + ": " + f.getKey() + " must be a string"));
-            assertEquals(settings.groupId(), md.path("consumerGroup").asText(), target + ": its own group.id");
-            assertEquals(settings.topic(), md.path("topic").asText(), target + ": its own input topic");
-            assertEquals(bootstrap, md.path("bootstrapServers").asText());
-            assertTrue(Integer.parseInt(md.path("lagThreshold").asText()) > 0);
-            assertTrue(Integer.parseInt(md.path("activationLagThreshold").asText()) >= 0);
+            List<JsonNode> triggers = iterable(so.path("spec").path("triggers"));
+            assertEquals(STAGES.get(target).size(), triggers.size(), target + ": a trigger per input");
             int min = so.path("spec").path("minReplicaCount").asInt(0);
             int max = so.path("spec").path("maxReplicaCount").asInt();
-            int partitions = topics.get(settings.topic()).getSpec().getPartitions();
             // A first message must not wait for a pod to start; content-filter's mail has had its 250.
             assertTrue(min >= (target.equals("content-filter") ? 0 : 1), target + ": minReplicaCount " + min);
-            assertTrue(max >= min && max <= partitions, target + ": maxReplicaCount " + max + " with " + partitions + " partitions");
+            for (int i = 0; i < triggers.size(); i++) {
+                ServiceSettings settings = ServiceSettings.of(target, STAGES.get(target).get(i)[0], STAGES.get(target).get(i)[1]);
+                JsonNode trigger = triggers.get(i);
+                assertEquals("kafka", trigger.path("type").asText());
+                JsonNode md = trigger.path("metadata");
+                md.fields().forEachRemaining(f -> assertTrue(f.getValue().isTextual(), target + ": " + f.getKey() + " must be a string"));
+                assertEquals(settings.groupId(), md.path("consumerGroup").asText(), target + ": its own group.id");
+                assertEquals(settings.topic(), md.path("topic").asText(), target + ": its own input topic");
+                assertEquals(bootstrap, md.path("bootstrapServers").asText());
+                assertTrue(Integer.parseInt(md.path("lagThreshold").asText()) > 0);
+                assertTrue(Integer.parseInt(md.path("activationLagThreshold").asText()) >= 0);
+                int partitions = topics.get(settings.topic()).getSpec().getPartitions();
+                assertTrue(max >= min && max <= partitions, target + ": maxReplicaCount " + max + " with " + partitions + " partitions");
+            }
             if (overlay.equals("prod")) {
                 assertTrue(max >= 12, target + " scales to 12 in prod");
             }
@@ -293,7 +297,7 @@ class DeployManifestsTest {
             Set<String> named = TopicsInCode.of(service);
             if (service.equals("queue-manager")) {
                 // It replays dead letters, each to the input of the stage that dead-lettered it.
-                named.addAll(Set.of(Topics.INBOUND, Topics.RELAY, Topics.DELIVERY));
+                named.addAll(Set.of(Topics.INBOUND, Topics.NOTICES, Topics.RELAY, Topics.DELIVERY));
             }
             List<String> topicGrants = new java.util.ArrayList<>();
             for (var acl : acls) {

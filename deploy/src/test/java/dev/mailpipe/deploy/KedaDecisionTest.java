@@ -72,48 +72,49 @@ class KedaDecisionTest {
         List<JsonNode> scaled = m.ofKind("ScaledObject");
         assertFalse(scaled.isEmpty());
         for (JsonNode so : scaled) {
-            KedaKafkaScaler keda = KedaKafkaScaler.of(so);
-            int partitions = partitionsOf(m, keda.topic());
-            String stage = overlay + " " + Manifests.name(so);
-            boolean afterQueue = so.path("metadata").path("name").asText().equals("content-filter");
-            assertEquals(afterQueue ? 64 : 1000, keda.lagThreshold(), stage + ": the README's lagThreshold");
-            assertEquals(afterQueue ? 0 : 1, keda.minReplicas(), stage + ": one replica always ready, content-filter from 0");
-            assertTrue(keda.maxReplicas() <= partitions, stage + ": at most the topic's partitions");
-            // A topic and group of this test's own, shaped as the manifests say.
-            String run = UUID.randomUUID().toString().substring(0, 8);
-            KedaKafkaScaler here = new KedaKafkaScaler(keda.group() + "-" + run, keda.topic() + "-" + run, keda.lagThreshold(),
-                    keda.activationLagThreshold(), keda.earliest(), keda.limitToPartitionsWithLag(), keda.allowIdleConsumers(),
-                    keda.minReplicas(), keda.maxReplicas());
-            admin.createTopics(List.of(new NewTopic(here.topic(), partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
-            awaitServed(here.topic(), partitions);
+            for (KedaKafkaScaler keda : KedaKafkaScaler.of(so)) {
+                int partitions = partitionsOf(m, keda.topic());
+                String stage = overlay + " " + Manifests.name(so) + " on " + keda.topic();
+                boolean afterQueue = so.path("metadata").path("name").asText().equals("content-filter");
+                assertEquals(afterQueue ? 64 : 1000, keda.lagThreshold(), stage + ": the README's lagThreshold");
+                assertEquals(afterQueue ? 0 : 1, keda.minReplicas(), stage + ": one replica always ready, content-filter from 0");
+                assertTrue(keda.maxReplicas() <= partitions, stage + ": at most the topic's partitions");
+                // A topic and group of this test's own, shaped as the manifests say.
+                String run = UUID.randomUUID().toString().substring(0, 8);
+                KedaKafkaScaler here = new KedaKafkaScaler(keda.group() + "-" + run, keda.topic() + "-" + run, keda.lagThreshold(),
+                        keda.activationLagThreshold(), keda.earliest(), keda.limitToPartitionsWithLag(), keda.allowIdleConsumers(),
+                        keda.minReplicas(), keda.maxReplicas());
+                admin.createTopics(List.of(new NewTopic(here.topic(), partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+                awaitServed(here.topic(), partitions);
 
-            KedaKafkaScaler.Decision idle = here.decide(admin);
-            assertEquals(new KedaKafkaScaler.Decision(0, false, keda.minReplicas()), idle, stage + " idle");
+                KedaKafkaScaler.Decision idle = here.decide(admin);
+                assertEquals(new KedaKafkaScaler.Decision(0, false, keda.minReplicas()), idle, stage + " idle");
 
-            // Half a threshold on one partition: one replica is enough.
-            produce(here.topic(), Map.of(0, (int) keda.lagThreshold() / 2));
-            assertEquals(1, here.decide(admin).replicas(), stage + " small backlog");
-            assertTrue(here.decide(admin).active(), stage + " small backlog is active");
+                // Half a threshold on one partition: one replica is enough.
+                produce(here.topic(), Map.of(0, (int) keda.lagThreshold() / 2));
+                assertEquals(1, here.decide(admin).replicas(), stage + " small backlog");
+                assertTrue(here.decide(admin).active(), stage + " small backlog is active");
 
-            // 1.5 thresholds over three partitions: two replicas.
-            int half = (int) keda.lagThreshold() / 2;
-            produce(here.topic(), Map.of(1, half, 2, half));
-            assertEquals(2, here.decide(admin).replicas(), stage + " 1.5 thresholds");
+                // 1.5 thresholds over three partitions: two replicas.
+                int half = (int) keda.lagThreshold() / 2;
+                produce(here.topic(), Map.of(1, half, 2, half));
+                assertEquals(2, here.decide(admin).replicas(), stage + " 1.5 thresholds");
 
-            // Far more than the partitions can share: every partition, capped by maxReplicaCount.
-            Map<Integer, Integer> big = new java.util.HashMap<>();
-            for (int p = 0; p < partitions; p++) {
-                big.put(p, (int) keda.lagThreshold() * 3);
+                // Far more than the partitions can share: every partition, capped by maxReplicaCount.
+                Map<Integer, Integer> big = new java.util.HashMap<>();
+                for (int p = 0; p < partitions; p++) {
+                    big.put(p, (int) keda.lagThreshold() * 3);
+                }
+                produce(here.topic(), big);
+                KedaKafkaScaler.Decision backlog = here.decide(admin);
+                assertEquals(Math.min(keda.maxReplicas(), partitions), backlog.replicas(), stage + " backlog: " + backlog);
+                assertEquals(partitions * keda.lagThreshold(), backlog.lagMetric(), stage + " the metric is capped at the partitions");
+
+                // The stage reads everything (read_committed, as mailpipe's stages do) and commits the
+                // consumer's next offsets: past the transaction markers, lag 0 as KEDA counts it.
+                drain(here.group(), here.topic());
+                assertEquals(new KedaKafkaScaler.Decision(0, false, keda.minReplicas()), here.decide(admin), stage + " caught up");
             }
-            produce(here.topic(), big);
-            KedaKafkaScaler.Decision backlog = here.decide(admin);
-            assertEquals(Math.min(keda.maxReplicas(), partitions), backlog.replicas(), stage + " backlog: " + backlog);
-            assertEquals(partitions * keda.lagThreshold(), backlog.lagMetric(), stage + " the metric is capped at the partitions");
-
-            // The stage reads everything (read_committed, as mailpipe's stages do) and commits the
-            // consumer's next offsets: past the transaction markers, lag 0 as KEDA counts it.
-            drain(here.group(), here.topic());
-            assertEquals(new KedaKafkaScaler.Decision(0, false, keda.minReplicas()), here.decide(admin), stage + " caught up");
         }
     }
 

@@ -22,9 +22,18 @@ import org.apache.kafka.common.TopicPartition;
 record KedaKafkaScaler(String group, String topic, long lagThreshold, long activationLagThreshold, boolean earliest,
         boolean limitToPartitionsWithLag, boolean allowIdleConsumers, int minReplicas, int maxReplicas) {
 
-    static KedaKafkaScaler of(JsonNode scaledObject) {
+    /** One scaler per trigger of the ScaledObject; the HPA takes the largest replica count of them. */
+    static List<KedaKafkaScaler> of(JsonNode scaledObject) {
+        List<KedaKafkaScaler> all = new java.util.ArrayList<>();
+        for (int i = 0; i < scaledObject.path("spec").path("triggers").size(); i++) {
+            all.add(of(scaledObject, i));
+        }
+        return all;
+    }
+
+    static KedaKafkaScaler of(JsonNode scaledObject, int trigger) {
         JsonNode spec = scaledObject.path("spec");
-        JsonNode md = spec.path("triggers").get(0).path("metadata");
+        JsonNode md = spec.path("triggers").get(trigger).path("metadata");
         return new KedaKafkaScaler(md.path("consumerGroup").asText(), md.path("topic").asText(),
                 Long.parseLong(md.path("lagThreshold").asText("10")), Long.parseLong(md.path("activationLagThreshold").asText("0")),
                 !"latest".equals(md.path("offsetResetPolicy").asText("latest")),

@@ -92,9 +92,9 @@ class AfterQueueFilterIT {
         return files(pipeline.maildir("example.test", "bob").resolve(folder)).stream().filter(f -> f.contains(marker)).toList();
     }
 
-    /** Bounces are mail from {@code <>} on mail.inbound: none may name this message. */
+    /** Bounces are mail from {@code <>} on mail.notices: none may name this message. */
     private static void noBounceFor(String marker) {
-        assertTrue(TopicReader.readCommitted(pipeline.bootstrapServers(), Topics.INBOUND).stream()
+        assertTrue(TopicReader.readCommitted(pipeline.bootstrapServers(), Topics.NOTICES).stream()
                 .noneMatch(r -> MailRecords.envelope(r).hasNullSender() && new String(r.value(), StandardCharsets.UTF_8).contains(marker)),
                 "no bounce to the (likely forged) sender");
     }

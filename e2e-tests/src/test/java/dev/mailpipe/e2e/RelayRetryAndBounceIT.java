@@ -65,6 +65,7 @@ class RelayRetryAndBounceIT {
             String kafka = pipeline().bootstrapServers();
             await().atMost(Duration.ofSeconds(60)).until(() -> ConsumerLag.caughtUp(kafka, "relay-service", Topics.RELAY)
                     && ConsumerLag.caughtUp(kafka, "routing-service", Topics.INBOUND)
+                    && ConsumerLag.caughtUp(kafka, "routing-notices", Topics.NOTICES)
                     && ConsumerLag.caughtUp(kafka, "delivery-service", Topics.DELIVERY));
             assertEquals(1, dsnsFor(bobNew, "will bounce 5xx").size(), "exactly one bounce");
         }

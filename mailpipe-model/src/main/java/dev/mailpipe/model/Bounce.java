@@ -11,7 +11,7 @@ import java.util.UUID;
 /**
  * The delivery status notification (RFC 3464, in an RFC 6522 multipart/report) that tells a sender
  * which recipients of a message failed and why. It is new mail from the null sender {@code <>},
- * addressed to the original envelope sender; it enters the pipeline at {@code mail.inbound} and is
+ * addressed to the original envelope sender; it enters the pipeline at {@code mail.notices} and is
  * routed like any other message. Mail from {@code <>} never gets one, so bounces cannot loop.
  */
 public final class Bounce {
@@ -26,7 +26,7 @@ public final class Bounce {
     public record Failure(Recipient recipient, String status, String diagnostic, String remoteMta) {
     }
 
-    /** A DSN ready for {@code mail.inbound}: its envelope and its RFC 5322 text. */
+    /** A DSN ready for {@code mail.notices}: its envelope and its RFC 5322 text. */
     public record Notice(Envelope envelope, byte[] message) {
     }
 

@@ -29,7 +29,7 @@ public record MailEvent(String messageId, String stage, String type, String reci
 
     /** Every event type there is (docs/pipeline.md's "Events" lists these, and a test holds it to them). */
     public static final java.util.List<String> TYPES = java.util.List.of("received", "routed", "relayed", "delivered",
-            "duplicate", "deferred", "bounced", "dead-lettered", "flushed", "dropped", "scanned", "filtered");
+            "duplicate", "deferred", "bounced", "dead-lettered", "flushed", "dropped", "scanned", "filtered", "throttled");
 
     /** @throws IllegalArgumentException for a type not in {@link #TYPES}: the contract names them all */
     public static MailEvent of(String messageId, String stage, String type, String recipient, String detail) {
@@ -74,6 +74,8 @@ public record MailEvent(String messageId, String stage, String type, String reci
                 n.put(k, b);
             } else if (v instanceof Long || v instanceof Integer) {
                 n.put(k, ((Number) v).longValue());
+            } else if (v instanceof Double d) {
+                n.put(k, d);
             } else if (v instanceof Collection<?> c) {
                 var list = n.putArray(k);
                 c.forEach(x -> list.add(String.valueOf(x)));

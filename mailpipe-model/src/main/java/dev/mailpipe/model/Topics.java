@@ -11,6 +11,12 @@ public final class Topics {
     public static final String INBOUND = "mail.inbound";
     /** Mail the ingress accepted for a content scan after the queue (content-filter), before it goes on to {@link #INBOUND}. */
     public static final String SCAN = "mail.scan";
+    /**
+     * The pipeline's own mail: delivery status notifications and delay warnings from every stage.
+     * They enter here, not at {@link #INBOUND}, so a storm of bounces never queues before user mail,
+     * and its lag is watched (and its routing scaled) apart.
+     */
+    public static final String NOTICES = "mail.notices";
     public static final String DELIVERY = "mail.delivery";
     public static final String RELAY = "mail.relay";
     /** The retry tiers: {@code mail.retry.1} to {@code mail.retry.<RETRY_TIER_COUNT>}, owned by queue-manager. */
@@ -54,7 +60,7 @@ public final class Topics {
     public static List<Spec> plan(int partitions) {
         Map<String, String> mail = Map.of("max.message.bytes", String.valueOf(MAX_RECORD_BYTES));
         var specs = new java.util.ArrayList<Spec>();
-        for (String t : List.of(INBOUND, SCAN, DELIVERY, RELAY)) {
+        for (String t : List.of(INBOUND, SCAN, NOTICES, DELIVERY, RELAY)) {
             specs.add(new Spec(t, partitions, mail));
         }
         for (String tier : RETRY_TIERS) {

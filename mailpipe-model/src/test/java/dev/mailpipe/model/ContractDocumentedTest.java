@@ -49,7 +49,7 @@ class ContractDocumentedTest {
     @Test
     void theTopicsTableNamesEveryTopicOfTheCode() throws Exception {
         List<String> tiers = Topics.RETRY_TIERS;
-        Set<String> code = new TreeSet<>(List.of(Topics.INBOUND, Topics.SCAN, Topics.DELIVERY, Topics.RELAY, Topics.EVENTS,
+        Set<String> code = new TreeSet<>(List.of(Topics.INBOUND, Topics.SCAN, Topics.NOTICES, Topics.DELIVERY, Topics.RELAY, Topics.EVENTS,
                 Topics.DEAD_LETTER, Topics.ACCOUNTS, Topics.SUPPRESSED, Topics.DESTINATIONS, Topics.RETRY_PREFIX + tiers.get(0),
                 Topics.RETRY_PREFIX + tiers.get(tiers.size() - 1)));
         assertEquals(code, firstColumn("## Topics and keys"));

@@ -49,7 +49,7 @@ record DeadLetter(long offset, long timestamp, String key, String stage, String 
             return "?";
         }
         return switch (topic) {
-            case "mail.inbound" -> "routing-service";
+            case "mail.inbound", "mail.notices" -> "routing-service";
             case "mail.relay" -> "relay-service";
             case "mail.delivery" -> "delivery-service";
             default -> topic.startsWith(Topics.RETRY_PREFIX) ? "queue-manager" : "?";

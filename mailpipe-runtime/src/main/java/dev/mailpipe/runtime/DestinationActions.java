@@ -37,6 +37,11 @@ public final class DestinationActions implements AutoCloseable {
                 .toList();
     }
 
+    /** Held here at once, before the record written for it comes back through the topic. */
+    public void note(DestinationAction a) {
+        entries.put(DestinationAction.key(a.destination()), a);
+    }
+
     public boolean awaitLoaded(Duration timeout) throws InterruptedException {
         return entries.awaitLoaded(timeout);
     }

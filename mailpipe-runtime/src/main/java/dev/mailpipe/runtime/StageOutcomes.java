@@ -68,7 +68,7 @@ public final class StageOutcomes {
 
     /**
      * The failed recipients bounce: a "bounced" event each, and one DSN to the sender through
-     * {@code mail.inbound} (none for the null sender or when no one asked for one).
+     * {@code mail.notices} (none for the null sender or when no one asked for one).
      */
     public List<ProducerRecord<String, byte[]>> bounce(Envelope envelope, byte[] message, List<Bounce.Failure> failures, Instant now) {
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
@@ -80,7 +80,7 @@ public final class StageOutcomes {
             LOG.infof("bounced %s to <%s>: %s", envelope.id(), f.recipient().address(), why);
         }
         Bounce.of(envelope, message, failures, reportingMta, now).ifPresent(
-                n -> out.add(MailRecords.record(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
+                n -> out.add(MailRecords.record(Topics.NOTICES, n.envelope().id(), n.envelope(), n.message())));
         return out;
     }
 

@@ -74,7 +74,7 @@ class StageOutcomesTest {
     void aBounceTellsTheSenderOnceAndTheNullSenderNever() {
         List<Bounce.Failure> failures = List.of(new Bounce.Failure(Recipient.of("a@remote.test"), "5.1.1", "550 no such user", "mx"));
         List<ProducerRecord<String, byte[]>> out = outcomes.bounce(envelope("s@client.test", 0), MESSAGE, failures, NOW);
-        assertEquals(List.of("mail.events", "mail.inbound"), out.stream().map(m -> m.topic()).toList());
+        assertEquals(List.of("mail.events", "mail.notices"), out.stream().map(m -> m.topic()).toList());
         assertTrue(new String(out.get(0).value(), StandardCharsets.UTF_8).contains("\"class\":\"invalid-recipient\""),
                 "the bounced event says what the failure means");
         Envelope dsn = MailRecords.envelope(headers(out.get(1)));

@@ -1,5 +1,6 @@
 package dev.mailpipe.ops;
 
+import dev.mailpipe.model.DestinationAction;
 import dev.mailpipe.model.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,6 +33,7 @@ public final class KafkaStatus implements AutoCloseable {
     /** The consuming stages in pipeline order: service, its group, its input topic. */
     static final List<String[]> STAGES = List.of(new String[] {"content-filter", "content-filter", Topics.SCAN},
             new String[] {"routing-service", "routing-service", Topics.INBOUND},
+            new String[] {"routing-notices", "routing-notices", Topics.NOTICES},
             new String[] {"relay-service", "relay-service", Topics.RELAY},
             new String[] {"delivery-service", "delivery-service", Topics.DELIVERY});
     static final String RETRY_GROUP = "queue-manager";
@@ -69,7 +71,37 @@ public final class KafkaStatus implements AutoCloseable {
         int retryMembers = describe(RETRY_GROUP).map(d -> d.members().size()).orElse(0);
         List<TopicPartition> dead = partitions(Topics.DEAD_LETTER);
         long deadLetters = sum(offsets(dead, OffsetSpec.latest())) - sum(offsets(dead, OffsetSpec.earliest()));
-        return new StatusReport(now, stages, tiers, retryMembers, deadLetters, lastMinute(now));
+        return new StatusReport(now, stages, tiers, retryMembers, deadLetters, held(now), lastMinute(now));
+    }
+
+    /**
+     * What {@code mail.destinations} holds in force now: the operator's suspensions and bounces, and
+     * the sites a relay holds back on their own word. A compacted topic of one partition, read whole.
+     */
+    private List<DestinationAction> held(long now) throws ExecutionException, InterruptedException {
+        List<TopicPartition> partitions = partitions(Topics.DESTINATIONS);
+        Map<TopicPartition, Long> end = offsets(partitions, OffsetSpec.latest());
+        Map<TopicPartition, Long> start = offsets(partitions, OffsetSpec.earliest());
+        Map<String, DestinationAction> latest = new java.util.TreeMap<>();
+        reader.assign(partitions);
+        partitions.forEach(tp -> reader.seek(tp, start.get(tp)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline && partitions.stream().anyMatch(tp -> reader.position(tp) < end.get(tp))) {
+            for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(200))) {
+                String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+                if (r.value() == null) {
+                    latest.remove(key);
+                    continue;
+                }
+                try {
+                    latest.put(key, DestinationAction.fromJson(r.value()));
+                } catch (IllegalArgumentException notAnAction) {
+                    latest.remove(key);
+                }
+            }
+        }
+        java.time.Instant at = java.time.Instant.ofEpochMilli(now);
+        return latest.values().stream().filter(a -> a.activeAt(at)).toList();
     }
 
     /** A stage that has never had input and has no member running. */

@@ -1,17 +1,19 @@
 package dev.mailpipe.ops;
 
+import dev.mailpipe.model.DestinationAction;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * What {@code ./mailpipe status} shows of the pipeline as Kafka sees it: each consuming stage's group
  * (members, lag per partition of its input topic), the retry tiers (what waits, and since when),
- * the dead letters, and the last minute's traffic.
+ * the dead letters, the destinations held back (by the operator, or by a site's own word), and the
+ * last minute's traffic.
  *
  * @param at when it was read (epoch milliseconds)
  */
 public record StatusReport(long at, List<Stage> stages, List<Tier> retryTiers, int retryMembers, long deadLetters,
-        Minute lastMinute) {
+        List<DestinationAction> held, Minute lastMinute) {
 
     /** A consuming stage: its group on its input topic. */
     public record Stage(String name, String group, String state, int members, String topic, List<Long> lagPerPartition) {

@@ -3,6 +3,8 @@ package dev.mailpipe.ops;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mailpipe.model.DestinationAction;
+import dev.mailpipe.model.PeerText;
 import dev.mailpipe.runtime.HumanTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +37,14 @@ public final class StatusScreen {
         }
         out.append(String.format("dead letters: %d in mail.dead-letter%s%n", r.deadLetters(),
                 r.deadLetters() > 0 ? " (kcat -C -t mail.dead-letter -f '%h\\n' says why)" : ""));
+        out.append(String.format("held destinations: %d%s%n", r.held().size(),
+                r.held().isEmpty() ? "" : " (./mailpipe destination resume <destination> lifts one)"));
+        for (DestinationAction a : r.held()) {
+            String action = action(a) + (a.kind() == DestinationAction.Kind.SLOW ? " x" + a.factor() : "");
+            out.append(String.format("  %-30s %-9s by %-8s until %s (%s left)%s%n", a.destination(), action, a.by(),
+                    CLOCK.format(a.until()), HumanTime.span(Duration.between(Instant.ofEpochMilli(r.at()), a.until())),
+                    a.reason().isEmpty() ? "" : ": " + PeerText.oneLine(a.reason())));
+        }
         out.append(String.format("last minute: %d accepted (%.1f/s), %d delivered (%.1f/s)%n", r.lastMinute().accepted(),
                 r.lastMinute().accepted() / 60.0, r.lastMinute().delivered(), r.lastMinute().delivered() / 60.0));
         return out.toString();
@@ -64,8 +74,20 @@ public final class StatusScreen {
             }
         }
         root.put("deadLetters", r.deadLetters());
+        ArrayNode held = root.putArray("held");
+        for (DestinationAction a : r.held()) {
+            ObjectNode n = held.addObject().put("destination", a.destination()).put("action", action(a))
+                    .put("by", a.by()).put("until", a.until().toString()).put("reason", a.reason());
+            if (a.kind() == DestinationAction.Kind.SLOW) {
+                n.put("factor", a.factor());
+            }
+        }
         root.putObject("lastMinute").put("accepted", r.lastMinute().accepted()).put("delivered", r.lastMinute().delivered());
         return root.toPrettyString();
+    }
+
+    private static String action(DestinationAction a) {
+        return a.kind().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     static String ago(Duration d) {

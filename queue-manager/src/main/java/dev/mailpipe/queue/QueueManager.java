@@ -51,7 +51,7 @@ import org.jboss.logging.Logger;
  * queue-manager: the owner of deferred mail, as Postfix's qmgr owns the deferred queue. Reads the
  * retry tiers ({@code mail.retry.<n>}), which routing, relay and delivery write when an attempt
  * fails; writes due mail back to {@code mail.relay} (route still fresh) or {@code mail.inbound}
- * (routing decides again), bounces to {@code mail.inbound}, and events to {@code mail.events}. Talks
+ * (routing decides again), bounces to {@code mail.notices}, and events to {@code mail.events}. Talks
  * to Kafka only; its HTTP API ({@link QueueResource}) runs the operator's queue commands.
  *
  * <p>Every record of a tier waits the same delay, so a partition's records fall due in order: when

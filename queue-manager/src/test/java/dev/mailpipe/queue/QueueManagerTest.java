@@ -126,7 +126,7 @@ class QueueManagerTest {
     void mailOlderThanTheQueueLifetimeBouncesInsteadOfGoingOn() throws Exception {
         String id = id();
         defer(deferred(id, "a@expired.test", Instant.now().minus(Duration.ofHours(2)), Instant.now()));
-        await().atMost(Duration.ofSeconds(30)).until(() -> TopicReader.readCommitted(bootstrap(), Topics.INBOUND).stream()
+        await().atMost(Duration.ofSeconds(30)).until(() -> TopicReader.readCommitted(bootstrap(), Topics.NOTICES).stream()
                 .anyMatch(r -> mentions(r, id) && new String(r.value(), StandardCharsets.UTF_8).contains("Status: 4.4.7")));
         assertEquals(0, copies(Topics.RELAY, id), "an expired message is not tried again");
     }
@@ -154,7 +154,7 @@ class QueueManagerTest {
 
         admin().delete("/api/queue/" + dropped).then().statusCode(200).body("dropped", equalTo(1));
         admin().delete("/api/queue/" + dropped).then().statusCode(404).body("error", equalTo("no message " + dropped + " in the queue"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> TopicReader.readCommitted(bootstrap(), Topics.INBOUND).stream()
+        await().atMost(Duration.ofSeconds(30)).until(() -> TopicReader.readCommitted(bootstrap(), Topics.NOTICES).stream()
                 .anyMatch(r -> mentions(r, dropped) && new String(r.value(), StandardCharsets.UTF_8).contains("removed from the queue")));
         assertTrue(TopicReader.readCommitted(bootstrap(), Topics.EVENTS).stream().anyMatch(r -> mentions(r, dropped)
                 && new String(r.value(), StandardCharsets.UTF_8).contains("\"dropped\"")), "the drop is an event");

@@ -17,8 +17,10 @@ final class ConnectionPool {
     private final Duration idleTimeout;
     private final int maxMessages;
     private final Map<String, Deque<Idle>> idle = new HashMap<>();
+    /** Idle sessions per destination site, for the site's limit of new connections. */
+    private final Map<String, Integer> idleBySite = new HashMap<>();
 
-    private record Idle(RemoteSession session, long timer) {
+    private record Idle(RemoteSession session, long timer, String site) {
     }
 
     ConnectionPool(Vertx vertx, Duration idleTimeout, int maxMessages) {
@@ -33,6 +35,7 @@ final class ConnectionPool {
         while (q != null && !q.isEmpty()) {
             Idle i = q.pollFirst();
             vertx.cancelTimer(i.timer());
+            gone(i);
             if (i.session().reusable()) {
                 return i.session();
             }
@@ -48,11 +51,11 @@ final class ConnectionPool {
 
     /** After a transfer: keep the session for the next one, or end it. */
     void give(String address, RemoteSession session) {
-        give(address, session, maxMessages);
+        give(address, session, maxMessages, "");
     }
 
-    /** The same, with the site's own messages per connection (the shaping file's). */
-    void give(String address, RemoteSession session, int maxMessagesHere) {
+    /** The same, with the site's own messages per connection (the shaping file's), counted as an idle session of {@code site}. */
+    void give(String address, RemoteSession session, int maxMessagesHere, String site) {
         if (!session.reusable() || session.transactions() >= Math.min(maxMessages, maxMessagesHere)) {
             session.quit();
             return;
@@ -60,16 +63,36 @@ final class ConnectionPool {
         synchronized (this) {
             Deque<Idle> q = idle.computeIfAbsent(address, a -> new ArrayDeque<>());
             long timer = vertx.setTimer(idleTimeout.toMillis(), t -> expire(address, session));
-            q.addLast(new Idle(session, timer));
+            q.addLast(new Idle(session, timer, site));
+            idleBySite.merge(site, 1, Integer::sum);
         }
+    }
+
+    /** Idle sessions to the hosts of {@code site}. */
+    synchronized int idleCount(String site) {
+        return idleBySite.getOrDefault(site, 0);
+    }
+
+    private void gone(Idle i) {
+        idleBySite.computeIfPresent(i.site(), (s, n) -> n > 1 ? n - 1 : null);
     }
 
     /** Ends an idle session; outside the lock, since closing a socket may run its handlers at once. */
     private void expire(String address, RemoteSession session) {
-        boolean removed;
+        boolean removed = false;
         synchronized (this) {
             Deque<Idle> q = idle.get(address);
-            removed = q != null && q.removeIf(i -> i.session() == session);
+            if (q != null) {
+                for (var it = q.iterator(); it.hasNext();) {
+                    Idle i = it.next();
+                    if (i.session() == session) {
+                        it.remove();
+                        gone(i);
+                        removed = true;
+                        break;
+                    }
+                }
+            }
         }
         if (removed) {
             session.quit();

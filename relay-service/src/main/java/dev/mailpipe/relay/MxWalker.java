@@ -93,7 +93,8 @@ final class MxWalker {
         this.pool = new ConnectionPool(vertx, config.idleConnectionTimeout(), config.maxMessagesPerConnection());
         this.shaping = shaping(config);
         this.limiter = new SiteLimiter(config.initialConnectionsPerSite(), config.maxConnectionsPerSite(),
-                config.maxConnections(), config.siteMaxWaiting(), config.deadSiteBackoff(), System::currentTimeMillis, shaping);
+                config.maxConnections(), config.siteMaxWaiting(), config.deadSiteBackoff(), System::currentTimeMillis, shaping,
+                pool::idleCount);
         // Rates refill with time: the waiting sites are looked at again even when nothing ends.
         vertx.setPeriodic(RATE_TICK.toMillis(), t -> limiter.tick());
         this.planner = new TlsPlanner(config.tlsRequiredDomains().orElse(List.of()));
@@ -138,14 +139,9 @@ final class MxWalker {
         // The budget starts with the slot: waiting for one is not the server's doing.
         // The route's site, as mail.relay is keyed: the window for it is this replica's alone.
         String site = route.site();
-        return slot(site, route.domain()).compose(slot ->
+        return slot(site, route.domain(), envelope.hasNullSender()).compose(slot ->
                 attempt(envelope, message, targets, 0, lastError, policyLeftNone, Deadline.after(config.timeout().delivery()))
-                        .onComplete(done -> {
-                            slot.release(feedback(done));
-                            if (done.succeeded()) {
-                                throttleOnItsWord(site, done.result());
-                            }
-                        }))
+                        .onComplete(done -> slot.release(feedback(done))))
                 .recover(e -> e instanceof SiteLimiter.Unavailable u
                         ? Future.succeededFuture(deferAll(envelope, u.status(), "x-mailpipe; " + u.getMessage()))
                         : Future.failedFuture(e))
@@ -159,19 +155,44 @@ final class MxWalker {
                 });
     }
 
-    /** The first reply of a failed delivery that a throttle of the shaping file matches suspends or slows the site. */
-    private void throttleOnItsWord(String site, List<Outcome> outcomes) {
+    /** A site held back by its own word: which throttle, and its reply as quoted (one short line). */
+    record Throttled(String site, Shaping.Throttle throttle, String reply) {
+    }
+
+    /**
+     * The first reply of a failed delivery that a throttle of the shaping file matches suspends or
+     * slows the site; what is returned is news (the site was not held so already), for the events
+     * and the shared list of held destinations.
+     */
+    java.util.Optional<Throttled> throttleOnItsWord(String site, List<Outcome> outcomes) {
         for (Outcome o : outcomes) {
             if (o.kind() != Outcome.Kind.SENT) {
                 var throttle = shaping.throttleFor(o.detail());
                 if (throttle.isPresent()) {
-                    limiter.throttle(site, throttle.get(), o.detail());
+                    boolean fresh = limiter.throttle(site, throttle.get(), o.detail());
                     registry.counter("mailpipe.relay.site.throttled", "action",
                             throttle.get().action().name().toLowerCase(Locale.ROOT)).increment();
-                    return;
+                    return fresh ? java.util.Optional.of(new Throttled(site, throttle.get(), SiteLimiter.said(o.detail())))
+                            : java.util.Optional.empty();
                 }
             }
         }
+        return java.util.Optional.empty();
+    }
+
+    /** Whether {@code site} is suspended now by its own word on this replica. */
+    boolean suspendedByItsWord(String site) {
+        return limiter.suspendedByItsWord(site);
+    }
+
+    /** The operator resumed {@code site}: what it asked for ends here too. */
+    void lift(String site) {
+        limiter.lift(site);
+    }
+
+    /** Another replica's site slowed down by its word, now this one's to pace. */
+    void slowAsShared(String site, double factor, java.time.Instant until) {
+        limiter.slowAsShared(site, factor, until.toEpochMilli());
     }
 
     private static Shaping shaping(RelayConfig config) {
@@ -186,8 +207,8 @@ final class MxWalker {
     }
 
     /** A slot in {@code site}'s window, given up after {@code site-wait}: mail waits in the retry tiers, not here. */
-    private Future<SiteLimiter.Slot> slot(String site, String domain) {
-        Future<SiteLimiter.Slot> slot = limiter.acquire(site, domain);
+    private Future<SiteLimiter.Slot> slot(String site, String domain, boolean notice) {
+        Future<SiteLimiter.Slot> slot = limiter.acquire(site, domain, notice);
         if (!slot.isComplete()) {
             long wait = config.siteWait().toMillis();
             long timer = vertx.setTimer(wait, t -> limiter.abandon(site, slot,
@@ -267,8 +288,9 @@ final class MxWalker {
         return transaction(t, tls, deadline, envelope, message)
                 .map(sent -> {
                     if (config.reuseConnections()) {
-                        Integer perConnection = shaping.site(envelope.route().map(r -> r.site()).orElse("")).messagesPerConnection();
-                        pool.give(key(t, tls), sent.session(), perConnection == null ? Integer.MAX_VALUE : perConnection);
+                        String site = envelope.route().map(r -> r.site()).orElse("");
+                        Integer perConnection = shaping.site(site).messagesPerConnection();
+                        pool.give(key(t, tls), sent.session(), perConnection == null ? Integer.MAX_VALUE : perConnection, site);
                     } else {
                         sent.session().quit();
                     }

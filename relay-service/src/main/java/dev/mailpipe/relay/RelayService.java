@@ -42,11 +42,11 @@ import org.jboss.logging.Logger;
  * relay-service's work on one {@code mail.relay} record (keyed by destination site, with the
  * ranked route): the SMTP transaction with the destination's MX hosts ({@link MxWalker}), then the
  * outcome of each recipient: sent (an event), deferred (the next retry tier), bounced (a DSN into
- * {@code mail.inbound}). {@link RelayLoop} reads the records and moves their offsets once those
+ * {@code mail.notices}). {@link RelayLoop} reads the records and moves their offsets once those
  * outcome records are acknowledged.
  *
  * <p>Reads {@code mail.relay}; writes the retry tiers, bounces and delay notices into
- * {@code mail.inbound}, {@code mail.events} and {@code mail.dead-letter}. Trusts: no remote server
+ * {@code mail.notices}, {@code mail.events} and {@code mail.dead-letter}. Trusts: no remote server
  * (each reply is bounded and cleaned, a reply it did not ask for drops the connection), a remote
  * certificate only as its destination's TLS policy says (MTA-STS, DANE, or none).
  */
@@ -64,8 +64,12 @@ public class RelayService {
     private final DkimSigning dkim;
     /** Recipients that bounced as nonexistent: later mail to them bounces here, without a connection. */
     private final SuppressionList suppressions;
-    /** The operator's suspensions and bounces of destinations. */
+    /** The operator's suspensions and bounces of destinations, and the sites held back by their own word. */
     private final DestinationActions actions;
+    /** When this replica published a site's suspension by its own word: one gone from the list since was resumed by the operator. */
+    private final java.util.Map<String, Instant> published = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Time for a published entry to come back through the topic before its absence means the operator resumed the site. */
+    private static final Duration PUBLISHED_SETTLES = Duration.ofSeconds(10);
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
             DkimSigning dkim, MtaStsConfig mtaSts, DaneConfig daneConfig,
@@ -123,7 +127,15 @@ public class RelayService {
             return CompletableFuture.completedFuture(null);
         }
         OutgoingMessage outgoing = new OutgoingMessage(env, record.value(), dkim);
-        var action = actions.find(domain, env.route().map(dev.mailpipe.model.Route::site).orElse(null), Instant.now());
+        String site = env.route().map(dev.mailpipe.model.Route::site).orElse(null);
+        var action = actions.find(domain, site, Instant.now());
+        if (action.isPresent() && action.get().kind() == DestinationAction.Kind.SLOW) {
+            // A site that told another replica to slow down: this one keeps that pace too.
+            walker.slowAsShared(action.get().destination(), action.get().factor(), action.get().until());
+            action = java.util.Optional.empty();
+        } else if (action.isEmpty() && site != null && resumedByOperator(site)) {
+            walker.lift(site);
+        }
         if (action.isPresent()) {
             // The operator's word: no connection at all.
             List<Outcome> ordered = byOperator(env, action.get());
@@ -139,8 +151,14 @@ public class RelayService {
                 : walker.deliver(suppressed.isEmpty() ? env : env.withRecipients(env.recipients().stream()
                         .filter(r -> suppressed.stream().noneMatch(o -> o.recipient().equals(r))).toList()), outgoing);
         return delivered.toCompletionStage()
-                .thenApply(results -> suppressed.isEmpty() ? results : concat(suppressed, results))
-                .thenCompose(results -> out.durable(outcomes(env, domain, record.value(), outgoing.signatures(), results)))
+                .thenCompose(results -> {
+                    // The site's own words only (a suppression's stored diagnostic is not a reply).
+                    var throttled = site == null ? java.util.Optional.<MxWalker.Throttled>empty() : walker.throttleOnItsWord(site, results);
+                    List<ProducerRecord<String, byte[]>> records = outcomes(env, domain, record.value(), outgoing.signatures(),
+                            suppressed.isEmpty() ? results : concat(suppressed, results));
+                    throttled.ifPresent(t -> records.addAll(held(env, t)));
+                    return out.durable(records);
+                })
                 .whenComplete((done, failure) -> {
                     if (failure != null) {
                         claimed.release(env, domain);
@@ -148,14 +166,60 @@ public class RelayService {
                 });
     }
 
-    /** What the operator's action on the destination makes of every recipient: deferred (suspended) or bounced. */
+    /**
+     * What the action on the destination makes of every recipient: deferred (suspended, by the
+     * operator or by the site's own word) or bounced.
+     */
     private List<Outcome> byOperator(Envelope envelope, DestinationAction a) {
         boolean bounce = a.kind() == DestinationAction.Kind.BOUNCE;
-        String detail = "x-mailpipe; " + a.destination() + (bounce ? " bounced" : " suspended") + " by the operator until " + a.until()
-                + (a.reason().isEmpty() ? "" : ": " + dev.mailpipe.model.PeerText.oneLine(a.reason()));
-        registry.counter("mailpipe.relay.by.operator", "action", bounce ? "bounce" : "suspend").increment(envelope.recipients().size());
+        String reason = dev.mailpipe.model.PeerText.oneLine(a.reason());
+        String detail = a.bySite() ? "x-mailpipe; site " + a.destination() + " suspended until " + a.until() + " after " + reason
+                : "x-mailpipe; " + a.destination() + (bounce ? " bounced" : " suspended") + " by the operator until " + a.until()
+                        + (reason.isEmpty() ? "" : ": " + reason);
+        registry.counter(a.bySite() ? "mailpipe.relay.held.by.site" : "mailpipe.relay.by.operator", "action",
+                bounce ? "bounce" : "suspend").increment(envelope.recipients().size());
         return envelope.recipients().stream().map(r -> new Outcome(r, bounce ? Outcome.Kind.BOUNCED : Outcome.Kind.DEFERRED,
                 bounce ? "5.0.0" : "4.4.5", detail, null)).toList();
+    }
+
+    /**
+     * A site suspended or slowed by its own word, as news: an entry in {@code mail.destinations}
+     * (so {@code ./mailpipe status} and {@code destination list} show it, every replica honours it,
+     * and {@code destination resume} lifts it) and a {@code throttled} event for the message whose
+     * delivery drew the reply.
+     */
+    private List<ProducerRecord<String, byte[]>> held(Envelope envelope, MxWalker.Throttled t) {
+        Instant now = Instant.now();
+        boolean suspend = t.throttle().action() == dev.mailpipe.relay.shaping.Shaping.Throttle.Action.SUSPEND;
+        DestinationAction entry = new DestinationAction(t.site(), suspend ? DestinationAction.Kind.SUSPEND : DestinationAction.Kind.SLOW,
+                "its reply " + t.reply(), now, now.plus(t.throttle().duration()), DestinationAction.BY_SITE,
+                suspend ? 1 : t.throttle().factor());
+        actions.note(entry);
+        if (suspend) {
+            published.put(t.site(), now);
+        }
+        String what = suspend ? "suspended" : "slowed to " + t.throttle().factor() + " of its rate";
+        MailEvent event = MailEvent.of(envelope.id(), STAGE, "throttled", null,
+                "site " + t.site() + " " + what + " until " + entry.until() + " after its reply: " + t.reply())
+                .with("site", t.site()).with("action", suspend ? "suspend" : "slow")
+                .with("until", entry.until().toString()).with("reply", t.reply());
+        return List.of(DestinationActions.record(entry), (suspend ? event : event.with("factor", entry.factor())).toRecord());
+    }
+
+    /**
+     * Whether the operator resumed {@code site} while this replica holds it by its own word: the
+     * entry this replica published has had time to come back, and is gone from the list.
+     */
+    private boolean resumedByOperator(String site) {
+        Instant at = published.get(site);
+        if (at == null || !walker.suspendedByItsWord(site)) {
+            return false;
+        }
+        if (Instant.now().isBefore(at.plus(PUBLISHED_SETTLES))) {
+            return false;
+        }
+        published.remove(site);
+        return true;
     }
 
     /** A bounce for each recipient whose suppression is in force: no connection is made for them. */
@@ -245,7 +309,7 @@ public class RelayService {
                 List<Bounce.Failure> delays = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED)
                         .map(o -> new Bounce.Failure(o.recipient(), o.status(), o.detail(), o.remoteMta())).toList();
                 Bounce.delayed(envelope, message, delays, config.hostname(), now).ifPresent(
-                        n -> out.add(MailRecords.record(Topics.INBOUND, n.envelope().id(), n.envelope(), n.message())));
+                        n -> out.add(MailRecords.record(Topics.NOTICES, n.envelope().id(), n.envelope(), n.message())));
                 later = later.withDelayWarned();
             }
             String why = results.stream().filter(o -> o.kind() == Outcome.Kind.DEFERRED).findFirst()

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
 import org.jboss.logging.Logger;
 
 /**
@@ -28,6 +29,8 @@ import org.jboss.logging.Logger;
  * timeouts, 4xx). A site that struggles gets fewer connections from here instead of more; a
  * healthy one soon gets its full share. The shaping file may also cap its messages per minute and
  * hour, and a recipient domain's: a waiter whose site or domain has no token left waits for one.
+ * Its new connections per minute count only transfers that find no idle session of the site to
+ * reuse ({@code idleSessions}); one that finds its pooled session stale opens a new one regardless.
  *
  * <p>Waiters queue per site, and the sites with waiters take turns in the order their first
  * waiter came: a finished transfer looks at those sites, not at every waiter. (One queue of all
@@ -64,6 +67,8 @@ final class SiteLimiter {
     private final long deadForMillis;
     private final LongSupplier clock;
     private final Shaping shaping;
+    /** Idle pooled sessions to each site's hosts: a transfer that can reuse one needs no new connection. */
+    private final ToIntFunction<String> idleSessions;
     private final Map<String, SiteState> sites = new HashMap<>();
     /** Idle sites, least recently used first, so that a site's learned window outlives a pause. */
     private final LinkedHashMap<String, SiteState> idle = new LinkedHashMap<>(16, 0.75f, true);
@@ -71,6 +76,8 @@ final class SiteLimiter {
     private final LinkedHashMap<String, Deque<Waiter>> waiting = new LinkedHashMap<>();
     /** Recipient domains with a rate of their own in the shaping file. */
     private final Map<String, RateLimit> domainRates = new HashMap<>();
+    /** Each site's rate for bounces and delay warnings, when the shaping file sets one. */
+    private final Map<String, RateLimit> noticeRates = new HashMap<>();
     private int running;
 
     /** How a transfer went, as far as its site's window and health are concerned. */
@@ -108,12 +115,13 @@ final class SiteLimiter {
         }
     }
 
-    private record Waiter(String site, String domain, Promise<Slot> promise) {
+    /** @param notice mail from {@code <>} (a bounce or delay warning), under the shaping file's notices rate too */
+    private record Waiter(String site, String domain, boolean notice, Promise<Slot> promise) {
     }
 
     /** Windows only: no site is ever refused, dead or shaped. */
     SiteLimiter(int initial, int max, int total) {
-        this(initial, max, total, Integer.MAX_VALUE, Duration.ZERO, System::currentTimeMillis, Shaping.NONE);
+        this(initial, max, total, Integer.MAX_VALUE, Duration.ZERO, System::currentTimeMillis, Shaping.NONE, site -> 0);
     }
 
     /**
@@ -121,6 +129,12 @@ final class SiteLimiter {
      * @param deadFor how long a site that stopped answering gets no new connection (zero: never dead)
      */
     SiteLimiter(int initial, int max, int total, int maxWaiting, Duration deadFor, LongSupplier clock, Shaping shaping) {
+        this(initial, max, total, maxWaiting, deadFor, clock, shaping, site -> 0);
+    }
+
+    /** @param idleSessions idle pooled sessions to a site's hosts (a transfer that reuses one opens no connection) */
+    SiteLimiter(int initial, int max, int total, int maxWaiting, Duration deadFor, LongSupplier clock, Shaping shaping,
+            ToIntFunction<String> idleSessions) {
         this.max = Math.max(1, max);
         this.initial = Math.max(1, Math.min(initial, max));
         this.total = total;
@@ -128,18 +142,19 @@ final class SiteLimiter {
         this.deadForMillis = deadFor.toMillis();
         this.clock = clock;
         this.shaping = shaping;
+        this.idleSessions = idleSessions;
     }
 
     Future<Slot> acquire(String site) {
-        return acquire(site, null);
+        return acquire(site, null, false);
     }
 
     /**
-     * Completes with the slot once {@code site}'s window, its rate and {@code domain}'s, and the
-     * overall limit allow one more transfer; fails with {@link Unavailable} at once while the site is
-     * out of use or too much waits for it.
+     * Completes with the slot once {@code site}'s window, its rate and {@code domain}'s (and for a
+     * {@code notice}, the site's notices rate), and the overall limit allow one more transfer; fails
+     * with {@link Unavailable} at once while the site is out of use or too much waits for it.
      */
-    Future<Slot> acquire(String site, String domain) {
+    Future<Slot> acquire(String site, String domain, boolean notice) {
         Promise<Slot> p = Promise.promise();
         List<Waiter> admitted;
         synchronized (this) {
@@ -153,7 +168,7 @@ final class SiteLimiter {
             if (queue.size() >= maxWaiting && !state(site).keepsPace(queue.size() + 1, now, FAST_DRAIN_MILLIS)) {
                 return Future.failedFuture(new Unavailable("4.4.5", queue.size() + " deliveries already wait for site " + site));
             }
-            queue.addLast(new Waiter(site, domain, p));
+            queue.addLast(new Waiter(site, domain, notice, p));
             admitted = admit();
         }
         start(admitted);
@@ -223,15 +238,18 @@ final class SiteLimiter {
     /**
      * The site said to slow down or stop ({@code reply}, matched by a throttle of the shaping file):
      * suspended, its waiters are let go and its mail deferred without a connection until the time is
-     * up; slowed, its rate is lowered as long.
+     * up; slowed, its rate is lowered as long. True when this is new: the site was not already held
+     * so (a throttle renewed by a reply that came on a connection opened before it is not news).
      */
-    void throttle(String site, Shaping.Throttle throttle, String reply) {
+    boolean throttle(String site, Shaping.Throttle throttle, String reply) {
         Deque<Waiter> letGo = null;
         String why;
+        boolean fresh;
         synchronized (this) {
             SiteState s = state(site);
             long now = clock.getAsLong();
             long until = now + throttle.duration().toMillis();
+            fresh = throttle.action() == Shaping.Throttle.Action.SUSPEND ? !s.suspendedAt(now) : s.factorAt(now) >= 1;
             if (throttle.action() == Shaping.Throttle.Action.SUSPEND) {
                 why = "site " + site + " suspended after its reply: " + said(reply);
                 s.outUntil = Math.max(s.outUntil, until);
@@ -248,13 +266,52 @@ final class SiteLimiter {
         }
         LOG.warnf("%s, for %d s", why, throttle.duration().toSeconds());
         failAll(letGo, "4.4.5", why);
+        return fresh;
+    }
+
+    /** Whether {@code site} is suspended now by its own word (a throttle), not merely dead. */
+    synchronized boolean suspendedByItsWord(String site) {
+        SiteState s = sites.containsKey(site) ? sites.get(site) : idle.get(site);
+        return s != null && s.suspendedAt(clock.getAsLong());
+    }
+
+    /** The operator lifted what the site asked for: its suspension and slow-down end now. */
+    void lift(String site) {
+        List<Waiter> admitted;
+        synchronized (this) {
+            SiteState s = sites.containsKey(site) ? sites.get(site) : idle.get(site);
+            if (s == null) {
+                return;
+            }
+            if (s.suspendedAt(clock.getAsLong())) {
+                s.outUntil = 0;
+            }
+            s.slowUntil = 0;
+            admitted = admit();
+        }
+        LOG.infof("site %s: what it asked for was lifted by the operator", site);
+        start(admitted);
+    }
+
+    /**
+     * Another replica was told by {@code site} to slow down (the shared entry of
+     * {@code mail.destinations}): this one keeps the same pace until {@code untilMillis}, having
+     * taken the site's partition since.
+     */
+    synchronized void slowAsShared(String site, double factor, long untilMillis) {
+        SiteState s = state(site);
+        if (s.slowUntil < untilMillis) {
+            s.slowFactor = factor;
+            s.slowUntil = untilMillis;
+        }
+        parkIfIdle(site, s);
     }
 
     /**
      * The site's reply as the deferrals, events and log quote it: one line, and short, since a reply
      * may run to a hundred lines of 2048 octets.
      */
-    private static String said(String reply) {
+    static String said(String reply) {
         String line = dev.mailpipe.model.PeerText.oneLine(reply);
         return line.length() <= MAX_QUOTED ? line : line.substring(0, MAX_QUOTED) + "...";
     }
@@ -264,13 +321,17 @@ final class SiteLimiter {
     private List<Waiter> admit() {
         List<Waiter> admitted = new ArrayList<>();
         long now = clock.getAsLong();
+        // Idle sessions already promised to a transfer admitted in this round, per site.
+        Map<String, Integer> promised = new HashMap<>();
         while (running < total && !waiting.isEmpty()) {
             List<Map.Entry<String, Deque<Waiter>>> served = new ArrayList<>();
             Iterator<Map.Entry<String, Deque<Waiter>>> it = waiting.entrySet().iterator();
             while (it.hasNext() && running < total) {
                 Map.Entry<String, Deque<Waiter>> e = it.next();
                 SiteState s = state(e.getKey());
-                if (!s.mayStart(now)) {
+                boolean reuses = s.connectionRate.limited()
+                        && idleSessions.applyAsInt(e.getKey()) > promised.getOrDefault(e.getKey(), 0);
+                if (!s.mayStart(now, reuses)) {
                     continue;
                 }
                 Waiter next = nextWithDomainToken(e.getValue(), now);
@@ -278,7 +339,10 @@ final class SiteLimiter {
                     continue;
                 }
                 admitted.add(next);
-                s.started(now);
+                if (reuses) {
+                    promised.merge(e.getKey(), 1, Integer::sum);
+                }
+                s.started(now, reuses);
                 running++;
                 it.remove();
                 if (!e.getValue().isEmpty()) {
@@ -293,18 +357,32 @@ final class SiteLimiter {
         return admitted;
     }
 
-    /** The first of the first few waiters whose recipient domain has a token (or no rate of its own), taken off the queue. */
+    /**
+     * The first of the first few waiters whose recipient domain has a token (or no rate of its
+     * own), and, for a notice, whose site has a notices token; taken off the queue with its tokens.
+     */
     private Waiter nextWithDomainToken(Deque<Waiter> queue, long now) {
         int looked = 0;
         for (Iterator<Waiter> it = queue.iterator(); it.hasNext() && looked < DOMAIN_LOOKAHEAD; looked++) {
             Waiter w = it.next();
             RateLimit rate = w.domain() == null ? null : domainRate(w.domain());
-            if (rate == null || rate.tryTake(now, 1)) {
+            RateLimit notices = w.notice() ? noticeRate(w.site()) : null;
+            if ((rate == null || rate.allows(now, 1)) && (notices == null || notices.allows(now, 1))) {
+                if (rate != null) {
+                    rate.tryTake(now, 1);
+                }
+                if (notices != null) {
+                    notices.tryTake(now, 1);
+                }
                 it.remove();
                 return w;
             }
         }
         return null;
+    }
+
+    private RateLimit noticeRate(String site) {
+        return shaping.notices().map(l -> noticeRates.computeIfAbsent(site, s -> l.rate())).orElse(null);
     }
 
     private RateLimit domainRate(String domain) {

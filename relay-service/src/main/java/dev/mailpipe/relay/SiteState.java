@@ -13,6 +13,8 @@ final class SiteState {
     /** The most transfers at once, from the shaping file or the relay's setting. */
     final double maxWindow;
     final RateLimit rate;
+    /** New connections per minute (the shaping file's {@code connections-per-minute}). */
+    final RateLimit connectionRate;
     double window;
     int active;
     /** Deliveries in a row that no server of the site answered. */
@@ -38,6 +40,7 @@ final class SiteState {
         this.maxWindow = maxWindow;
         this.window = Math.min(initial, maxWindow);
         this.rate = limits.rate();
+        this.connectionRate = limits.connectionRate();
     }
 
     /** Seconds of history the pace is judged on, and the least before it is judged at all. */
@@ -86,23 +89,35 @@ final class SiteState {
         return outUntil > now;
     }
 
+    /** Out of use by its own word (a throttle's suspension, status 4.4.5), not dead. */
+    boolean suspendedAt(long now) {
+        return outAt(now) && "4.4.5".equals(outStatus);
+    }
+
     double factorAt(long now) {
         return slowUntil > now ? slowFactor : 1;
     }
 
-    /** Whether one more transfer may start now: in use, room in the window, a token of its rate. */
-    boolean mayStart(long now) {
-        return active < (int) window && !outAt(now) && (!rate.limited() || rate.allows(now, factorAt(now)));
+    /**
+     * Whether one more transfer may start now: in use, room in the window, a token of its rate, and
+     * a session to reuse or a token for a new connection.
+     */
+    boolean mayStart(long now, boolean reuses) {
+        return active < (int) window && !outAt(now) && (!rate.limited() || rate.allows(now, factorAt(now)))
+                && (reuses || !connectionRate.limited() || connectionRate.allows(now, factorAt(now)));
     }
 
-    /** One more transfer starts: it takes its token. */
-    void started(long now) {
+    /** One more transfer starts: it takes its token, and a new connection's unless it reuses a session. */
+    void started(long now, boolean reuses) {
         if (active == 0) {
             lastProgress = Math.max(lastProgress, now); // after a rest, the clock of being stuck starts now
         }
         active++;
         if (rate.limited()) {
             rate.tryTake(now, factorAt(now));
+        }
+        if (!reuses && connectionRate.limited()) {
+            connectionRate.tryTake(now, factorAt(now));
         }
     }
 }

@@ -4,12 +4,16 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailpipe.kafka.LocalKafkaResource;
+import dev.mailpipe.model.DestinationAction;
 import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.Route;
 import dev.mailpipe.model.Topics;
+import dev.mailpipe.peers.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.InetAddress;
@@ -32,7 +36,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The shaping file at work in the relay (SlowAndFastPeers writes it): 12 messages a minute for one
  * site hold at the sink while another site gets its mail at once, and an MX that answers
- * {@code 421 4.7.28} suspends its site after one connection while the rest flows.
+ * {@code 421 4.7.28} suspends its site after one connection while the rest flows, shows it in the
+ * events and the held destinations, and is lifted by the operator's resume; a site's new
+ * connections keep to their rate.
  */
 @QuarkusTest
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
@@ -115,6 +121,64 @@ class ShapingServiceTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> arrived("flowing-0") == 1);
             Thread.sleep(2000);
             assertEquals(1, connections.get(), "suspended: no further connection to the site that asked");
+
+            // Visible: a throttled event, and the site among the held destinations with the site's word.
+            JsonNode throttled = events("limited-0", "throttled").get(0);
+            assertEquals("mx.limited.test", throttled.path("site").asText());
+            assertEquals("suspend", throttled.path("action").asText());
+            assertTrue(throttled.path("reply").asText().contains("421 4.7.28 [127.0.0.1] unusual rate"), throttled.toString());
+            DestinationAction held = held("mx.limited.test").orElseThrow();
+            assertTrue(held.bySite() && held.kind() == DestinationAction.Kind.SUSPEND, held.toString());
+            assertTrue(held.until().isAfter(Instant.now().plus(Duration.ofMinutes(9))), "for the throttle's 10 minutes");
+            await().atMost(Duration.ofSeconds(20)).until(() -> events("limited-3", "deferred").size() == 1);
+            assertTrue(events("limited-3", "deferred").get(0).path("reason").asText()
+                    .contains("mx.limited.test suspended until"), events("limited-3", "deferred").toString());
+
+            // The operator lifts it early: the next message is tried again.
+            try (KafkaProducer<String, byte[]> p = producer()) {
+                p.send(dev.mailpipe.runtime.DestinationActions.resume("mx.limited.test")).get();
+            }
+            Thread.sleep(11_000); // past the time an entry takes to come back before its absence means a resume
+            try (KafkaProducer<String, byte[]> p = producer()) {
+                mail(p, "limited-9", "limited.test", "mx.limited.test", "127.0.0.33");
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> connections.get() == 2);
         }
+    }
+
+    @Test
+    void newConnectionsToASiteKeepToTheirRate() throws Exception {
+        // mx.fresh.test: 4 new connections a minute and one message each: 4 at once, then one per 15 s.
+        try (KafkaProducer<String, byte[]> p = producer()) {
+            for (int i = 0; i < 6; i++) {
+                mail(p, "fresh-" + i, "fresh.test", "mx.fresh.test", "127.0.0.32");
+            }
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> arrived("fresh-") == 4);
+        Thread.sleep(5000);
+        assertTrue(arrived("fresh-") <= 5, "no fifth new connection at once: " + arrived("fresh-"));
+        await().atMost(Duration.ofSeconds(40)).until(() -> arrived("fresh-") == 6);
+    }
+
+    private static List<JsonNode> events(String id, String type) {
+        return TopicReader.readCommitted(ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class), Topics.EVENTS)
+                .stream().map(r -> {
+                    try {
+                        return new ObjectMapper().readTree(r.value());
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).filter(n -> n.path("id").asText().equals(id) && n.path("type").asText().equals(type)).toList();
+    }
+
+    private static java.util.Optional<DestinationAction> held(String destination) {
+        DestinationAction last = null;
+        for (var r : TopicReader.readCommitted(ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class),
+                Topics.DESTINATIONS)) {
+            if (destination.equals(r.key())) {
+                last = r.value() == null ? null : DestinationAction.fromJson(r.value());
+            }
+        }
+        return java.util.Optional.ofNullable(last);
     }
 }

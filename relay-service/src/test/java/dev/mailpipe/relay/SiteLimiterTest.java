@@ -151,29 +151,71 @@ class SiteLimiterTest {
                 """);
         dev.mailpipe.relay.shaping.Shaping shaping = dev.mailpipe.relay.shaping.Shaping.read(file);
         SiteLimiter limiter = new SiteLimiter(5, 20, 100, 100, java.time.Duration.ofMinutes(2), () -> now[0], shaping);
-        Future<SiteLimiter.Slot> a = limiter.acquire("*.slow.test", "a.test");
-        Future<SiteLimiter.Slot> b = limiter.acquire("*.slow.test", "a.test");
-        Future<SiteLimiter.Slot> c = limiter.acquire("*.slow.test", "a.test");
+        Future<SiteLimiter.Slot> a = limiter.acquire("*.slow.test", "a.test", false);
+        Future<SiteLimiter.Slot> b = limiter.acquire("*.slow.test", "a.test", false);
+        Future<SiteLimiter.Slot> c = limiter.acquire("*.slow.test", "a.test", false);
         assertTrue(a.succeeded() && b.succeeded() && !c.isComplete(), "two a minute: the third waits for a token");
         now[0] += 30_000;
         limiter.tick();
         assertTrue(c.succeeded(), "half a minute later one token is back");
-        Future<SiteLimiter.Slot> d = limiter.acquire("*.slow.test", "a.test");
+        Future<SiteLimiter.Slot> d = limiter.acquire("*.slow.test", "a.test", false);
         assertFalse(d.isComplete());
         limiter.throttle("*.slow.test", shaping.throttleFor("421 4.7.28 slow down").orElseThrow(), "421 4.7.28 slow down");
         assertTrue(d.failed() && ((SiteLimiter.Unavailable) d.cause()).status().equals("4.4.5"), "its waiters are let go");
-        assertTrue(limiter.acquire("*.slow.test", "a.test").failed(), "suspended: refused at once");
+        assertTrue(limiter.acquire("*.slow.test", "a.test", false).failed(), "suspended: refused at once");
         assertEquals(1, limiter.deadSites());
         a.result().release(true);
         b.result().release(true);
         c.result().release(true);
-        assertTrue(limiter.acquire("*.slow.test", "a.test").failed(), "an answer does not lift what the site asked for");
+        assertTrue(limiter.acquire("*.slow.test", "a.test", false).failed(), "an answer does not lift what the site asked for");
         now[0] += 11 * 60_000;
-        assertTrue(limiter.acquire("*.slow.test", "a.test").succeeded(), "its time is up");
+        assertTrue(limiter.acquire("*.slow.test", "a.test", false).succeeded(), "its time is up");
         limiter.throttle("*.other.test", shaping.throttleFor("421 4.7.28 x").orElseThrow(),
                 "421-4.7.28 " + "flood\r\n".repeat(5000) + "421 4.7.28 end");
-        String quoted = limiter.acquire("*.other.test", "o.test").cause().getMessage();
+        String quoted = limiter.acquire("*.other.test", "o.test", false).cause().getMessage();
         assertTrue(quoted.length() < 500 && !quoted.contains("\n"), "a long reply is quoted on one short line: " + quoted.length());
+    }
+
+    @Test
+    void noticesKeepToTheirOwnRateAndUserMailPassesThem() throws Exception {
+        long[] now = {0};
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("shaping", ".yaml");
+        java.nio.file.Files.writeString(file, "notices: {messages-per-minute: 1}\n");
+        SiteLimiter limiter = new SiteLimiter(10, 10, 100, 100, java.time.Duration.ZERO, () -> now[0],
+                dev.mailpipe.relay.shaping.Shaping.read(file));
+        assertTrue(limiter.acquire("mx.a", "a.test", true).succeeded(), "the first bounce goes");
+        Future<SiteLimiter.Slot> second = limiter.acquire("mx.a", "a.test", true);
+        assertFalse(second.isComplete(), "one a minute: the second waits");
+        assertTrue(limiter.acquire("mx.a", "a.test", false).succeeded(), "user mail to the site is not behind it");
+        assertTrue(limiter.acquire("mx.b", "b.test", true).succeeded(), "each site has its own notices rate");
+        now[0] += 60_000;
+        limiter.tick();
+        assertTrue(second.succeeded(), "a minute later");
+    }
+
+    @Test
+    void newConnectionsKeepToTheirRateAndAReusedSessionIsNoNewConnection() throws Exception {
+        long[] now = {0};
+        int[] idle = {0};
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("shaping", ".yaml");
+        java.nio.file.Files.writeString(file, "sites:\n  mx.a: {connections-per-minute: 2}\n");
+        SiteLimiter limiter = new SiteLimiter(10, 10, 100, 100, java.time.Duration.ZERO, () -> now[0],
+                dev.mailpipe.relay.shaping.Shaping.read(file), site -> site.equals("mx.a") ? idle[0] : 0);
+        Future<SiteLimiter.Slot> a = limiter.acquire("mx.a");
+        Future<SiteLimiter.Slot> b = limiter.acquire("mx.a");
+        Future<SiteLimiter.Slot> c = limiter.acquire("mx.a");
+        assertTrue(a.succeeded() && b.succeeded(), "two new connections a minute");
+        assertFalse(c.isComplete(), "the third would be a third new connection: it waits");
+        assertTrue(limiter.acquire("mx.b").succeeded(), "another site has no such limit");
+        idle[0] = 1;
+        a.result().release(true);
+        assertTrue(c.succeeded(), "a session came back to the pool: the third reuses it");
+        idle[0] = 0;
+        Future<SiteLimiter.Slot> d = limiter.acquire("mx.a");
+        assertFalse(d.isComplete());
+        now[0] += 30_000;
+        limiter.tick();
+        assertTrue(d.succeeded(), "half a minute later one new connection is allowed again");
     }
 
     @Test

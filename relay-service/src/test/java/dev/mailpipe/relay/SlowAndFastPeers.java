@@ -48,6 +48,7 @@ public class SlowAndFastPeers implements QuarkusTestResourceLifecycleManager {
             Path shaping = Files.writeString(dir.resolve("shaping.yaml"), """
                     sites:
                       mx.rated.test: {messages-per-minute: 12}
+                      mx.fresh.test: {connections-per-minute: 4, messages-per-connection: 1}
                     throttles:
                       - {match: "4\\\\.7\\\\.28", action: suspend, for: 10m}
                     """);

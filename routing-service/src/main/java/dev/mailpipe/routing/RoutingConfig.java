@@ -46,6 +46,19 @@ public interface RoutingConfig {
 
     Dns dns();
 
+    Notices notices();
+
+    /** How {@code mail.notices} (bounces and delay warnings) is read, apart from user mail. */
+    interface Notices {
+        /** The consumer group that reads {@code mail.notices}: its lag is the notices waiting. */
+        @WithDefault("routing-notices")
+        String group();
+
+        /** The transactional id of the notices' producer; as {@code transactional-id}, one per replica. */
+        @WithDefault("routing-notices-${HOSTNAME:local}")
+        String transactionalId();
+    }
+
     interface Dns {
         /** Recursive resolvers as host:port, e.g. 127.0.0.1:5353; empty means the system's (resolv.conf). */
         Optional<List<String>> servers();

@@ -20,9 +20,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 
 /**
- * routing-service's one loop, on one thread: poll {@code mail.inbound}, route the records
+ * routing-service's loop over {@code mail.inbound}, on a thread of its own: poll, route the records
  * ({@link RoutingService}), and commit what they produced together with the poll's offsets in one
- * Kafka transaction ({@link TransactionalStageLoop}).
+ * Kafka transaction ({@link TransactionalStageLoop}). {@link NoticeRoutingLoop} does the same for
+ * {@code mail.notices} beside it, so neither kind of mail waits behind the other.
  *
  * <p>Plain Kafka clients rather than a messaging channel: the transaction is the loop's own, so its
  * records leave in one request when it commits, and no record crosses a thread before it is sent.
@@ -38,7 +39,7 @@ class RoutingLoop extends TransactionalStageLoop {
     Map<String, Object> kafka;
 
     private final RoutingService routing;
-    private final RoutingConfig config;
+    final RoutingConfig config;
     private final Counter aborts;
 
     RoutingLoop(RoutingService routing, RoutingConfig config, MeterRegistry registry) {
@@ -49,7 +50,11 @@ class RoutingLoop extends TransactionalStageLoop {
     }
 
     void start(@Observes StartupEvent event) {
-        start("routing");
+        start(threadName());
+    }
+
+    String threadName() {
+        return "routing";
     }
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {
@@ -59,7 +64,7 @@ class RoutingLoop extends TransactionalStageLoop {
     @Override
     protected void failed(RuntimeException failure, Duration pause) {
         aborts.increment();
-        LOG.warnf("routing transaction aborted, the batch will be read again in %ds: %s", pause.toSeconds(),
+        LOG.warnf("%s transaction aborted, the batch will be read again in %ds: %s", threadName(), pause.toSeconds(),
                 Failures.summary(failure));
     }
 

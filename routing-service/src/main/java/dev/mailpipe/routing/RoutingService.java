@@ -23,9 +23,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * routing-service: decides where each recipient's copy goes. Talks to DNS servers and Kafka, to no
- * SMTP peer. Reads {@code mail.inbound}; writes {@code mail.delivery} (per local mailbox),
+ * SMTP peer. Reads {@code mail.inbound} and {@code mail.notices}; writes {@code mail.delivery} (per local mailbox),
  * {@code mail.relay} (per remote domain, with its ranked MX route), the retry tier of the next attempt (DNS not
- * answering), bounces back into {@code mail.inbound}, {@code mail.events} and {@code mail.dead-letter}.
+ * answering), bounces into {@code mail.notices}, {@code mail.events} and {@code mail.dead-letter}.
  *
  * <p>This class turns one poll's records into what the stage writes for them; {@link RoutingLoop}
  * reads them and commits that output with the poll's offsets in one Kafka transaction.

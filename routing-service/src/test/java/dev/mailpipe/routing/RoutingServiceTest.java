@@ -87,6 +87,29 @@ class RoutingServiceTest {
         assertEquals("[127.0.0.9]", MailRecords.envelope(relay).route().orElseThrow().domain());
     }
 
+    /**
+     * A bounce on mail.notices is routed by the notices loop, in its own group: routed while a
+     * backlog of user mail would wait in mail.inbound's group, and committed where KEDA and
+     * ./mailpipe status count the notices' lag.
+     */
+    @Test
+    void aNoticeIsRoutedFromItsOwnTopicInItsOwnGroup() throws Exception {
+        String id = "notice-" + UUID.randomUUID();
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            Envelope e = Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", true, null),
+                    "", List.of(Recipient.of("bob@example.test")), 10).withTrustedOrigin();
+            p.send(MailRecords.record(Topics.NOTICES, id, e, "Subject: Undelivered Mail\r\n\r\nx\r\n"
+                    .getBytes(StandardCharsets.UTF_8))).get();
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> copies(id) == 1);
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrap()))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.listConsumerGroupOffsets(config.notices().group())
+                    .partitionsToOffsetAndMetadata().get().keySet().stream().anyMatch(tp -> tp.topic().equals(Topics.NOTICES)));
+        }
+        assertEquals("routing-notices", config.notices().group());
+    }
+
     @Inject
     RoutingConfig config;
 

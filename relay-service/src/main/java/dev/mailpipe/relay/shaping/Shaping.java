@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * <pre>
  * default:                      # every site, unless a rule below says otherwise
  *   connections: 20             # at once (the most the site's window may grow to)
+ *   connections-per-minute: 0   # new ones (a pooled connection reused is not new); 0: no limit
  *   messages-per-connection: 100
  *   messages-per-minute: 0      # 0: no limit
  *   messages-per-hour: 0
@@ -28,6 +29,7 @@ import java.util.regex.Pattern;
  *   "*.google.com": {connections: 10, messages-per-hour: 20000}
  * domains:                      # by recipient domain, on top of its site's
  *   example.org: {messages-per-minute: 60}
+ * notices: {messages-per-minute: 30}  # bounces and delay warnings (mail from &lt;&gt;), per site, on top of the rest
  * throttles:                    # the provider's word: the first whose pattern is found in the reply
  *   - {match: "4\\.7\\.28|rate limit", action: suspend, for: 10m}
  *   - {match: "try again later", action: slow, factor: 0.5, for: 30m}
@@ -35,33 +37,42 @@ import java.util.regex.Pattern;
  */
 public final class Shaping {
     /** No file: the relay's own settings, no rates, no throttles. */
-    public static final Shaping NONE = new Shaping(Limits.UNSET, Map.of(), Map.of(), List.of());
+    public static final Shaping NONE = new Shaping(Limits.UNSET, Map.of(), Map.of(), Limits.UNSET, List.of());
 
     private final Limits defaults;
     private final Map<String, Limits> sites;
     private final Map<String, Limits> domains;
+    private final Limits notices;
     private final List<Throttle> throttles;
 
-    private Shaping(Limits defaults, Map<String, Limits> sites, Map<String, Limits> domains, List<Throttle> throttles) {
+    private Shaping(Limits defaults, Map<String, Limits> sites, Map<String, Limits> domains, Limits notices, List<Throttle> throttles) {
         this.defaults = defaults;
         this.sites = sites;
         this.domains = domains;
+        this.notices = notices;
         this.throttles = throttles;
     }
 
     /** What applies to a site or a domain; a null field is not limited here (the relay's settings apply). */
-    public record Limits(Integer connections, Integer messagesPerConnection, int messagesPerMinute, int messagesPerHour) {
-        static final Limits UNSET = new Limits(null, null, 0, 0);
+    public record Limits(Integer connections, Integer messagesPerConnection, int messagesPerMinute, int messagesPerHour,
+            int connectionsPerMinute) {
+        static final Limits UNSET = new Limits(null, null, 0, 0, 0);
 
         Limits over(Limits base) {
             return new Limits(connections != null ? connections : base.connections,
                     messagesPerConnection != null ? messagesPerConnection : base.messagesPerConnection,
                     messagesPerMinute > 0 ? messagesPerMinute : base.messagesPerMinute,
-                    messagesPerHour > 0 ? messagesPerHour : base.messagesPerHour);
+                    messagesPerHour > 0 ? messagesPerHour : base.messagesPerHour,
+                    connectionsPerMinute > 0 ? connectionsPerMinute : base.connectionsPerMinute);
         }
 
         public RateLimit rate() {
             return new RateLimit(messagesPerMinute, messagesPerHour);
+        }
+
+        /** New connections per minute, as a bucket (no limit when 0). */
+        public RateLimit connectionRate() {
+            return new RateLimit(connectionsPerMinute, 0);
         }
     }
 
@@ -83,11 +94,28 @@ public final class Shaping {
         Map<String, Limits> domains = new LinkedHashMap<>();
         root.path("domains").fields().forEachRemaining(e -> domains.put(e.getKey().toLowerCase(Locale.ROOT),
                 limitsOrFail(e.getValue(), file + ": domains." + e.getKey())));
+        for (var d : domains.entrySet()) {
+            if (d.getValue().connectionsPerMinute() > 0) {
+                throw new IOException(file + ": domains." + d.getKey() + ": connections-per-minute is a site's (connections go to its MX hosts)");
+            }
+        }
+        Limits notices = limits(root.path("notices"), file + ": notices");
+        if (notices.connections() != null || notices.messagesPerConnection() != null || notices.connectionsPerMinute() > 0) {
+            throw new IOException(file + ": notices: only messages-per-minute and messages-per-hour apply to notices");
+        }
         List<Throttle> throttles = new ArrayList<>();
         for (JsonNode t : root.path("throttles")) {
             throttles.add(throttle(t, file + ": throttles[" + throttles.size() + "]"));
         }
-        return new Shaping(defaults, Map.copyOf(sites), Map.copyOf(domains), List.copyOf(throttles));
+        return new Shaping(defaults, Map.copyOf(sites), Map.copyOf(domains), notices, List.copyOf(throttles));
+    }
+
+    /**
+     * The rate of bounces and delay warnings to each site, on top of the site's own: a storm of
+     * them never uses up what a site takes from us, and they wait for their tokens apart.
+     */
+    public Optional<Limits> notices() {
+        return notices.rate().limited() ? Optional.of(notices) : Optional.empty();
     }
 
     /** The limits of {@code site} (MX host names joined by commas, or a rollup {@code *.suffix}). */
@@ -149,12 +177,14 @@ public final class Shaping {
         }
         for (var it = n.fieldNames(); it.hasNext();) {
             String f = it.next();
-            if (!List.of("connections", "messages-per-connection", "messages-per-minute", "messages-per-hour").contains(f)) {
+            if (!List.of("connections", "connections-per-minute", "messages-per-connection", "messages-per-minute", "messages-per-hour")
+                    .contains(f)) {
                 throw new IOException(where + ": unknown setting " + f);
             }
         }
         return new Limits(positive(n, "connections", where), positive(n, "messages-per-connection", where),
-                zeroOrMore(n, "messages-per-minute", where), zeroOrMore(n, "messages-per-hour", where));
+                zeroOrMore(n, "messages-per-minute", where), zeroOrMore(n, "messages-per-hour", where),
+                zeroOrMore(n, "connections-per-minute", where));
     }
 
     private static Integer positive(JsonNode n, String field, String where) throws IOException {

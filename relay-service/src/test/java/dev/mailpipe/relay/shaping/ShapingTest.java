@@ -31,16 +31,19 @@ class ShapingTest {
                   connections: 20
                   messages-per-connection: 100
                 sites:
-                  "*.google.com": {connections: 10, messages-per-hour: 20000}
+                  "*.google.com": {connections: 10, messages-per-hour: 20000, connections-per-minute: 30}
                   "*.l.google.com": {messages-per-minute: 100}
                   mx.small.test: {connections: 2}
                 domains:
                   example.org: {messages-per-minute: 60}
+                notices: {messages-per-minute: 30}
                 """);
-        assertEquals(new Shaping.Limits(10, 100, 0, 20000), s.site("*.google.com"));
-        assertEquals(new Shaping.Limits(20, 100, 100, 0), s.site("alt1.aspmx.l.google.com,aspmx.l.google.com"),
+        assertEquals(new Shaping.Limits(10, 100, 0, 20000, 30), s.site("*.google.com"));
+        assertEquals(new Shaping.Limits(20, 100, 100, 0, 0), s.site("alt1.aspmx.l.google.com,aspmx.l.google.com"),
                 "every host under *.l.google.com: that rule over the defaults");
-        assertEquals(new Shaping.Limits(20, 100, 0, 0), s.site("aspmx.l.google.com,mx.other.test"), "not every host: the defaults");
+        assertEquals(new Shaping.Limits(20, 100, 0, 0, 0), s.site("aspmx.l.google.com,mx.other.test"), "not every host: the defaults");
+        assertEquals(30, s.notices().orElseThrow().messagesPerMinute());
+        assertTrue(Shaping.NONE.notices().isEmpty(), "no notices rule: bounces go at the site's pace");
         assertEquals(2, s.site("MX.small.test").connections());
         assertEquals(60, s.domain("Example.org").orElseThrow().messagesPerMinute());
         assertTrue(s.domain("example.com").isEmpty());
@@ -87,6 +90,10 @@ class ShapingTest {
                 .contains("action must be suspend or slow"));
         assertTrue(assertThrows(IOException.class, () -> read("throttles:\n  - {match: x, action: slow, factor: 2, for: 1m}\n"))
                 .getMessage().contains("factor must be between 0 and 1"));
+        assertTrue(assertThrows(IOException.class, () -> read("domains:\n  a.test: {connections-per-minute: 5}\n")).getMessage()
+                .contains("domains.a.test: connections-per-minute is a site's"));
+        assertTrue(assertThrows(IOException.class, () -> read("notices: {connections: 5}\n")).getMessage()
+                .contains("notices: only messages-per-minute and messages-per-hour"));
     }
 
     @Test
