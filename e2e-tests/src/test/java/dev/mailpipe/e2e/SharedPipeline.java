@@ -43,7 +43,10 @@ final class SharedPipeline implements BeforeAllCallback, ExtensionContext.Store.
             if (instance == null) {
                 Path tmp = Files.createTempDirectory("mailpipe-e2e-");
                 DnsServer dns = DnsServer.start(tmp.resolve("dns"), "remote.test");
-                int port = Loopback.freePort("127.0.0.2", "127.0.0.3", "127.0.0.5", "127.0.0.66", "127.0.0.67");
+                int port = Loopback.freePort("127.0.0.2", "127.0.0.3", "127.0.0.5", "127.0.0.14", "127.0.0.66", "127.0.0.67");
+                // One site with a rate (SiteRateAcrossReplicasIT); no other test's site has one.
+                Path shaping = Files.writeString(tmp.resolve("shaping.yaml"), "sites:\n  rated-mx.remote.test: {messages-per-minute: "
+                        + SiteRateAcrossReplicasIT.PER_MINUTE + "}\n");
                 Pipeline p = Pipeline.start(tmp.resolve("pipeline"), Map.of(
                         "MAILPIPE_ROUTING_DNS_SERVERS", dns.address(),
                         "MAILPIPE_RELAY_PORT", String.valueOf(port),
@@ -51,6 +54,7 @@ final class SharedPipeline implements BeforeAllCallback, ExtensionContext.Store.
                         "MAILPIPE_RETRY_DELAYS", "2s,2s,2s,2s,2s",
                         "MAILPIPE_RETRY_MAX_LIFETIME", "15s",
                         "MAILPIPE_RELAY_DELAY_WARNING", "5s",
+                        "MAILPIPE_RELAY_SHAPING_FILE", shaping.toString(),
                         // Failed API logins (Dovecot's) slowed by little and locked out after three, so
                         // that a test reaches the lockout through Dovecot's own penalty in seconds.
                         "MAILPIPE_API_FIRST_DELAY", "50ms",

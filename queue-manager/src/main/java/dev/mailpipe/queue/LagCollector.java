@@ -49,6 +49,52 @@ public class LagCollector {
     private final MultiGauge ends;
     private ScheduledExecutorService timer;
     private Admin admin;
+    /** The last two readings, for the console (its lags, and rates from their difference). */
+    private volatile Reading reading = Reading.NONE;
+
+    /** The collector's last two readings, and when they were taken: what the console shows. */
+    record Reading(LagSnapshot now, long nowAt, LagSnapshot before, long beforeAt) {
+        static final Reading NONE = new Reading(new LagSnapshot(List.of(), Map.of(), Map.of(), Map.of()), 0, null, 0);
+
+        int members(String group) {
+            return now.members().getOrDefault(group, 0);
+        }
+
+        /**
+         * The group's lag on the topic, in offsets: from its commit, or from the partition's
+         * oldest offset where it has none (a tier the queue manager holds, unreleased, from the start).
+         */
+        long lag(String group, String topic) {
+            Map<TopicPartition, Long> committed = new HashMap<>();
+            for (LagSnapshot.GroupPartition r : now.lags()) {
+                if (r.group().equals(group) && r.committed() >= 0) {
+                    committed.put(r.partition(), r.committed());
+                }
+            }
+            long sum = 0;
+            for (Map.Entry<TopicPartition, Long> end : now.ends().entrySet()) {
+                if (end.getKey().topic().equals(topic)) {
+                    long from = committed.getOrDefault(end.getKey(), now.starts().getOrDefault(end.getKey(), end.getValue()));
+                    sum += Math.max(0, end.getValue() - from);
+                }
+            }
+            return sum;
+        }
+
+        /** Records a second the group committed on the topic between the two readings (0 with one reading). */
+        double perSecond(String group, String topic) {
+            if (before == null || nowAt <= beforeAt) {
+                return 0;
+            }
+            long moved = committed(now, group, topic) - committed(before, group, topic);
+            return Math.max(0, moved) * 1000.0 / (nowAt - beforeAt);
+        }
+
+        private static long committed(LagSnapshot s, String group, String topic) {
+            return s.lags().stream().filter(r -> r.group().equals(group) && r.partition().topic().equals(topic) && r.committed() >= 0)
+                    .mapToLong(LagSnapshot.GroupPartition::committed).sum();
+        }
+    }
 
     LagCollector(QueueConfig config, MeterRegistry registry) {
         this.config = config;
@@ -78,13 +124,43 @@ public class LagCollector {
     void stop(@Observes ShutdownEvent event) {
         if (timer != null) {
             timer.shutdownNow();
-            admin.close(java.time.Duration.ofSeconds(5));
         }
+        synchronized (this) {
+            if (admin != null) {
+                admin.close(java.time.Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    /**
+     * The last two readings. Where the collector is off (Strimzi's exporter publishes the figures),
+     * the console's request reads, at most once an interval.
+     */
+    Reading reading() throws Exception {
+        if (config.lagCollector().enabled()) {
+            return reading;
+        }
+        synchronized (this) {
+            if (System.currentTimeMillis() - reading.nowAt() >= config.lagCollector().interval().toMillis()) {
+                if (admin == null) {
+                    admin = Admin.create(KafkaClients.admin(kafka));
+                }
+                remember(read());
+            }
+            return reading;
+        }
+    }
+
+    private void remember(LagSnapshot s) {
+        Reading last = reading;
+        reading = new Reading(s, System.currentTimeMillis(), last == Reading.NONE ? null : last.now(), last.nowAt());
     }
 
     private void collectQuietly() {
         try {
-            publish(read());
+            LagSnapshot s = read();
+            publish(s);
+            remember(s);
         } catch (Exception e) {
             // The broker away for a moment: the last figures stay until the next reading.
             LOG.debugf("lag collector: %s", e.toString());
@@ -124,7 +200,11 @@ public class LagCollector {
                 .get(timeout, TimeUnit.MILLISECONDS).entrySet()) {
             endOffsets.put(e.getKey(), e.getValue().offset());
         }
-        return LagSnapshot.of(committed, memberCounts, endOffsets);
+        Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+        latest.keySet().forEach(tp -> earliest.put(tp, OffsetSpec.earliest()));
+        Map<TopicPartition, Long> startOffsets = new HashMap<>();
+        admin.listOffsets(earliest).all().get(timeout, TimeUnit.MILLISECONDS).forEach((tp, o) -> startOffsets.put(tp, o.offset()));
+        return LagSnapshot.of(committed, memberCounts, endOffsets).withStarts(startOffsets);
     }
 
     private void publish(LagSnapshot s) {

@@ -11,9 +11,11 @@ import org.apache.kafka.common.TopicPartition;
  * same dashboards and alerts work on its figures and on Strimzi's exporter: per group, topic and
  * partition the committed offset and the lag (the partition's end offset less it); a partition of a
  * topic the group reads that has no commit yet reports lag -1, as kafka_exporter does, so that an
- * alert can see it; per group its members; per partition its end offset.
+ * alert can see it; per group its members; per partition its end offset and (for the console,
+ * which counts what waits where no group committed yet) its oldest offset.
  */
-record LagSnapshot(List<GroupPartition> lags, Map<String, Integer> members, Map<TopicPartition, Long> ends) {
+record LagSnapshot(List<GroupPartition> lags, Map<String, Integer> members, Map<TopicPartition, Long> ends,
+        Map<TopicPartition, Long> starts) {
 
     /** A group's reading of one partition: what it committed (-1 for nothing) and its lag (-1 then). */
     record GroupPartition(String group, TopicPartition partition, long committed, long lag) {
@@ -24,6 +26,11 @@ record LagSnapshot(List<GroupPartition> lags, Map<String, Integer> members, Map<
      * @param members per group, how many members it has
      * @param ends every partition's end offset
      */
+    /** The same reading with each partition's oldest offset. */
+    LagSnapshot withStarts(Map<TopicPartition, Long> oldest) {
+        return new LagSnapshot(lags, members, ends, Map.copyOf(oldest));
+    }
+
     static LagSnapshot of(Map<String, Map<TopicPartition, Long>> committed, Map<String, Integer> members,
             Map<TopicPartition, Long> ends) {
         List<GroupPartition> rows = new ArrayList<>();
@@ -37,6 +44,6 @@ record LagSnapshot(List<GroupPartition> lags, Map<String, Integer> members, Map<
                         : new GroupPartition(group, tp, at, Math.max(0, ends.get(tp) - at)));
             }
         });
-        return new LagSnapshot(rows, members, ends);
+        return new LagSnapshot(rows, members, ends, Map.of());
     }
 }

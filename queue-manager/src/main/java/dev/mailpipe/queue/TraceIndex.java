@@ -50,6 +50,8 @@ public class TraceIndex {
 
     private final QueueConfig config;
     private final EventPositions positions;
+    /** Events per minute by type over the last hour, for the console's graphs. */
+    private final EventMinutes minutes = new EventMinutes();
     /** How far the index has read, per partition (the next offset). */
     private final Map<Integer, Long> indexed = new HashMap<>();
     private volatile boolean running = true;
@@ -96,6 +98,10 @@ public class TraceIndex {
             }
             return events;
         }
+    }
+
+    EventMinutes minutes() {
+        return minutes;
     }
 
     /** How many events the index holds. */
@@ -170,7 +176,8 @@ public class TraceIndex {
 
     /**
      * Follows mail.events from the start: per record, its key and, for a received event, the
-     * Message-ID header; the value is never parsed. Reopens after a failure, from the start again.
+     * Message-ID header (and its type, for the minutes); the value is never parsed. Reopens after a
+     * failure, from the start again.
      */
     private void follow() {
         while (running) {
@@ -187,6 +194,7 @@ public class TraceIndex {
                             if (r.key() != null) {
                                 positions.add(r.key(), r.partition(), r.offset());
                             }
+                            minutes.count(r.timestamp(), r.value());
                             Header mid = r.headers().lastHeader(RecordHeaders.MESSAGE_ID);
                             if (mid != null) {
                                 String bare = new String(mid.value(), StandardCharsets.UTF_8).replaceAll("^<|>$", "");
@@ -208,6 +216,7 @@ public class TraceIndex {
                 synchronized (positions) {
                     indexed.clear();
                 }
+                minutes.clear(); // read again from the start: counted again
                 try {
                     Thread.sleep(5000);
                 } catch (InterruptedException interrupted) {
