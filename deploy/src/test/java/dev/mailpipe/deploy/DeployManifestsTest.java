@@ -135,7 +135,8 @@ class DeployManifestsTest {
             String target = so.path("spec").path("scaleTargetRef").path("name").asText();
             targets.add(target);
             m.get("Deployment", target);
-            List<JsonNode> triggers = iterable(so.path("spec").path("triggers"));
+            List<JsonNode> triggers = new java.util.ArrayList<>();
+            iterable(so.path("spec").path("triggers")).forEach(triggers::add);
             assertEquals(STAGES.get(target).size(), triggers.size(), target + ": a trigger per input");
             int min = so.path("spec").path("minReplicaCount").asInt(0);
             int max = so.path("spec").path("maxReplicaCount").asInt();

@@ -103,7 +103,69 @@ class DashboardQueriesIT {
                 }
             }
             assertTrue(missing.isEmpty(), "dashboard queries without data: " + missing);
+
+            // The panels say what the situation is. A stopped stage: its lag grows by what waits
+            // for it, and drains once it runs again.
+            String lagPanel = panelQuery(repo, "Consumer lag per group, topic and partition");
+            Pipeline.Answer stopped = p.launcher("scale", "delivery-service", "0");
+            assertTrue(stopped.exitCode() == 0, stopped.output());
+            try {
+                for (int i = 0; i < 4; i++) {
+                    assertTrue(Swaks.send(p.smtpPort, "ops@y.test", List.of("dana@example.test"), msg).contains("250 2.0.0"));
+                }
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> sumOf(query(api, lagPanel), "delivery-service", "mail.delivery") >= 4);
+            } finally {
+                p.launcher("scale", "delivery-service", "1");
+            }
+            await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
+                    .until(() -> sumOf(query(api, lagPanel), "delivery-service", "mail.delivery") == 0);
+
+            // Deferred mail: the retry-tier panel counts it while it waits (deadend's MX never
+            // answers; the shared pipeline retries every 2 s, so the panel is read over the minute).
+            assertTrue(Swaks.send(p.smtpPort, "ops@y.test", List.of("z@deadend.remote.test"), msg).contains("250 2.0.0"));
+            String tiers = panelQuery(repo, "Retry tiers: deferred messages waiting");
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> value(query(api, "max_over_time(sum(" + tiers + ")[1m:1s])")) >= 1);
+
+            // A record routing cannot read is a dead letter: the panel counts one more.
+            String deadPanel = panelQuery(repo, "Dead letters (records in mail.dead-letter)");
+            double deadBefore = value(query(api, deadPanel));
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(Map.of("bootstrap.servers",
+                    p.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("mail.inbound", "no-envelope",
+                        "not a mail record".getBytes(StandardCharsets.UTF_8))).get();
+            }
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> value(query(api, deadPanel)) == deadBefore + 1);
         }
+    }
+
+    /** The sum of the panel's series for one group on one topic (its partitions). */
+    private static double sumOf(JsonNode result, String group, String topic) {
+        double sum = 0;
+        for (JsonNode series : result) {
+            if (series.path("metric").path("consumergroup").asText().equals(group) && series.path("metric").path("topic").asText().equals(topic)) {
+                sum += Double.parseDouble(series.path("value").path(1).asText());
+            }
+        }
+        return sum;
+    }
+
+    /** The single value of an instant query's answer (NaN when it has none). */
+    private static double value(JsonNode result) {
+        return result.isEmpty() ? Double.NaN : Double.parseDouble(result.path(0).path("value").path(1).asText());
+    }
+
+    /** The first query of the dashboard's panel with this title. */
+    private static String panelQuery(Path repo, String title) throws Exception {
+        JsonNode dashboard = JSON.readTree(repo.resolve("deploy/kubernetes/base/monitoring/mailpipe-dashboard.json").toFile());
+        for (JsonNode panel : dashboard.path("panels")) {
+            if (panel.path("title").asText().equals(title)) {
+                return panel.path("targets").path(0).path("expr").asText();
+            }
+        }
+        throw new AssertionError("no panel " + title);
     }
 
     private static boolean hasData(JsonNode result) {

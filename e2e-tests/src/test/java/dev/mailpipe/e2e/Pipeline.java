@@ -73,6 +73,11 @@ final class Pipeline implements AutoCloseable {
         return basic("admin", Files.readString(data.resolve("admin-password")).trim());
     }
 
+    /** The console's address with the administrator's login in it, as a browser may open it. */
+    String consoleUrlWithLogin() throws IOException {
+        return "http://admin:" + Files.readString(data.resolve("admin-password")).trim() + "@127.0.0.1:" + (httpBase + 5) + "/console";
+    }
+
     /**
      * Creates a mailbox through the registry API, for a test that counts its own mail in a
      * pipeline other tests share; waits until the ingress accepts it as a recipient.

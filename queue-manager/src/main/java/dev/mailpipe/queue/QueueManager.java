@@ -159,6 +159,7 @@ public class QueueManager extends StageLoop {
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    commitStartWhereNoneIs(partitions);
                 }
             });
             while (running()) {
@@ -169,6 +170,29 @@ public class QueueManager extends StageLoop {
             }
         } finally {
             consumer.close();
+        }
+    }
+
+    /**
+     * A tier partition this group never committed on gets its start committed: a tier whose first
+     * record is not yet due commits nothing for a while, and without a commit its waiting mail has
+     * no lag at all for the lag collector, kafka_exporter (-1) and the retry-tier panel.
+     */
+    private void commitStartWhereNoneIs(Collection<TopicPartition> partitions) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new java.util.HashSet<>(partitions));
+            Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+            for (TopicPartition tp : partitions) {
+                if (committed.get(tp) == null) {
+                    start.put(tp, new OffsetAndMetadata(consumer.position(tp)));
+                }
+            }
+            if (!start.isEmpty()) {
+                consumer.commitSync(start);
+            }
+        } catch (RuntimeException e) {
+            // Only the figures wait for the first release's commit; nothing is lost or sent.
+            LOG.debugf("no start committed for %s: %s", partitions, e.toString());
         }
     }
 
