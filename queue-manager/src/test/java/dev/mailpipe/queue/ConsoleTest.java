@@ -112,6 +112,30 @@ class ConsoleTest {
         admin().accept("application/json").get("/api/queue").then().body("id", hasItem(id));
     }
 
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    /**
+     * The dashboard's dead-letter count is records, not offsets: a dead letter written in a
+     * transaction, as the stages write them, moves the end offset by two and the count by one.
+     */
+    @Test
+    void aDeadLetterWrittenInATransactionCountsOnce() throws Exception {
+        var gauge = registry.get("mailpipe.dead.letters").gauge();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Double.isNaN(gauge.value()));
+        double before = gauge.value();
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap(),
+                "transactional.id", "console-test-" + UUID.randomUUID()), new StringSerializer(), new ByteArraySerializer())) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.DEAD_LETTER, "k", "unusable".getBytes(StandardCharsets.UTF_8)));
+            p.commitTransaction();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> gauge.value() == before + 1);
+        Thread.sleep(1500);
+        assertEquals(before + 1, gauge.value(), "one record, whatever the marker's offset");
+    }
+
     /** Debian's Chromium, headless, as the administrator: the page draws itself from the API. */
     @Test
     void chromiumRendersThePipelineTheChartAndTheDeferredMailAsText() throws Exception {
