@@ -51,7 +51,13 @@ class DeliveryLoop extends StageLoop {
         this.config = config;
     }
 
-    void start(@Observes StartupEvent event) {
+    void start(@Observes StartupEvent event, io.micrometer.core.instrument.MeterRegistry metrics) {
+        // The dashboard's series exist from the start, at zero (DeliveryService#acceptToDelivered).
+        DeliveryService.writeTimer(metrics);
+        DeliveryService.acceptToDelivered(metrics);
+        for (String outcome : new String[] {"delivered", "deferred", "bounced"}) {
+            metrics.counter("mailpipe.delivery.messages", "outcome", outcome);
+        }
         start("delivery");
     }
 

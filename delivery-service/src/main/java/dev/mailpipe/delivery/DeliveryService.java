@@ -73,16 +73,31 @@ public class DeliveryService {
         });
         this.root = Path.of(config.root());
         this.metrics = metrics;
-        this.writeTimer = Timer.builder("mailpipe.delivery.fsync.latency")
+        this.writeTimer = writeTimer(metrics);
+        this.acceptToDelivered = acceptToDelivered(metrics);
+        registry.awaitLoaded();
+    }
+
+    /**
+     * The stage's timers, registered at start as well ({@link DeliveryLoop}), not only with the
+     * first message: a series that appears with its first counts has no increase Prometheus can
+     * see, and the dashboard's latency panel would stay empty after a restart.
+     */
+    static Timer writeTimer(MeterRegistry metrics) {
+        return Timer.builder("mailpipe.delivery.fsync.latency")
                 .description("write, fsync, rename and directory fsync of one batch of messages")
                 .publishPercentileHistogram().register(metrics);
-        // What a user waits for: from the ingress's 250 (the envelope's receivedAt) to the file in
-        // new/, across every stage. The dashboard's latency panel and bench/compare's figure.
-        this.acceptToDelivered = Timer.builder("mailpipe.delivery.accept.to.delivered")
+    }
+
+    /**
+     * What a user waits for: from the ingress's 250 (the envelope's receivedAt) to the file in
+     * new/, across every stage. The dashboard's latency panel and bench/compare's figure.
+     */
+    static Timer acceptToDelivered(MeterRegistry metrics) {
+        return Timer.builder("mailpipe.delivery.accept.to.delivered")
                 .description("from the ingress accepting a message to its file in the mailbox")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(5))
                 .maximumExpectedValue(Duration.ofHours(1)).register(metrics);
-        registry.awaitLoaded();
     }
 
     /**

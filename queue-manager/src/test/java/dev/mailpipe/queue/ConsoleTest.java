@@ -112,6 +112,23 @@ class ConsoleTest {
         admin().accept("application/json").get("/api/queue").then().body("id", hasItem(id));
     }
 
+    /**
+     * The browser keeps the administrator's login for this origin: a form another site's page posts
+     * here would carry it. A change that a browser says comes from elsewhere is refused; the page's
+     * own requests and clients that are not browsers pass.
+     */
+    @Test
+    void anotherSitesPageCannotChangeAnythingWithTheBrowsersLogin() {
+        admin().header("Origin", "http://evil.test").post("/api/queue/flush").then().statusCode(403)
+                .body("error", containsString("another site"));
+        admin().header("Sec-Fetch-Site", "cross-site").post("/api/dead-letters/replay").then().statusCode(403);
+        admin().header("Origin", "http://127.0.0.1:" + (RestAssured.port + 1)).delete("/api/queue/nothing").then().statusCode(403);
+        admin().header("Origin", RestAssured.baseURI + ":" + RestAssured.port).header("Sec-Fetch-Site", "same-origin")
+                .post("/api/queue/flush/nothing-here.test").then().statusCode(404);
+        admin().post("/api/queue/flush/nothing-here.test").then().statusCode(404);
+        admin().header("Origin", "http://evil.test").get("/api/console").then().statusCode(200);
+    }
+
     @jakarta.inject.Inject
     io.micrometer.core.instrument.MeterRegistry registry;
 
