@@ -76,8 +76,6 @@ final class SiteLimiter {
     private final LinkedHashMap<String, Deque<Waiter>> waiting = new LinkedHashMap<>();
     /** Recipient domains with a rate of their own in the shaping file. */
     private final Map<String, RateLimit> domainRates = new HashMap<>();
-    /** Each site's rate for bounces and delay warnings, when the shaping file sets one. */
-    private final Map<String, RateLimit> noticeRates = new HashMap<>();
     private int running;
 
     /** How a transfer went, as far as its site's window and health are concerned. */
@@ -366,7 +364,7 @@ final class SiteLimiter {
         for (Iterator<Waiter> it = queue.iterator(); it.hasNext() && looked < DOMAIN_LOOKAHEAD; looked++) {
             Waiter w = it.next();
             RateLimit rate = w.domain() == null ? null : domainRate(w.domain());
-            RateLimit notices = w.notice() ? noticeRate(w.site()) : null;
+            RateLimit notices = w.notice() ? state(w.site()).noticeRate : null;
             if ((rate == null || rate.allows(now, 1)) && (notices == null || notices.allows(now, 1))) {
                 if (rate != null) {
                     rate.tryTake(now, 1);
@@ -381,9 +379,7 @@ final class SiteLimiter {
         return null;
     }
 
-    private RateLimit noticeRate(String site) {
-        return shaping.notices().map(l -> noticeRates.computeIfAbsent(site, s -> l.rate())).orElse(null);
-    }
+
 
     private RateLimit domainRate(String domain) {
         return shaping.domain(domain).map(l -> domainRates.computeIfAbsent(domain, d -> l.rate())).orElse(null);
@@ -405,7 +401,8 @@ final class SiteLimiter {
             s = idle.remove(name);
             if (s == null) {
                 Shaping.Limits limits = shaping.site(name);
-                s = new SiteState(initial, limits.connections() == null ? max : limits.connections(), limits, clock.getAsLong());
+                s = new SiteState(initial, limits.connections() == null ? max : limits.connections(), limits,
+                        shaping.notices().map(Shaping.Limits::rate).orElse(null), clock.getAsLong());
             }
             sites.put(name, s);
         }

@@ -15,6 +15,8 @@ final class SiteState {
     final RateLimit rate;
     /** New connections per minute (the shaping file's {@code connections-per-minute}). */
     final RateLimit connectionRate;
+    /** Bounces and delay warnings to the site (the shaping file's {@code notices}), or null for no rate of their own. */
+    final RateLimit noticeRate;
     double window;
     int active;
     /** Deliveries in a row that no server of the site answered. */
@@ -34,7 +36,8 @@ final class SiteState {
     double slowFactor = 1;
     long slowUntil;
 
-    SiteState(double initial, double maxWindow, Shaping.Limits limits, long now) {
+    SiteState(double initial, double maxWindow, Shaping.Limits limits, RateLimit noticeRate, long now) {
+        this.noticeRate = noticeRate;
         this.born = now;
         this.lastProgress = now;
         this.maxWindow = maxWindow;
