@@ -51,8 +51,11 @@ class StrimziCrdSchemaTest {
 
     @BeforeAll
     static void generate() throws Exception {
+        // This class path (the api, Jackson, fabric8's model) and the generator, kept off it (deploy's pom copies it).
+        String classpath = System.getProperty("java.class.path") + java.io.File.pathSeparator
+                + Path.of("target", "crd-generator", "crd-generator.jar").toAbsolutePath();
         List<String> command = new ArrayList<>(List.of(jdk21().resolve("bin/java").toString(), "-cp",
-                System.getProperty("java.class.path"), "io.strimzi.crdgenerator.CrdGenerator", "--yaml", "--api-versions", "v1",
+                classpath, "io.strimzi.crdgenerator.CrdGenerator", "--yaml", "--api-versions", "v1",
                 "--storage-version", "v1"));
         KINDS.forEach((kind, type) -> command.add(type + "=" + crds.resolve(kind + ".yaml")));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(crds.resolve("generator.log").toFile()).start();
