@@ -40,6 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryIT {
     private static final int MESSAGES = 300;
     /**
+     * Delivery writes a few hundred small files in well under a second once it runs: enough
+     * records that the kill, after the first 20 files, lands while it writes.
+     */
+    private static final int DELIVERY_MESSAGES = 3000;
+    /**
      * The killed consumer's partitions move to its successor only when its session expires; the
      * broker's minimum (6 s) keeps the test short. Production keeps Kafka's default.
      */
@@ -51,7 +56,7 @@ class CrashRecoveryIT {
     @Test
     void routingKilledMidBatchRoutesEveryMessageExactlyOnce() throws Exception {
         try (KafkaBroker broker = KafkaBroker.start(tmp.resolve("kafka"), Loopback.freePort(), Loopback.freePort(), 2)) {
-            List<String> ids = produce(broker.bootstrapServers(), Topics.INBOUND, null);
+            List<String> ids = produce(broker.bootstrapServers(), Topics.INBOUND, null, MESSAGES);
             Map<String, String> env = Map.of("MAILPIPE_ROUTING_BATCH_SIZE", "5",
                     "KAFKA_SESSION_TIMEOUT_MS", FAST_REJOIN);
             ServiceProcess routing = ServiceProcess.start("routing-service", broker.bootstrapServers(), env, tmp.resolve("routing-1.log"));
@@ -82,27 +87,30 @@ class CrashRecoveryIT {
     void deliveryKilledMidBatchWritesOneFilePerMessage() throws Exception {
         Path root = tmp.resolve("mail");
         try (KafkaBroker broker = KafkaBroker.start(tmp.resolve("kafka"), Loopback.freePort(), Loopback.freePort(), 2)) {
-            produce(broker.bootstrapServers(), Topics.DELIVERY, "alice@example.test");
-            Map<String, String> env = Map.of("MAILPIPE_DELIVERY_ROOT", root.toString(), "KAFKA_SESSION_TIMEOUT_MS", FAST_REJOIN);
+            produce(broker.bootstrapServers(), Topics.DELIVERY, "alice@example.test", DELIVERY_MESSAGES);
+            // Batches of 25: with the default 500 a poll takes hundreds of records, whose files
+            // appear at once, and the kill would land between few batches.
+            Map<String, String> env = Map.of("MAILPIPE_DELIVERY_ROOT", root.toString(), "KAFKA_SESSION_TIMEOUT_MS", FAST_REJOIN,
+                    "MAILPIPE_DELIVERY_BATCH_SIZE", "25");
             Path fresh = root.resolve("example.test/alice/Maildir/new");
             ServiceProcess delivery = ServiceProcess.start("delivery-service", broker.bootstrapServers(), env, tmp.resolve("delivery-1.log"));
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).until(() -> files(fresh) >= 20);
             delivery.kill();
             long before = files(fresh);
-            assertTrue(before < MESSAGES, "killed mid-way (" + before + " files)");
+            assertTrue(before < DELIVERY_MESSAGES, "killed mid-way (" + before + " files)");
             try (ServiceProcess again = ServiceProcess.start("delivery-service", broker.bootstrapServers(), env,
                     tmp.resolve("delivery-2.log"))) {
                 // Offsets are committed only after the files are in new/ and fsync'd.
                 await().atMost(Duration.ofSeconds(90))
                         .until(() -> ConsumerLag.caughtUp(broker.bootstrapServers(), "delivery-service", Topics.DELIVERY));
-                assertEquals(MESSAGES, files(fresh), "one file per message, none lost, none doubled");
+                assertEquals(DELIVERY_MESSAGES, files(fresh), "one file per message, none lost, none doubled");
                 assertEquals(0, files(root.resolve("example.test/alice/Maildir/tmp")));
             }
         }
     }
 
-    /** MESSAGES records, each its own message; keyed as the topic wants. Returns the message ids. */
-    private static List<String> produce(String bootstrap, String topic, String mailbox) throws Exception {
+    /** {@code count} records, each its own message; keyed as the topic wants. Returns the message ids. */
+    private static List<String> produce(String bootstrap, String topic, String mailbox, int count) throws Exception {
         List<String> ids = new ArrayList<>();
         // One request in flight: right after the broker created the topic, a first batch may be
         // refused as retriable while the next is already appended, and its retry is then out of
@@ -111,7 +119,7 @@ class CrashRecoveryIT {
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
                 "max.in.flight.requests.per.connection", 1), new StringSerializer(), new ByteArraySerializer())) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-            for (int i = 0; i < MESSAGES; i++) {
+            for (int i = 0; i < count; i++) {
                 String id = "crash-" + i;
                 ids.add(id);
                 Envelope e = Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null),
