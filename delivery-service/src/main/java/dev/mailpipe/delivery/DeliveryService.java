@@ -5,6 +5,7 @@ import dev.mailpipe.model.Envelope;
 import dev.mailpipe.model.MailEvent;
 import dev.mailpipe.model.MailRecords;
 import dev.mailpipe.model.MalformedEnvelopeException;
+import dev.mailpipe.model.Recipient;
 import dev.mailpipe.runtime.Backoff;
 import dev.mailpipe.runtime.MailboxRegistry;
 import dev.mailpipe.runtime.RetryScheduleConfig;
@@ -18,6 +19,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,8 +32,9 @@ import org.jboss.logging.Logger;
 
 /**
  * delivery-service: the last stage for local mail. Does not face the network (its HTTP API is for
- * operators). Reads {@code mail.delivery} (one record per mailbox, keyed by mailbox); writes the
- * message into that mailbox's Maildir, then lets the offset be committed. Also writes
+ * operators). Reads {@code mail.delivery} (one record per message, its recipients each naming a
+ * mailbox); writes the message into each of those mailboxes' Maildirs from that one record, then
+ * lets the offset be committed. Also writes
  * {@code mail.events}, bounces (unknown mailbox; over quota past the queue lifetime), quota
  * deferrals to the retry tiers, and {@code mail.dead-letter} for records it cannot use.
  *
@@ -108,22 +112,22 @@ public class DeliveryService {
      */
     void deliver(ConsumerRecords<String, byte[]> records, DeliveryOutput out) throws InterruptedException {
         List<MaildirWriter.Delivery> batch = new ArrayList<>(records.count());
-        // Each delivery's record, for a hand-over to the retry tiers.
-        Map<MaildirWriter.Delivery, ConsumerRecord<String, byte[]>> origin = new java.util.IdentityHashMap<>();
+        // Each delivery's mailbox copy, for a hand-over to the retry tiers.
+        Map<MaildirWriter.Delivery, Copy> origin = new java.util.IdentityHashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
-            MaildirWriter.Delivery d;
             try {
-                d = accept(record, out);
+                for (Copy copy : copies(record, out)) {
+                    MaildirWriter.Delivery d = accept(copy, out);
+                    if (d != null) {
+                        batch.add(d);
+                        origin.put(d, copy);
+                    }
+                }
             } catch (RuntimeException e) {
                 // A record this stage cannot handle for a reason it did not foresee goes to the
                 // dead-letter topic with that reason, never round and round.
                 LOG.errorf(e, "cannot handle %s-%d@%d", record.topic(), record.partition(), record.offset());
                 reject(record, "unexpected: " + e, out);
-                continue;
-            }
-            if (d != null) {
-                batch.add(d);
-                origin.put(d, record);
             }
         }
         if (!batch.isEmpty()) {
@@ -132,22 +136,57 @@ public class DeliveryService {
         out.awaitDurable();
     }
 
-    /** What to write for one record, or null once it is dealt with otherwise (dead letter, bounce, quota). */
-    private MaildirWriter.Delivery accept(ConsumerRecord<String, byte[]> record, DeliveryOutput out) {
+    /**
+     * One mailbox's copy of a record's message: the mailbox, its Maildir, and the envelope narrowed
+     * to the recipients bound for it (for its bounce or deferral).
+     */
+    private record Copy(ConsumerRecord<String, byte[]> record, String mailbox, Path maildir, Envelope envelope) {
+    }
+
+    /**
+     * The copies one record asks for: one per mailbox its recipients name (routing writes a message's
+     * every local copy in one record), or the record's key for recipients that name none (records
+     * written before that). Empty once the record went to the dead letters: an envelope that cannot
+     * be read, or a mailbox that is no safe path.
+     */
+    private List<Copy> copies(ConsumerRecord<String, byte[]> record, DeliveryOutput out) {
         Envelope envelope;
-        Path maildir;
+        Map<String, List<Recipient>> byMailbox = new LinkedHashMap<>();
+        Map<String, Path> maildirs = new HashMap<>();
         try {
             envelope = MailRecords.envelope(record);
-            maildir = MailboxPath.of(root, record.key() == null ? "" : record.key());
+            for (Recipient r : envelope.recipients()) {
+                String mailbox = r.mailbox().orElse(record.key() == null ? "" : record.key());
+                if (!maildirs.containsKey(mailbox)) {
+                    maildirs.put(mailbox, MailboxPath.of(root, mailbox));
+                }
+                byMailbox.computeIfAbsent(mailbox, k -> new ArrayList<>()).add(r.withMailbox(null));
+            }
         } catch (MalformedEnvelopeException | MailboxPath.UnsafeAddressException e) {
             reject(record, e.getMessage(), out);
-            return null;
+            return List.of();
         }
-        String mailbox = record.key();
+        if (byMailbox.isEmpty()) {
+            reject(record, "envelope has no recipient", out);
+            return List.of();
+        }
+        List<Copy> copies = new ArrayList<>(byMailbox.size());
+        boolean whole = byMailbox.size() == 1;
+        byMailbox.forEach((mailbox, rs) -> copies.add(new Copy(record, mailbox, maildirs.get(mailbox),
+                whole ? envelope : envelope.withRecipients(rs))));
+        return copies;
+    }
+
+    /** What to write for one copy, or null once it is dealt with otherwise (bounce, quota). */
+    private MaildirWriter.Delivery accept(Copy copy, DeliveryOutput out) {
+        Envelope envelope = copy.envelope();
+        String mailbox = copy.mailbox();
+        Path maildir = copy.maildir();
+        byte[] message = copy.record().value();
         Optional<Account.Mailbox> account = registry.mailbox(mailbox);
         if (account.isEmpty()) {
             // Deleted after the ingress accepted mail for it: the sender learns through a bounce.
-            bounce(envelope, record.value(), "5.1.1", "x-mailpipe; mailbox " + mailbox + " does not exist (any more)", out);
+            bounce(envelope, message, "5.1.1", "x-mailpipe; mailbox " + mailbox + " does not exist (any more)", out);
             return null;
         }
         byte[] head = ("Return-Path: <" + envelope.mailFrom() + ">\r\nDelivered-To: " + mailbox + "\r\n")
@@ -156,8 +195,8 @@ public class DeliveryService {
         // Checked against what is on disk before the batch: several messages of one batch may take a
         // mailbox slightly past its quota, as with Dovecot's own soft quota.
         try {
-            if (quota > 0 && MaildirQuota.usedBytes(maildir) + head.length + record.value().length > quota) {
-                overQuota(envelope, record, mailbox, quota, out);
+            if (quota > 0 && MaildirQuota.usedBytes(maildir) + head.length + message.length > quota) {
+                overQuota(copy, quota, out);
                 return null;
             }
         } catch (IOException e) {
@@ -167,7 +206,7 @@ public class DeliveryService {
         // Dovecot shows as Junk): the user sees it, the inbox does not.
         Path folder = envelope.junk() && account.get().junkFolder() ? maildir.resolve(".Junk") : maildir;
         return new MaildirWriter.Delivery(folder, envelope.id(), mailbox, envelope.receivedAt().toEpochMilli(), head,
-                record.value());
+                message);
     }
 
     /**
@@ -176,7 +215,7 @@ public class DeliveryService {
      * with the enhanced code of its cause, so that the partition moves on; it is never dropped.
      * What succeeded is not written again.
      */
-    private void writeOrDefer(List<MaildirWriter.Delivery> batch, Map<MaildirWriter.Delivery, ConsumerRecord<String, byte[]>> origin,
+    private void writeOrDefer(List<MaildirWriter.Delivery> batch, Map<MaildirWriter.Delivery, Copy> origin,
             DeliveryOutput out) throws InterruptedException {
         Backoff backoff = new Backoff(0, config.retryInitialDelay(), config.retryMaxDelay());
         long giveUpAt = System.nanoTime() + config.localRetryTime().toNanos();
@@ -209,18 +248,23 @@ public class DeliveryService {
         }
     }
 
-    /** A mailbox that could not be written after the local attempts: its message waits in the retry tiers. */
-    private void deferFailed(MaildirWriter.Result r, ConsumerRecord<String, byte[]> record, int attempts, DeliveryOutput out) {
-        Envelope envelope = MailRecords.envelope(record);
+    /** A mailbox that could not be written after the local attempts: its copy waits in the retry tiers. */
+    private void deferFailed(MaildirWriter.Result r, Copy copy, int attempts, DeliveryOutput out) {
         String status = MaildirFailure.status(r.error());
         String reason = status + " cannot write to the mailbox of " + r.delivery().recipient() + " after " + attempts
                 + " attempts: " + MaildirFailure.describe(r.error());
         metrics.counter("mailpipe.delivery.messages", "outcome", "deferred").increment();
-        if (retry.expired(envelope.receivedAt(), Instant.now())) {
-            bounce(envelope, record.value(), "5" + status.substring(1), "x-mailpipe; " + reason, out);
+        if (retry.expired(copy.envelope().receivedAt(), Instant.now())) {
+            bounce(copy.envelope(), copy.record().value(), "5" + status.substring(1), "x-mailpipe; " + reason, out);
             return;
         }
-        out.durable(stageOutcomes.defer(envelope.withRoute(null), record.key(), record.value(), reason, Instant.now()).records());
+        defer(copy, reason, out);
+    }
+
+    /** One mailbox's copy to the retry tiers, keyed by that mailbox; it comes back through routing. */
+    private void defer(Copy copy, String reason, DeliveryOutput out) {
+        out.durable(stageOutcomes.defer(copy.envelope().withRoute(null), copy.mailbox(), copy.record().value(), reason,
+                Instant.now()).records());
     }
 
     private void delivered(MaildirWriter.Result r, DeliveryOutput out) {
@@ -243,17 +287,14 @@ public class DeliveryService {
      * Over quota: the mailbox may be emptied soon, so the message waits in the retry tiers (4.2.2) and
      * comes back through routing; once it has outlived the queue lifetime it bounces (5.2.2).
      */
-    private void overQuota(Envelope envelope, ConsumerRecord<String, byte[]> record, String mailbox, long quota,
-            DeliveryOutput out) {
+    private void overQuota(Copy copy, long quota, DeliveryOutput out) {
         metrics.counter("mailpipe.delivery.failures", "reason", "over-quota").increment();
-        Instant now = Instant.now();
-        if (retry.expired(envelope.receivedAt(), now)) {
-            bounce(envelope, record.value(), "5.2.2", "x-mailpipe; mailbox " + mailbox + " is full (quota " + quota + ")",
-                    out);
+        String full = "mailbox " + copy.mailbox() + " is full (quota " + quota + ")";
+        if (retry.expired(copy.envelope().receivedAt(), Instant.now())) {
+            bounce(copy.envelope(), copy.record().value(), "5.2.2", "x-mailpipe; " + full, out);
             return;
         }
-        out.durable(stageOutcomes.defer(envelope.withRoute(null), record.key(), record.value(),
-                "4.2.2 mailbox " + mailbox + " is full (quota " + quota + ")", now).records());
+        defer(copy, "4.2.2 " + full, out);
     }
 
     private void bounce(Envelope envelope, byte[] message, String status, String diagnostic, DeliveryOutput out) {

@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.kafka.LocalKafkaResource;
+import dev.mailpipe.model.Envelope;
+import dev.mailpipe.model.Recipient;
 import dev.mailpipe.model.RecordHeaders;
 import dev.mailpipe.model.Topics;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -87,6 +89,53 @@ class DeliveryServiceTest {
                 .contentType("message/rfc822").extract().asString();
         assertEquals("Return-Path: <sender@y.test>\r\nDelivered-To: bob@example.test\r\n" + msg, raw);
         given().get("/api/mailboxes/bob@example.test/messages/..%2F..%2Fetc").then().statusCode(404);
+    }
+
+    /**
+     * One record for a message's every local copy (as routing writes it): a file in each mailbox its
+     * recipients name, each with its own Delivered-To; a mailbox that vanished bounces for its
+     * recipient alone, a full one waits in the retry tiers alone, keyed by that mailbox; the record
+     * read again makes no second file anywhere.
+     */
+    @Test
+    void oneRecordIsDeliveredToEveryMailboxItNamesAndEachFailsAlone() throws Exception {
+        given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/lena@example.test").then().statusCode(201);
+        given().contentType(ContentType.JSON).body("{}").put("/api/mailboxes/omar@example.test").then().statusCode(201);
+        given().contentType(ContentType.JSON).body("{\"quotaBytes\": 10}").put("/api/mailboxes/pia@example.test")
+                .then().statusCode(201);
+        String id = id();
+        String msg = "Subject: " + id + "\r\n\r\nto four\r\n";
+        var envelope = Envelope.received(id, java.time.Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null),
+                "sender@y.test", java.util.List.of(Recipient.of("Lena@example.test").withMailbox("lena@example.test"),
+                        Recipient.of("team@example.test").withMailbox("omar@example.test"),
+                        Recipient.of("gone@example.test").withMailbox("gone@example.test"),
+                        Recipient.of("pia@example.test").withMailbox("pia@example.test")), 10);
+        Topics4Test.send(Topics.DELIVERY, id, envelope, msg);
+        Topics4Test.send(Topics.DELIVERY, id, envelope, msg);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.EVENTS).stream()
+                .filter(r -> Topics4Test.text(r).contains(id) && (Topics4Test.text(r).contains("\"type\":\"delivered\"")
+                        || Topics4Test.text(r).contains("\"type\":\"duplicate\""))).count() == 4);
+        for (String user : new String[] {"lena", "omar"}) {
+            Path fresh = ROOT.resolve("example.test/" + user + "/Maildir/new");
+            try (Stream<Path> s = Files.list(fresh)) {
+                var ours = s.filter(p -> read(p).contains(id)).toList();
+                assertEquals(1, ours.size(), user + ": one file, the record read twice");
+                assertTrue(read(ours.get(0)).startsWith("Return-Path: <sender@y.test>\r\nDelivered-To: " + user
+                        + "@example.test\r\n"), read(ours.get(0)));
+            }
+        }
+        assertEquals(0, files(ROOT.resolve("example.test/pia/Maildir/new")), "over quota");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !deferred(id).isEmpty());
+        var waiting = deferred(id).get(0);
+        assertEquals("pia@example.test", waiting.key());
+        assertEquals(java.util.List.of("pia@example.test"), dev.mailpipe.model.MailRecords.envelope(waiting).recipients()
+                .stream().map(Recipient::address).toList(), "only the full mailbox's recipient waits");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Topics4Test.read(Topics.NOTICES).stream()
+                .anyMatch(r -> Topics4Test.text(r).contains(id) && Topics4Test.text(r).contains("Status: 5.1.1")));
+        String bounce = Topics4Test.read(Topics.NOTICES).stream().map(Topics4Test::text).filter(t -> t.contains(id))
+                .findFirst().orElseThrow();
+        assertTrue(bounce.contains("Final-Recipient: rfc822; gone@example.test"), bounce);
+        assertFalse(bounce.contains("Final-Recipient: rfc822; Lena@example.test"), "the delivered ones do not bounce");
     }
 
     /** Spam the content filter let through goes to the Maildir++ Junk folder, once, and never the inbox. */

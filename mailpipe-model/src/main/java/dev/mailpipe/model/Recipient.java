@@ -53,6 +53,26 @@ public final class Recipient {
         return new Recipient(copy);
     }
 
+    /**
+     * The local mailbox routing resolved this recipient to, on {@code mail.delivery}: one record
+     * carries a message's every local copy, each recipient naming its mailbox. Absent elsewhere, and
+     * in records written before it (then the record's key is the mailbox).
+     */
+    public Optional<String> mailbox() {
+        return text("mailbox");
+    }
+
+    /** This recipient bound for a local mailbox; {@code null} removes the binding. */
+    public Recipient withMailbox(String mailbox) {
+        ObjectNode copy = node.deepCopy();
+        if (mailbox == null) {
+            copy.remove("mailbox");
+        } else {
+            copy.put("mailbox", mailbox);
+        }
+        return new Recipient(copy);
+    }
+
     ObjectNode json() {
         return node;
     }

@@ -22,7 +22,9 @@ import java.util.function.Function;
  *
  * <ul>
  *   <li>local domain, mailbox exists: one delivery per mailbox (aliases, plus-addresses and
- *       catch-alls resolved; an alias may also point to remote addresses, which are relayed);
+ *       catch-alls resolved; an alias may also point to remote addresses, which are relayed); all
+ *       of a message's local deliveries travel in one envelope ({@link Plan#local}), each recipient
+ *       naming its mailbox, so the body crosses {@code mail.delivery} once;
  *   <li>local domain, no such mailbox: bounce 5.1.1 (only if it vanished after the ingress checked);
  *   <li>remote domain: one relay per domain, carrying the ranked route; DNS trouble defers it, a
  *       permanent DNS answer (no domain, null MX, no address) bounces it;
@@ -38,7 +40,8 @@ final class Router {
         this.maxReceivedHeaders = maxReceivedHeaders;
     }
 
-    record Delivery(String mailbox, Envelope envelope) {
+    /** One local copy: the mailbox, and the recipient (as given, its parameters kept) it is for. */
+    record Delivery(String mailbox, Recipient recipient) {
     }
 
     record Relay(String domain, Envelope envelope) {
@@ -48,7 +51,13 @@ final class Router {
     }
 
     record Plan(List<Delivery> deliveries, List<Relay> relays, List<Deferral> deferrals,
-            List<Bounce.Failure> failures) {
+            List<Bounce.Failure> failures, Envelope original) {
+
+        /** The envelope of every local delivery at once, each recipient bound to its mailbox; null if none. */
+        Envelope local() {
+            return deliveries.isEmpty() ? null
+                    : original.withRecipients(deliveries.stream().map(d -> d.recipient().withMailbox(d.mailbox())).toList());
+        }
     }
 
     /** The remote domains (lower-cased) whose routes the plan will need. */
@@ -96,7 +105,7 @@ final class Router {
                 failures.add(new Bounce.Failure(r, "5.4.6", "x-mailpipe; mail loop: more than "
                         + maxReceivedHeaders + " Received: headers", null));
             }
-            return new Plan(deliveries, relays, deferrals, failures);
+            return new Plan(deliveries, relays, deferrals, failures, envelope);
         }
 
         Map<String, List<Recipient>> byDomain = new LinkedHashMap<>();
@@ -117,10 +126,11 @@ final class Router {
                 if (t.local()) {
                     // Two addresses reaching one mailbox (alias, plus-address) deliver one copy.
                     if (mailboxesSeen.add(t.address().mailboxKey())) {
-                        deliveries.add(new Delivery(t.address().mailboxKey(), envelope.withRecipients(List.of(r))));
+                        deliveries.add(new Delivery(t.address().mailboxKey(), r.withMailbox(null)));
                     }
                 } else {
-                    Recipient remote = expanded ? r.withAddress(t.address().toString()) : r;
+                    // A deferred local copy comes back bound to its mailbox; a relay has none.
+                    Recipient remote = (expanded ? r.withAddress(t.address().toString()) : r).withMailbox(null);
                     byDomain.computeIfAbsent(t.address().domainKey(), d -> new ArrayList<>()).add(remote);
                 }
             }
@@ -138,7 +148,7 @@ final class Router {
                 }
             }
         }
-        return new Plan(deliveries, relays, deferrals, failures);
+        return new Plan(deliveries, relays, deferrals, failures, envelope);
     }
 
     private static Optional<MailAddress> parse(Recipient r) {

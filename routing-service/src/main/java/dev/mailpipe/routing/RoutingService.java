@@ -23,7 +23,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * routing-service: decides where each recipient's copy goes. Talks to DNS servers and Kafka, to no
- * SMTP peer. Reads {@code mail.inbound} and {@code mail.notices}; writes {@code mail.delivery} (per local mailbox),
+ * SMTP peer. Reads {@code mail.inbound} and {@code mail.notices}; writes {@code mail.delivery} (per message, for
+ * all its local mailboxes),
  * {@code mail.relay} (per remote domain, with its ranked MX route), the retry tier of the next attempt (DNS not
  * answering), bounces into {@code mail.notices}, {@code mail.events} and {@code mail.dead-letter}.
  *
@@ -98,8 +99,12 @@ public class RoutingService {
         Envelope envelope = p.envelope();
         byte[] message = record.value();
         Router.Plan plan = router.plan(envelope, message, routes);
+        if (!plan.deliveries().isEmpty()) {
+            // One record for every local copy, keyed by the message: the body crosses the topic once
+            // however many mailboxes it is for (docs/pipeline.md).
+            out.add(MailRecords.record(Topics.DELIVERY, envelope.id(), plan.local(), message));
+        }
         for (Router.Delivery d : plan.deliveries()) {
-            out.add(MailRecords.record(Topics.DELIVERY, d.mailbox(), d.envelope(), message));
             out.add(MailEvent.of(envelope.id(), STAGE, "routed", d.mailbox(), "local delivery").with("route", "local")
                     .with("mailbox", d.mailbox()).toRecord());
             count("local");

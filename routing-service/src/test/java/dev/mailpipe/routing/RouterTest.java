@@ -39,8 +39,12 @@ class RouterTest {
                 MESSAGE, d -> { throw new AssertionError("no DNS for local mail"); });
         assertEquals(List.of("alice@example.test", "bob@example.test"),
                 p.deliveries().stream().map(Router.Delivery::mailbox).toList());
-        assertEquals(List.of("alice@example.test"),
-                p.deliveries().get(0).envelope().recipients().stream().map(Recipient::address).toList());
+        assertEquals("alice@example.test", p.deliveries().get(0).recipient().address());
+        // One envelope for both copies, each recipient bound to its mailbox: the body travels once.
+        assertEquals(List.of("alice@example.test", "bob@example.test"),
+                p.local().recipients().stream().map(Recipient::address).toList());
+        assertEquals(List.of("alice@example.test", "bob@example.test"),
+                p.local().recipients().stream().map(r -> r.mailbox().orElseThrow()).toList());
         assertTrue(p.failures().isEmpty());
     }
 
