@@ -39,7 +39,8 @@ record MailpipeSystem(String name, ChildProcess launcher, Path mailRoot, int smt
         // Experiments with JVM options pass through, as to any ./mailpipe up, and so do the
         // ingress's settings (the door on for a client outside the relay networks, say).
         for (var knob : System.getenv().entrySet()) {
-            if (List.of("MAILPIPE_JAVA_OPTS", "MAILPIPE_JIT_OPTS", "MAILPIPE_HEAP").contains(knob.getKey())
+            if (List.of("MAILPIPE_JAVA_OPTS", "MAILPIPE_JIT_OPTS", "MAILPIPE_HEAP", "MAILPIPE_MEMORY_OPTS",
+                    "MAILPIPE_BROKER_MEMORY_OPTS").contains(knob.getKey())
                     || knob.getKey().startsWith("MAILPIPE_INGRESS_") && !env.containsKey(knob.getKey())) {
                 env.put(knob.getKey(), knob.getValue());
             }
