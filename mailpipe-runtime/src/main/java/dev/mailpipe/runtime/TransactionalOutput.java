@@ -3,6 +3,7 @@ package dev.mailpipe.runtime;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,12 +30,23 @@ public final class TransactionalOutput {
      * a caught-up group shows no lag past the transaction markers).
      */
     public void commit(List<ProducerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        commit(records, offsets, consumer.groupMetadata());
+    }
+
+    /**
+     * As {@link #commit(List, Map)}, with the group's metadata as the consumer gave it on its own
+     * thread: this may then run on another thread while that one polls (a consumer is not to be
+     * touched by two threads at once). The metadata's generation fences this commit if the group
+     * moved the partitions elsewhere meanwhile.
+     */
+    public void commit(List<ProducerRecord<String, byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets,
+            ConsumerGroupMetadata group) {
         producer.beginTransaction();
         try {
             for (ProducerRecord<String, byte[]> r : records) {
                 producer.send(r);
             }
-            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            producer.sendOffsetsToTransaction(offsets, group);
             producer.commitTransaction(); // fails if any send failed
         } catch (RuntimeException e) {
             try {
