@@ -1,5 +1,6 @@
 package dev.mailpipe.ops;
 
+import dev.mailpipe.model.Bytes;
 import dev.mailpipe.model.DestinationAction;
 import dev.mailpipe.model.Topics;
 import java.nio.charset.StandardCharsets;
@@ -198,25 +199,12 @@ public final class KafkaStatus implements AutoCloseable {
                 && events.stream().anyMatch(tp -> reader.position(tp) < end.get(tp))) {
             for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(200))) {
                 read++;
-                if (r.timestamp() >= since && r.value() != null && contains(r.value(), marker)) {
+                if (r.timestamp() >= since && r.value() != null && Bytes.indexOf(r.value(), marker) >= 0) {
                     delivered++;
                 }
             }
         }
         return new StatusReport.Minute(Math.max(0, accepted), delivered);
-    }
-
-    private static boolean contains(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     private List<TopicPartition> partitions(String topic) throws ExecutionException, InterruptedException {

@@ -1,5 +1,6 @@
 package dev.mailpipe.queue;
 
+import dev.mailpipe.model.Bytes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +60,7 @@ final class EventMinutes {
 
     /** The index in {@link #TYPES} of the event's type, or -1 for one not graphed. */
     private static int typeOf(byte[] value) {
-        int at = indexOf(value, TYPE);
+        int at = Bytes.indexOf(value, TYPE);
         if (at < 0) {
             return -1;
         }
@@ -70,18 +71,5 @@ final class EventMinutes {
         }
         String type = new String(value, from, end - from, StandardCharsets.US_ASCII);
         return TYPES.indexOf(type);
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }
