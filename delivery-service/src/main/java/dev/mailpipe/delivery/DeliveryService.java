@@ -137,10 +137,16 @@ public class DeliveryService {
     }
 
     /**
-     * One mailbox's copy of a record's message: the mailbox, its Maildir, and the envelope narrowed
-     * to the recipients bound for it (for its bounce or deferral).
+     * One mailbox's copy of a record's message: the mailbox, its Maildir, the record's envelope, and
+     * the recipients bound for that mailbox.
      */
-    private record Copy(ConsumerRecord<String, byte[]> record, String mailbox, Path maildir, Envelope envelope) {
+    private record Copy(ConsumerRecord<String, byte[]> record, String mailbox, Path maildir, Envelope envelope,
+            List<Recipient> recipients) {
+
+        /** The envelope narrowed to this mailbox's recipients, for its bounce or deferral alone. */
+        Envelope narrowed() {
+            return envelope.withRecipients(recipients.stream().map(r -> r.withMailbox(null)).toList());
+        }
     }
 
     /**
@@ -160,7 +166,7 @@ public class DeliveryService {
                 if (!maildirs.containsKey(mailbox)) {
                     maildirs.put(mailbox, MailboxPath.of(root, mailbox));
                 }
-                byMailbox.computeIfAbsent(mailbox, k -> new ArrayList<>()).add(r.withMailbox(null));
+                byMailbox.computeIfAbsent(mailbox, k -> new ArrayList<>()).add(r);
             }
         } catch (MalformedEnvelopeException | MailboxPath.UnsafeAddressException e) {
             reject(record, e.getMessage(), out);
@@ -171,9 +177,7 @@ public class DeliveryService {
             return List.of();
         }
         List<Copy> copies = new ArrayList<>(byMailbox.size());
-        boolean whole = byMailbox.size() == 1;
-        byMailbox.forEach((mailbox, rs) -> copies.add(new Copy(record, mailbox, maildirs.get(mailbox),
-                whole ? envelope : envelope.withRecipients(rs))));
+        byMailbox.forEach((mailbox, rs) -> copies.add(new Copy(record, mailbox, maildirs.get(mailbox), envelope, rs)));
         return copies;
     }
 
@@ -186,7 +190,7 @@ public class DeliveryService {
         Optional<Account.Mailbox> account = registry.mailbox(mailbox);
         if (account.isEmpty()) {
             // Deleted after the ingress accepted mail for it: the sender learns through a bounce.
-            bounce(envelope, message, "5.1.1", "x-mailpipe; mailbox " + mailbox + " does not exist (any more)", out);
+            bounce(copy.narrowed(), message, "5.1.1", "x-mailpipe; mailbox " + mailbox + " does not exist (any more)", out);
             return null;
         }
         byte[] head = ("Return-Path: <" + envelope.mailFrom() + ">\r\nDelivered-To: " + mailbox + "\r\n")
@@ -255,7 +259,7 @@ public class DeliveryService {
                 + " attempts: " + MaildirFailure.describe(r.error());
         metrics.counter("mailpipe.delivery.messages", "outcome", "deferred").increment();
         if (retry.expired(copy.envelope().receivedAt(), Instant.now())) {
-            bounce(copy.envelope(), copy.record().value(), "5" + status.substring(1), "x-mailpipe; " + reason, out);
+            bounce(copy.narrowed(), copy.record().value(), "5" + status.substring(1), "x-mailpipe; " + reason, out);
             return;
         }
         defer(copy, reason, out);
@@ -263,7 +267,7 @@ public class DeliveryService {
 
     /** One mailbox's copy to the retry tiers, keyed by that mailbox; it comes back through routing. */
     private void defer(Copy copy, String reason, DeliveryOutput out) {
-        out.durable(stageOutcomes.defer(copy.envelope().withRoute(null), copy.mailbox(), copy.record().value(), reason,
+        out.durable(stageOutcomes.defer(copy.narrowed().withRoute(null), copy.mailbox(), copy.record().value(), reason,
                 Instant.now()).records());
     }
 
@@ -291,7 +295,7 @@ public class DeliveryService {
         metrics.counter("mailpipe.delivery.failures", "reason", "over-quota").increment();
         String full = "mailbox " + copy.mailbox() + " is full (quota " + quota + ")";
         if (retry.expired(copy.envelope().receivedAt(), Instant.now())) {
-            bounce(copy.envelope(), copy.record().value(), "5.2.2", "x-mailpipe; " + full, out);
+            bounce(copy.narrowed(), copy.record().value(), "5.2.2", "x-mailpipe; " + full, out);
             return;
         }
         defer(copy, "4.2.2 " + full, out);

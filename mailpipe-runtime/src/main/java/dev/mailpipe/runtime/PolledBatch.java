@@ -18,26 +18,27 @@ import org.apache.kafka.common.TopicPartition;
 final class PolledBatch {
     private final Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> records = new HashMap<>();
     private final Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-    private int count;
 
     void add(ConsumerRecords<String, byte[]> polled) {
         for (TopicPartition tp : polled.partitions()) {
             records.computeIfAbsent(tp, k -> new ArrayList<>()).addAll(polled.records(tp));
         }
-        count += polled.count();
         // A poll's next offsets only move forward (records, or a transaction marker passed).
         polled.nextOffsets().forEach((tp, o) -> next.merge(tp, o, (a, b) -> b.offset() >= a.offset() ? b : a));
     }
 
     void drop(Collection<TopicPartition> revoked) {
         for (TopicPartition tp : revoked) {
-            List<ConsumerRecord<String, byte[]>> gone = records.remove(tp);
-            count -= gone == null ? 0 : gone.size();
+            records.remove(tp);
             next.remove(tp);
         }
     }
 
     int count() {
+        int count = 0;
+        for (List<ConsumerRecord<String, byte[]>> rs : records.values()) {
+            count += rs.size();
+        }
         return count;
     }
 
@@ -53,6 +54,5 @@ final class PolledBatch {
     void clear() {
         records.clear();
         next.clear();
-        count = 0;
     }
 }

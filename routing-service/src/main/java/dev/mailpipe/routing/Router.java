@@ -126,11 +126,10 @@ final class Router {
                 if (t.local()) {
                     // Two addresses reaching one mailbox (alias, plus-address) deliver one copy.
                     if (mailboxesSeen.add(t.address().mailboxKey())) {
-                        deliveries.add(new Delivery(t.address().mailboxKey(), r.withMailbox(null)));
+                        deliveries.add(new Delivery(t.address().mailboxKey(), r));
                     }
                 } else {
-                    // A deferred local copy comes back bound to its mailbox; a relay has none.
-                    Recipient remote = (expanded ? r.withAddress(t.address().toString()) : r).withMailbox(null);
+                    Recipient remote = expanded ? r.withAddress(t.address().toString()) : r;
                     byDomain.computeIfAbsent(t.address().domainKey(), d -> new ArrayList<>()).add(remote);
                 }
             }
