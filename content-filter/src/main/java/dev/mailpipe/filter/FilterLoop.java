@@ -1,7 +1,6 @@
 package dev.mailpipe.filter;
 
 import dev.mailpipe.model.Topics;
-import dev.mailpipe.runtime.Failures;
 import dev.mailpipe.runtime.TransactionalStageLoop;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,14 +10,12 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.jboss.logging.Logger;
 
 /**
  * content-filter's one loop, on one thread: poll {@code mail.scan}, have each message scanned
@@ -29,8 +26,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 class FilterLoop extends TransactionalStageLoop {
-    private static final Logger LOG = Logger.getLogger(FilterLoop.class);
-
     @Inject
     @Identifier("default-kafka-broker")
     Map<String, Object> kafka;
@@ -56,10 +51,8 @@ class FilterLoop extends TransactionalStageLoop {
     }
 
     @Override
-    protected void failed(RuntimeException failure, Duration pause) {
+    protected void countAbort() {
         aborts.increment();
-        LOG.warnf("content-filter transaction aborted, the batch will be read again in %ds: %s", pause.toSeconds(),
-                Failures.summary(failure));
     }
 
     @Override

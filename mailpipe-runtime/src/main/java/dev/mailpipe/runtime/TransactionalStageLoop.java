@@ -23,6 +23,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
 
 /**
  * The loop of a stage that is exactly once (routing, content-filter): poll its input topic, turn
@@ -40,6 +41,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * gathered is read again from the committed offsets.
  */
 public abstract class TransactionalStageLoop extends StageLoop {
+    private static final Logger LOG = Logger.getLogger(TransactionalStageLoop.class);
+
     /** What the stage reads, as which group, with which transactional id, and how much a poll. */
     public record Input(String topic, String group, String transactionalId, int batchSize) {
     }
@@ -54,6 +57,16 @@ public abstract class TransactionalStageLoop extends StageLoop {
 
     /** The stage's own client settings over the shared ones (linger, timeouts). */
     protected void tune(Map<String, Object> consumer, Map<String, Object> producer) {
+    }
+
+    /** Counts one aborted transaction in the stage's metric ({@code mailpipe.<stage>.transactions.aborted}). */
+    protected abstract void countAbort();
+
+    @Override
+    protected void failed(RuntimeException failure, Duration pause) {
+        countAbort();
+        LOG.warnf("%s transaction aborted, the batch will be read again in %ds: %s", name(), pause.toSeconds(),
+                Failures.summary(failure));
     }
 
     @Override

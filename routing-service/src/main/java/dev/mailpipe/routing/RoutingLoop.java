@@ -1,7 +1,6 @@
 package dev.mailpipe.routing;
 
 import dev.mailpipe.model.Topics;
-import dev.mailpipe.runtime.Failures;
 import dev.mailpipe.runtime.TransactionalStageLoop;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,13 +10,11 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.jboss.logging.Logger;
 
 /**
  * routing-service's loop over {@code mail.inbound}, on a thread of its own: poll, route the records
@@ -32,8 +29,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 class RoutingLoop extends TransactionalStageLoop {
-    private static final Logger LOG = Logger.getLogger(RoutingLoop.class);
-
     @Inject
     @Identifier("default-kafka-broker")
     Map<String, Object> kafka;
@@ -62,10 +57,8 @@ class RoutingLoop extends TransactionalStageLoop {
     }
 
     @Override
-    protected void failed(RuntimeException failure, Duration pause) {
+    protected void countAbort() {
         aborts.increment();
-        LOG.warnf("%s transaction aborted, the batch will be read again in %ds: %s", threadName(), pause.toSeconds(),
-                Failures.summary(failure));
     }
 
     @Override
