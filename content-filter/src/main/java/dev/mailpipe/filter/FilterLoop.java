@@ -6,10 +6,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -26,10 +24,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 @ApplicationScoped
 class FilterLoop extends TransactionalStageLoop {
-    @Inject
-    @Identifier("default-kafka-broker")
-    Map<String, Object> kafka;
-
     private final ContentFilter filter;
     private final FilterConfig config;
     private final Counter aborts;
@@ -53,11 +47,6 @@ class FilterLoop extends TransactionalStageLoop {
     @Override
     protected void countAbort() {
         aborts.increment();
-    }
-
-    @Override
-    protected Map<String, Object> kafka() {
-        return kafka;
     }
 
     @Override

@@ -7,10 +7,8 @@ import dev.mailpipe.runtime.StageLoop;
 import dev.mailpipe.runtime.commit.IntervalCommits;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +36,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 class DeliveryLoop extends StageLoop {
     private static final Logger LOG = Logger.getLogger(DeliveryLoop.class);
-
-    @Inject
-    @Identifier("default-kafka-broker")
-    Map<String, Object> kafka;
 
     private final DeliveryService delivery;
     private final DeliveryConfig config;

@@ -1,6 +1,9 @@
 package dev.mailpipe.runtime;
 
+import io.smallrye.common.annotation.Identifier;
+import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
@@ -14,6 +17,11 @@ import org.apache.kafka.common.errors.WakeupException;
 public abstract class StageLoop {
     private static final Backoff BACKOFF = new Backoff(0, Duration.ofSeconds(1), Duration.ofSeconds(30));
     private static final long CALM_NANOS = Duration.ofMinutes(1).toNanos();
+
+    /** The shared Kafka settings ({@code kafka.*}) the loop's clients start from. */
+    @Inject
+    @Identifier("default-kafka-broker")
+    protected Map<String, Object> kafka;
 
     private volatile boolean running = true;
     private volatile boolean consuming;

@@ -47,9 +47,6 @@ public abstract class TransactionalStageLoop extends StageLoop {
     public record Input(String topic, String group, String transactionalId, int batchSize) {
     }
 
-    /** The shared Kafka settings ({@code kafka.*}). */
-    protected abstract Map<String, Object> kafka();
-
     protected abstract Input input();
 
     /** Everything the stage writes for these records, in their order; throws to abort the transaction. */
@@ -72,10 +69,10 @@ public abstract class TransactionalStageLoop extends StageLoop {
     @Override
     protected void consumeUntilStopped() {
         Input input = input();
-        Map<String, Object> c = KafkaClients.consumer(kafka());
+        Map<String, Object> c = KafkaClients.consumer(kafka);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, input.group());
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, input.batchSize());
-        Map<String, Object> p = KafkaClients.producer(kafka());
+        Map<String, Object> p = KafkaClients.producer(kafka);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, input.transactionalId());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, input.transactionalId());
         tune(c, p);

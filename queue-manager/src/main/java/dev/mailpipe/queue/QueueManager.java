@@ -15,10 +15,8 @@ import dev.mailpipe.runtime.TransactionalOutput;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -72,10 +70,6 @@ import org.jboss.logging.Logger;
 public class QueueManager extends StageLoop {
     static final String STAGE = "queue-manager";
     private static final Logger LOG = Logger.getLogger(QueueManager.class);
-
-    @Inject
-    @Identifier("default-kafka-broker")
-    Map<String, Object> kafka;
 
     private final QueueConfig config;
     private final RetryScheduleConfig retry;

@@ -9,11 +9,9 @@ import dev.mailpipe.runtime.StageLoop;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
@@ -56,10 +54,6 @@ class RelayLoop extends StageLoop {
     private static final Logger LOG = Logger.getLogger(RelayLoop.class);
     /** How soon the loop looks again for room in hand while records wait for it. */
     private static final Duration ROOM_CHECK = Duration.ofMillis(10);
-
-    @Inject
-    @Identifier("default-kafka-broker")
-    Map<String, Object> kafka;
 
     private final RelayService relay;
     private final RelayProgress progress;

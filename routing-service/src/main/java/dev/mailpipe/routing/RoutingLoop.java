@@ -6,10 +6,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -29,10 +27,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 @ApplicationScoped
 class RoutingLoop extends TransactionalStageLoop {
-    @Inject
-    @Identifier("default-kafka-broker")
-    Map<String, Object> kafka;
-
     private final RoutingService routing;
     final RoutingConfig config;
     private final Counter aborts;
@@ -59,11 +53,6 @@ class RoutingLoop extends TransactionalStageLoop {
     @Override
     protected void countAbort() {
         aborts.increment();
-    }
-
-    @Override
-    protected Map<String, Object> kafka() {
-        return kafka;
     }
 
     @Override
