@@ -65,18 +65,13 @@ public class RelayService {
     /** Recipients that bounced as nonexistent: later mail to them bounces here, without a connection. */
     private final SuppressionList suppressions;
     /** The operator's suspensions and bounces of destinations, and the sites held back by their own word. */
-    private final DestinationActions actions;
-    /** When this replica published a site's suspension by its own word: one gone from the list since was resumed by the operator. */
-    private final java.util.Map<String, Instant> published = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Time for a published entry to come back through the topic before its absence means the operator resumed the site. */
-    private static final Duration PUBLISHED_SETTLES = Duration.ofSeconds(10);
+    private final DestinationHolds holds;
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
             DkimSigning dkim, MtaStsConfig mtaSts, DaneConfig daneConfig,
             @io.smallrye.common.annotation.Identifier("default-kafka-broker") java.util.Map<String, Object> kafka) {
         this.config = config;
         this.suppressions = new SuppressionList(kafka);
-        this.actions = new DestinationActions(kafka);
         this.dkim = dkim;
         this.retry = retry;
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
@@ -89,6 +84,7 @@ public class RelayService {
                 dev.mailpipe.runtime.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()), daneConfig, config.port())
                 : null;
         this.walker = new MxWalker(vertx, config, trust, policies, dane, registry);
+        this.holds = new DestinationHolds(new DestinationActions(kafka), walker);
         registry.gauge("mailpipe.relay.sites.dead", walker, MxWalker::deadSites);
         MultiGauge windows = MultiGauge.builder("mailpipe.relay.site.window")
                 .description("transfers at once allowed to a destination site (its MX hosts), as learned").register(registry);
@@ -101,7 +97,7 @@ public class RelayService {
     @jakarta.annotation.PreDestroy
     void close() throws InterruptedException {
         suppressions.close();
-        actions.close();
+        holds.close();
     }
 
     /**
@@ -128,14 +124,7 @@ public class RelayService {
         }
         OutgoingMessage outgoing = new OutgoingMessage(env, record.value(), dkim);
         String site = env.route().map(dev.mailpipe.model.Route::site).orElse(null);
-        var action = actions.find(domain, site, Instant.now());
-        if (action.isPresent() && action.get().kind() == DestinationAction.Kind.SLOW) {
-            // A site that told another replica to slow down: this one keeps that pace too.
-            walker.slowAsShared(action.get().destination(), action.get().factor(), action.get().until());
-            action = java.util.Optional.empty();
-        } else if (action.isEmpty() && site != null && resumedByOperator(site)) {
-            walker.lift(site);
-        }
+        var action = holds.holding(domain, site, Instant.now());
         if (action.isPresent()) {
             // The operator's word: no connection at all.
             List<Outcome> ordered = byOperator(env, action.get());
@@ -194,32 +183,13 @@ public class RelayService {
         DestinationAction entry = new DestinationAction(t.site(), suspend ? DestinationAction.Kind.SUSPEND : DestinationAction.Kind.SLOW,
                 "its reply " + t.reply(), now, now.plus(t.throttle().duration()), DestinationAction.BY_SITE,
                 suspend ? 1 : t.throttle().factor());
-        actions.note(entry);
-        if (suspend) {
-            published.put(t.site(), now);
-        }
+        holds.publish(entry, now);
         String what = suspend ? "suspended" : "slowed to " + t.throttle().factor() + " of its rate";
         MailEvent event = MailEvent.of(envelope.id(), STAGE, "throttled", null,
                 "site " + t.site() + " " + what + " until " + entry.until() + " after its reply: " + t.reply())
                 .with("site", t.site()).with("action", suspend ? "suspend" : "slow")
                 .with("until", entry.until().toString()).with("reply", t.reply());
         return List.of(DestinationActions.record(entry), (suspend ? event : event.with("factor", entry.factor())).toRecord());
-    }
-
-    /**
-     * Whether the operator resumed {@code site} while this replica holds it by its own word: the
-     * entry this replica published has had time to come back, and is gone from the list.
-     */
-    private boolean resumedByOperator(String site) {
-        Instant at = published.get(site);
-        if (at == null || !walker.suspendedByItsWord(site)) {
-            return false;
-        }
-        if (Instant.now().isBefore(at.plus(PUBLISHED_SETTLES))) {
-            return false;
-        }
-        published.remove(site);
-        return true;
     }
 
     /** A bounce for each recipient whose suppression is in force: no connection is made for them. */
