@@ -23,7 +23,7 @@ import java.util.Map;
  *
  * <p>Usage: CompareBench [messages=5000] [sessions=20] [size=2048]. Environment: BENCH_WORKLOADS
  * (default {@code local,spread,mixed,multi}), BENCH_SYSTEMS (default all four), BENCH_WARMUP (messages
- * before the steady round, default 2 × messages).
+ * before the steady round, default 2 × messages), BENCH_THREADS=1 (CPU by thread of the JVMs too, {@link ThreadCpu}).
  */
 public final class CompareBench {
     private static final String LOCAL = "alice@example.test";
@@ -40,7 +40,7 @@ public final class CompareBench {
     }
 
     record Result(double acceptedPerSecond, double deliveredPerSecond, List<Long> latencies, double cpuMillisPerMessage,
-            long peakRssMib, Map<String, Double> cpuMillisByProcess) {
+            long peakRssMib, Map<String, Double> cpuMillisByProcess, Map<String, Double> cpuMillisByThread) {
     }
 
     static final Map<String, Workload> WORKLOADS = new LinkedHashMap<>();
@@ -233,8 +233,10 @@ public final class CompareBench {
             double cpu = usage.cpuSeconds();
             Map<String, Double> byProcess = new java.util.TreeMap<>();
             usage.cpuSecondsByProcess().forEach((k, v) -> byProcess.put(k, v * 1000 / total));
+            Map<String, Double> byThread = new java.util.TreeMap<>();
+            usage.cpuSecondsByThread().forEach((k, v) -> byThread.put(k, v * 1000 / total));
             return new Result(total / acceptSeconds, total / deliverSeconds, probe == null ? List.of() : probe.samples(),
-                    cpu * 1000 / total, usage.peakRssMib(), byProcess);
+                    cpu * 1000 / total, usage.peakRssMib(), byProcess, byThread);
         }
     }
 
@@ -242,10 +244,17 @@ public final class CompareBench {
         System.out.printf("  %-15s %-6s accepted %6.0f/s  delivered %6.0f/s  latency %s  CPU %.2f ms/msg  peak RSS %d MiB%n",
                 system, phase, r.acceptedPerSecond(), r.deliveredPerSecond(),
                 r.latencies().isEmpty() ? "n/a" : Bench.percentiles(r.latencies()), r.cpuMillisPerMessage(), r.peakRssMib());
-        StringBuilder split = new StringBuilder();
-        r.cpuMillisByProcess().entrySet().stream().filter(e -> e.getValue() >= 0.01)
-                .sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
-                .forEach(e -> split.append(String.format(" %s %.2f", e.getKey(), e.getValue())));
-        System.out.printf("  %-15s %-6s CPU ms/msg by process:%s%n", "", "", split);
+        System.out.printf("  %-15s %-6s CPU ms/msg by process:%s%n", "", "", largest(r.cpuMillisByProcess(), 20));
+        if (!r.cpuMillisByThread().isEmpty()) {
+            System.out.printf("  %-15s %-6s CPU ms/msg by thread:%s%n", "", "", largest(r.cpuMillisByThread(), 16));
+        }
+    }
+
+    /** The {@code most} largest entries of at least 0.01, largest first, as " name value". */
+    private static String largest(Map<String, Double> split, int most) {
+        StringBuilder out = new StringBuilder();
+        split.entrySet().stream().filter(e -> e.getValue() >= 0.01).sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+                .limit(most).forEach(e -> out.append(String.format(" %s %.2f", e.getKey(), e.getValue())));
+        return out.toString();
     }
 }

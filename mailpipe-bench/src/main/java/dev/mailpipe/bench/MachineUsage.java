@@ -26,6 +26,7 @@ final class MachineUsage implements AutoCloseable {
     /** pid to {name, first and last CPU ticks seen}, for the split by process. */
     private final Map<Long, Object[]> ticks = new java.util.concurrent.ConcurrentHashMap<>();
     private final Thread sampler;
+    private final ThreadCpu threads = ThreadCpu.ENABLED ? new ThreadCpu() : null;
 
     /** Starts measuring; {@code roots} gives the pids whose process trees are the system. */
     MachineUsage(java.util.function.Supplier<Set<Long>> roots) {
@@ -44,6 +45,9 @@ final class MachineUsage implements AutoCloseable {
     }
 
     private void sawCpu(long pid, String name, long cpuTicks) {
+        if (threads != null) {
+            threads.sample(pid, name);
+        }
         ticks.compute(pid, (k, v) -> v == null ? new Object[] {name, cpuTicks, cpuTicks} : new Object[] {v[0], v[1], cpuTicks});
     }
 
@@ -56,6 +60,11 @@ final class MachineUsage implements AutoCloseable {
         Map<String, Double> out = new java.util.TreeMap<>();
         ticks.values().forEach(v -> out.merge((String) v[0], ((long) v[2] - (long) v[1]) / TICKS_PER_SECOND, Double::sum));
         return out;
+    }
+
+    /** CPU-seconds by process/thread of the system's JVMs (BENCH_THREADS=1), else empty. */
+    Map<String, Double> cpuSecondsByThread() {
+        return threads == null ? Map.of() : threads.cpuSecondsByThread();
     }
 
     /** Machine CPU-seconds spent since the start. */
