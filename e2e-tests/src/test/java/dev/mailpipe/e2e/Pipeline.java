@@ -3,6 +3,7 @@ package dev.mailpipe.e2e;
 import java.io.IOException;
 import java.nio.file.Files;
 import dev.mailpipe.peers.ChildProcess;
+import dev.mailpipe.peers.DnsServer;
 import dev.mailpipe.peers.Loopback;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,18 @@ final class Pipeline implements AutoCloseable {
         this.smtpPort = smtpPort;
         this.kafkaPort = kafkaPort;
         this.httpBase = httpBase;
+    }
+
+    /**
+     * A pipeline that finds MX hosts through {@code dns} (the zones the test serves) and relays to
+     * {@code relayPort} of whichever loopback address they name, with {@code settings} besides.
+     */
+    static Pipeline relaying(Path data, DnsServer dns, int relayPort, Map<String, String> settings)
+            throws IOException, InterruptedException {
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("MAILPIPE_ROUTING_DNS_SERVERS", dns.address());
+        all.put("MAILPIPE_RELAY_PORT", String.valueOf(relayPort));
+        return start(data, all);
     }
 
     static Pipeline start(Path data, Map<String, String> settings) throws IOException, InterruptedException {

@@ -39,9 +39,7 @@ class QueueFlushAndDropIT {
     void flushDeliversOnceAndDropBouncesToTheSender() throws Exception {
         int port = Loopback.freePort("127.0.0.8");
         try (DnsServer dns = DnsServer.start(tmp.resolve("dns"), "remote.test");
-                Pipeline p = Pipeline.start(tmp.resolve("pipeline"), Map.of(
-                        "MAILPIPE_ROUTING_DNS_SERVERS", dns.address(),
-                        "MAILPIPE_RELAY_PORT", String.valueOf(port),
+                Pipeline p = Pipeline.relaying(tmp.resolve("pipeline"), dns, port, Map.of(
                         "MAILPIPE_RELAY_CONNECT_TIMEOUT", "2s",
                         "MAILPIPE_RETRY_DELAYS", "10m",
                         "MAILPIPE_RELAY_DELAY_WARNING", "1d"))) {

@@ -45,9 +45,7 @@ class RelayHandOverIT {
         int port = Loopback.freePort("127.0.0.7");
         try (DnsServer dns = DnsServer.start(tmp.resolve("dns"), "remote.test");
                 SmtpSink remote = SmtpSink.start("127.0.0.7", port, tmp.resolve("remote"), "lagging");
-                Pipeline p = Pipeline.start(tmp.resolve("pipeline"), Map.of(
-                        "MAILPIPE_ROUTING_DNS_SERVERS", dns.address(),
-                        "MAILPIPE_RELAY_PORT", String.valueOf(port),
+                Pipeline p = Pipeline.relaying(tmp.resolve("pipeline"), dns, port, Map.of(
                         "MAILPIPE_REPLICAS", "relay-service=2",
                         "KAFKA_SESSION_TIMEOUT_MS", "6000"));
                 // Eight destination domains, so both partitions of mail.relay carry mail.
@@ -104,9 +102,7 @@ class RelayHandOverIT {
         try (DnsServer dns = DnsServer.start(tmp.resolve("dns"), "remote.test");
                 SmtpSink lagging = SmtpSink.start("127.0.0.7", port, tmp.resolve("lagging"), "lagging");
                 SmtpSink quick = SmtpSink.start("127.0.0.8", port, tmp.resolve("quick"), "accept");
-                Pipeline p = Pipeline.start(tmp.resolve("pipeline"), Map.of(
-                        "MAILPIPE_ROUTING_DNS_SERVERS", dns.address(),
-                        "MAILPIPE_RELAY_PORT", String.valueOf(port),
+                Pipeline p = Pipeline.relaying(tmp.resolve("pipeline"), dns, port, Map.of(
                         "MAILPIPE_REPLICAS", "relay-service=2",
                         "KAFKA_SESSION_TIMEOUT_MS", "6000"));
                 SmtpLoad load = new SmtpLoad(p.smtpPort, "handover", i -> "user" + i + "@d" + (i % 8)

@@ -47,9 +47,7 @@ final class SharedPipeline implements BeforeAllCallback, ExtensionContext.Store.
                 // One site with a rate (SiteRateAcrossReplicasIT); no other test's site has one.
                 Path shaping = Files.writeString(tmp.resolve("shaping.yaml"), "sites:\n  rated-mx.remote.test: {messages-per-minute: "
                         + SiteRateAcrossReplicasIT.PER_MINUTE + "}\n");
-                Pipeline p = Pipeline.start(tmp.resolve("pipeline"), Map.of(
-                        "MAILPIPE_ROUTING_DNS_SERVERS", dns.address(),
-                        "MAILPIPE_RELAY_PORT", String.valueOf(port),
+                Pipeline p = Pipeline.relaying(tmp.resolve("pipeline"), dns, port, Map.of(
                         "MAILPIPE_RELAY_CONNECT_TIMEOUT", "2s",
                         "MAILPIPE_RETRY_DELAYS", "2s,2s,2s,2s,2s",
                         "MAILPIPE_RETRY_MAX_LIFETIME", "15s",
