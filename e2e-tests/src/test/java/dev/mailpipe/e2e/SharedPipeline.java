@@ -43,7 +43,8 @@ final class SharedPipeline implements BeforeAllCallback, ExtensionContext.Store.
             if (instance == null) {
                 Path tmp = Files.createTempDirectory("mailpipe-e2e-");
                 DnsServer dns = DnsServer.start(tmp.resolve("dns"), "remote.test");
-                int port = Loopback.freePort("127.0.0.2", "127.0.0.3", "127.0.0.5", "127.0.0.14", "127.0.0.66", "127.0.0.67");
+                int port = Loopback.freePort("127.0.0.2", "127.0.0.3", "127.0.0.5", "127.0.0.14", "127.0.0.66", "127.0.0.67",
+                        "127.0.0.15");
                 // One site with a rate (SiteRateAcrossReplicasIT); no other test's site has one.
                 Path shaping = Files.writeString(tmp.resolve("shaping.yaml"), "sites:\n  rated-mx.remote.test: {messages-per-minute: "
                         + SiteRateAcrossReplicasIT.PER_MINUTE + "}\n");

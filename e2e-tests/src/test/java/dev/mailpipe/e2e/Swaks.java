@@ -15,6 +15,12 @@ final class Swaks {
 
     static String send(int port, String from, List<String> to, Path data, String... extra)
             throws IOException, InterruptedException {
+        return sendTo("127.0.0.1:" + port, from, to, data, extra);
+    }
+
+    /** As {@link #send}, to the server at {@code server} (address:port). */
+    static String sendTo(String server, String from, List<String> to, Path data, String... extra)
+            throws IOException, InterruptedException {
         DebianPeers.require("swaks");
         if (List.of(extra).contains("--tls")) {
             DebianPeers.require("perl:Net::SSLeay", "perl:IO::Socket::SSL");
@@ -22,7 +28,7 @@ final class Swaks {
         if (List.of(extra).contains("--auth")) {
             DebianPeers.require("perl:Authen::SASL");
         }
-        List<String> cmd = new ArrayList<>(List.of("swaks", "--server", "127.0.0.1:" + port, "--from", from,
+        List<String> cmd = new ArrayList<>(List.of("swaks", "--server", server, "--from", from,
                 "--to", String.join(",", to), "--timeout", "30"));
         if (data != null) {
             cmd.add("--data");
