@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mailpipe.peers.PostfixInstance;
+import dev.mailpipe.peers.TestCa;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Postfix, Debian's MTA, on both sides of mailpipe. As the MTA that hands mail on: its smtp(8)
  * client delivers to mailpipe with STARTTLS, pipelining and 8BITMIME, and the mail lands in a
- * mailpipe Maildir. As the MX mailpipe relays to (postfix.remote.test): its smtpd(8) and virtual(8)
- * take the mail into its own Maildir, and its refusal of a recipient comes back to the sender as
+ * mailpipe Maildir. As the MX mailpipe relays to (postfix.remote.test): its smtpd(8) takes the mail
+ * over STARTTLS and virtual(8) puts it into its own Maildir, and its refusal of a recipient comes back to the sender as
  * mailpipe's bounce, with Postfix's reply in it.
  */
 @ExtendWith(SharedPipeline.class)
@@ -46,9 +47,14 @@ class PostfixInteropIT {
         Path instance = Files.createDirectories(dir.resolve("postfix"));
         instance.toFile().setExecutable(true, false); // virtual(8) delivers as nobody below it
         dir.toFile().setExecutable(true, false);
+        // Its smtpd offers STARTTLS with a certificate from a test CA mailpipe does not know: the
+        // relay encrypts opportunistically, as to any MX without DANE or MTA-STS.
+        Path[] certAndKey = TestCa.create(instance.resolve("ca")).issue("smtpd", "postfix-mx.remote.test");
         postfix = PostfixInstance.start(instance, 0, List.of(CAROL), new PostfixInstance.Settings("127.0.0.15",
                 SharedPipeline.get().smtpPort, List.of("example.test smtp:[127.0.0.1]:" + p.smtpPort), null,
-                List.of("smtp_tls_security_level = may", "smtp_tls_loglevel = 1", "myhostname = postfix-mx.remote.test")));
+                List.of("myhostname = postfix-mx.remote.test", "smtp_tls_security_level = may", "smtp_tls_loglevel = 1",
+                        "smtpd_tls_security_level = may", "smtpd_tls_cert_file = " + certAndKey[0], "smtpd_tls_key_file = " + certAndKey[1],
+                        "smtpd_tls_received_header = yes", "smtpd_tls_loglevel = 1")));
     }
 
     @AfterAll
@@ -81,7 +87,7 @@ class PostfixInteropIT {
     }
 
     @Test
-    void mailpipeRelaysToPostfixAsTheMx() throws Exception {
+    void mailpipeRelaysToPostfixAsTheMxOverTls() throws Exception {
         Path msg = Swaks.message(tmp, "out.eml", "From: bob@example.test", "To: " + CAROL, "Subject: to postfix", "",
                 "relayed by mailpipe");
         String sent = Swaks.send(SharedPipeline.get().pipeline.smtpPort, "bob@example.test", List.of(CAROL), msg);
@@ -89,8 +95,8 @@ class PostfixInteropIT {
         assertTrue(queued.find(), sent);
         await().atMost(Duration.ofSeconds(60)).until(() -> withSubject(postfix.newMail(CAROL), "to postfix").size() == 1);
         String delivered = Files.readString(withSubject(postfix.newMail(CAROL), "to postfix").get(0), StandardCharsets.UTF_8);
-        // Postfix's own trace header on top, mailpipe's below it with the id it gave.
-        assertTrue(delivered.contains("by postfix-mx.remote.test (Postfix) with ESMTP"), delivered);
+        // Postfix's own trace header on top, over TLS (ESMTPS), mailpipe's below it with the id it gave.
+        assertTrue(delivered.contains("by postfix-mx.remote.test (Postfix) with ESMTPS"), delivered);
         assertTrue(delivered.contains("(mailpipe) with ESMTP id " + queued.group(1)), delivered);
         assertTrue(delivered.contains("\nrelayed by mailpipe"), delivered);
         assertTrue(postfix.log().contains("to=<" + CAROL + ">, relay=virtual, delay="), postfix.log());
