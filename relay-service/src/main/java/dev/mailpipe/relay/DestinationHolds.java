@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class DestinationHolds implements AutoCloseable {
     /** Time for a published entry to come back through the topic before its absence means the operator resumed the site. */
-    static final Duration PUBLISHED_SETTLES = Duration.ofSeconds(10);
+    private static final Duration PUBLISHED_SETTLES = Duration.ofSeconds(10);
 
     private final DestinationActions actions;
     private final MxWalker walker;

@@ -126,7 +126,7 @@ public class RelayService {
         String site = env.route().map(dev.mailpipe.model.Route::site).orElse(null);
         var action = holds.holding(domain, site, Instant.now());
         if (action.isPresent()) {
-            // The operator's word: no connection at all.
+            // The list's word (the operator's, or a site's suspension by its own reply): no connection at all.
             List<Outcome> ordered = byOperator(env, action.get());
             return out.durable(outcomes(env, domain, record.value(), null, ordered)).whenComplete((done, failure) -> {
                 if (failure != null) {
