@@ -69,9 +69,12 @@ public class RelayService {
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
             DkimSigning dkim, MtaStsConfig mtaSts, DaneConfig daneConfig,
-            @io.smallrye.common.annotation.Identifier("default-kafka-broker") java.util.Map<String, Object> kafka) {
+            @io.smallrye.common.annotation.Identifier("default-kafka-broker") java.util.Map<String, Object> kafka)
+            throws InterruptedException {
         this.config = config;
+        // Both views start reading their topics now, and load while the rest is built.
         this.suppressions = new SuppressionList(kafka);
+        DestinationActions actions = new DestinationActions(kafka);
         this.dkim = dkim;
         this.retry = retry;
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
@@ -84,13 +87,22 @@ public class RelayService {
                 dev.mailpipe.runtime.DnsResolvers.of(config.dnsServers().orElse(List.of()), config.dnsTimeout()), daneConfig, config.port())
                 : null;
         this.walker = new MxWalker(vertx, config, trust, policies, dane, registry);
-        this.holds = new DestinationHolds(new DestinationActions(kafka), walker);
+        this.holds = new DestinationHolds(actions, walker);
         registry.gauge("mailpipe.relay.sites.dead", walker, MxWalker::deadSites);
         MultiGauge windows = MultiGauge.builder("mailpipe.relay.site.window")
                 .description("transfers at once allowed to a destination site (its MX hosts), as learned").register(registry);
         vertx.setPeriodic(WINDOW_METRICS_EVERY.toMillis(), t -> windows.register(walker.siteWindows().entrySet().stream()
                 .map(e -> MultiGauge.Row.of(Tags.of("site", e.getKey()), e.getValue())).toList(), true));
+        // Relaying before the operator's holds and the suppressions are known would send the first
+        // messages after a start where they forbid it: the relay waits for both (a minute at most;
+        // then its loop fails, pauses and tries again), as routing waits for the mailbox registry.
+        if (!actions.awaitLoaded(VIEWS_LOAD) || !suppressions.awaitLoaded(VIEWS_LOAD)) {
+            throw new IllegalStateException("destination actions (" + dev.mailpipe.model.Topics.DESTINATIONS + ") or suppressions ("
+                    + dev.mailpipe.model.Topics.SUPPRESSED + ") not loaded within " + VIEWS_LOAD.toSeconds() + " s");
+        }
     }
+
+    private static final Duration VIEWS_LOAD = Duration.ofSeconds(60);
 
     private static final Duration WINDOW_METRICS_EVERY = Duration.ofSeconds(10);
 
