@@ -63,8 +63,9 @@ class PipelineEndToEndIT {
         assertTrue(transcript.contains("250 2.0.0 Ok: queued as"), transcript);
 
         Path fresh = pipeline.maildir("example.test", "alice").resolve("new");
-        await().atMost(Duration.ofSeconds(60)).until(() -> files(fresh).size() == 1);
-        byte[] stored = Files.readAllBytes(files(fresh).get(0));
+        // The pipeline is shared: the test looks for its own message, once, whatever else alice has.
+        await().atMost(Duration.ofSeconds(60)).until(() -> withMessageId(fresh, "<local-1@y.test>").size() == 1);
+        byte[] stored = Files.readAllBytes(withMessageId(fresh, "<local-1@y.test>").get(0));
         String text = new String(stored, StandardCharsets.UTF_8);
         assertTrue(text.startsWith("Return-Path: <sender@y.test>\r\nDelivered-To: alice@example.test\r\nReceived: from "),
                 text);
@@ -116,6 +117,16 @@ class PipelineEndToEndIT {
         } catch (java.io.IOException e) {
             return false;
         }
+    }
+
+    private static List<Path> withMessageId(Path dir, String id) throws java.io.IOException {
+        List<Path> found = new java.util.ArrayList<>();
+        for (Path f : files(dir)) {
+            if (Files.readString(f, StandardCharsets.ISO_8859_1).contains("\r\nMessage-ID: " + id + "\r\n")) {
+                found.add(f);
+            }
+        }
+        return found;
     }
 
     private static List<Path> files(Path dir) throws java.io.IOException {

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("e2e")
 class PostfixInteropIT {
     private static final String CAROL = "carol@postfix.remote.test";
+    /** A mailbox of this test's own: the pipeline is shared, and other tests count the files in theirs. */
+    private static final String PIET = "piet@example.test";
     private static final Pattern QUEUED = Pattern.compile("250 2\\.0\\.0 Ok: queued as (\\S+)");
     private static PostfixInstance postfix;
 
@@ -44,6 +46,7 @@ class PostfixInteropIT {
         // A private instance runs its daemons as root and postfix, as bench/compare's does.
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "a private Postfix instance needs root");
         Pipeline p = SharedPipeline.get().pipeline;
+        p.createMailbox(PIET);
         Path instance = Files.createDirectories(dir.resolve("postfix"));
         instance.toFile().setExecutable(true, false); // virtual(8) delivers as nobody below it
         dir.toFile().setExecutable(true, false);
@@ -66,14 +69,14 @@ class PostfixInteropIT {
 
     @Test
     void postfixHandsMailToMailpipeOverTls() throws Exception {
-        Path msg = Swaks.message(tmp, "in.eml", "From: carol@postfix.remote.test", "To: alice@example.test",
+        Path msg = Swaks.message(tmp, "in.eml", "From: carol@postfix.remote.test", "To: " + PIET,
                 "Subject: from postfix", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8",
                 "Content-Transfer-Encoding: 8bit", "", "Grüße über Postfix");
-        String sent = Swaks.sendTo(postfix.address + ":" + postfix.port, CAROL, List.of("alice@example.test"), msg);
+        String sent = Swaks.sendTo(postfix.address + ":" + postfix.port, CAROL, List.of(PIET), msg);
         assertTrue(sent.contains("250 2.0.0 Ok: queued as"), sent);
-        Path aliceNew = SharedPipeline.get().pipeline.maildir("example.test", "alice").resolve("new");
-        await().atMost(Duration.ofSeconds(60)).until(() -> withSubject(aliceNew, "from postfix").size() == 1);
-        String delivered = Files.readString(withSubject(aliceNew, "from postfix").get(0), StandardCharsets.UTF_8);
+        Path pietNew = SharedPipeline.get().pipeline.maildir("example.test", "piet").resolve("new");
+        await().atMost(Duration.ofSeconds(60)).until(() -> withSubject(pietNew, "from postfix").size() == 1);
+        String delivered = Files.readString(withSubject(pietNew, "from postfix").get(0), StandardCharsets.UTF_8);
         // mailpipe's trace header names Postfix as it greeted, over TLS (RFC 3848's ESMTPS).
         assertTrue(delivered.contains("Received: from postfix-mx.remote.test ([127.0.0.1])"), delivered);
         assertTrue(delivered.contains("with ESMTPS"), delivered);
@@ -81,7 +84,7 @@ class PostfixInteropIT {
         // Postfix's log: one delivery to mailpipe, TLS, mailpipe's queue id in the reply.
         String log = postfix.log();
         assertTrue(log.contains("TLS connection established to 127.0.0.1"), log);
-        Matcher m = Pattern.compile("to=<alice@example.test>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:\\d+,.*status=sent "
+        Matcher m = Pattern.compile("to=<piet@example\\.test>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:\\d+,.*status=sent "
                 + "\\(250 2\\.0\\.0 Ok: queued as (\\S+)\\)").matcher(log);
         assertTrue(m.find(), log);
     }

@@ -54,6 +54,8 @@ class RelayLoop extends StageLoop {
     private static final Logger LOG = Logger.getLogger(RelayLoop.class);
     /** How soon the loop looks again for room in hand while records wait for it. */
     private static final Duration ROOM_CHECK = Duration.ofMillis(10);
+    /** How long the loop waits for the holds and the suppressions to load before it fails and tries again. */
+    private static final Duration VIEWS_LOAD = Duration.ofSeconds(60);
 
     private final RelayService relay;
     private final RelayProgress progress;
@@ -100,6 +102,30 @@ class RelayLoop extends StageLoop {
         stop();
     }
 
+    /**
+     * Waits, before the loop takes any record, for the relay to know the operator's holds and the
+     * suppressions (as routing waits for the mailbox registry); in slices, so that a stop does not
+     * wait for it. Not loaded within {@link #VIEWS_LOAD}, the loop fails, pauses and tries again.
+     * False when the service stops meanwhile.
+     */
+    private boolean viewsLoaded() {
+        try {
+            for (long waited = 0; running(); waited++) {
+                if (relay.viewsLoaded(Duration.ofSeconds(1))) {
+                    return true;
+                }
+                if (waited >= VIEWS_LOAD.toSeconds()) {
+                    throw new IllegalStateException(Topics.DESTINATIONS + " or " + Topics.SUPPRESSED + " not read to its end within "
+                            + VIEWS_LOAD.toSeconds() + " s");
+                }
+            }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     @Override
     protected void failed(RuntimeException failure, Duration pause) {
         LOG.warnf("relay stopped reading (%s); reading again from the committed offsets in %ds",
@@ -118,6 +144,9 @@ class RelayLoop extends StageLoop {
     protected void consumeUntilStopped() {
         Map<String, Object> c = KafkaClients.consumer(kafka);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
+        if (!viewsLoaded()) {
+            return;
+        }
         openProducer();
         waiting.clear();
         lastCommitted = Map.of();

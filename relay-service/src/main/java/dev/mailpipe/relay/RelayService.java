@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -65,16 +66,16 @@ public class RelayService {
     /** Recipients that bounced as nonexistent: later mail to them bounces here, without a connection. */
     private final SuppressionList suppressions;
     /** The operator's suspensions and bounces of destinations, and the sites held back by their own word. */
+    private final DestinationActions actions;
     private final DestinationHolds holds;
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
             DkimSigning dkim, MtaStsConfig mtaSts, DaneConfig daneConfig,
-            @io.smallrye.common.annotation.Identifier("default-kafka-broker") java.util.Map<String, Object> kafka)
-            throws InterruptedException {
+            @io.smallrye.common.annotation.Identifier("default-kafka-broker") java.util.Map<String, Object> kafka) {
         this.config = config;
         // Both views start reading their topics now, and load while the rest is built.
         this.suppressions = new SuppressionList(kafka);
-        DestinationActions actions = new DestinationActions(kafka);
+        this.actions = new DestinationActions(kafka);
         this.dkim = dkim;
         this.retry = retry;
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
@@ -93,16 +94,22 @@ public class RelayService {
                 .description("transfers at once allowed to a destination site (its MX hosts), as learned").register(registry);
         vertx.setPeriodic(WINDOW_METRICS_EVERY.toMillis(), t -> windows.register(walker.siteWindows().entrySet().stream()
                 .map(e -> MultiGauge.Row.of(Tags.of("site", e.getKey()), e.getValue())).toList(), true));
-        // Relaying before the operator's holds and the suppressions are known would send the first
-        // messages after a start where they forbid it: the relay waits for both (a minute at most;
-        // then its loop fails, pauses and tries again), as routing waits for the mailbox registry.
-        if (!actions.awaitLoaded(VIEWS_LOAD) || !suppressions.awaitLoaded(VIEWS_LOAD)) {
-            throw new IllegalStateException("destination actions (" + dev.mailpipe.model.Topics.DESTINATIONS + ") or suppressions ("
-                    + dev.mailpipe.model.Topics.SUPPRESSED + ") not loaded within " + VIEWS_LOAD.toSeconds() + " s");
-        }
     }
 
-    private static final Duration VIEWS_LOAD = Duration.ofSeconds(60);
+    /**
+     * Whether the operator's holds ({@code mail.destinations}) and the suppressions have been read
+     * to the end offsets they had when the relay started, waiting up to {@code timeout} for each.
+     * The loop asks before it takes a record: relaying before they are known would send the first
+     * messages after a start where they forbid it.
+     */
+    boolean viewsLoaded(Duration timeout) throws InterruptedException {
+        return actions.awaitLoaded(timeout) && suppressions.awaitLoaded(timeout);
+    }
+
+    /** What holds mail to {@code domain} on {@code site} here now, as this replica reads {@code mail.destinations}. */
+    Optional<DestinationAction> holding(String domain, String site) {
+        return holds.holding(domain, site, Instant.now());
+    }
 
     private static final Duration WINDOW_METRICS_EVERY = Duration.ofSeconds(10);
 

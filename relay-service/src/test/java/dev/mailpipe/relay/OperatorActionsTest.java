@@ -16,7 +16,9 @@ import dev.mailpipe.model.Topics;
 import dev.mailpipe.peers.TopicReader;
 import dev.mailpipe.runtime.DestinationActions;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -39,26 +41,80 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(value = LocalKafkaResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = SlowAndFastPeers.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = OperatorActionsTest.HoldBeforeStart.class, restrictToAnnotatedClass = true)
 @Tag("service")
 class OperatorActionsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    RelayService relay;
 
     private static String bootstrap() {
         return ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
     }
 
     private static void send(ProducerRecord<String, byte[]> record) throws Exception {
-        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap(), "acks", "all"),
+        send(bootstrap(), record);
+    }
+
+    private static void send(String bootstrap, ProducerRecord<String, byte[]> record) throws Exception {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all"),
                 new StringSerializer(), new ByteArraySerializer())) {
             p.send(record).get();
         }
     }
 
     private static void mail(String id, String domain) throws Exception {
+        send(mailRecord(id, domain));
+    }
+
+    private static ProducerRecord<String, byte[]> mailRecord(String id, String domain) {
         Route route = new Route(domain, List.of(new Route.MxHost("mx.fast.test", 10, List.of("127.0.0.32"))), null);
         Envelope e = Envelope.received(id, Instant.now(), new Envelope.Client("127.0.0.1", "t", false, null), "s@y.test",
                 List.of(Recipient.of("rcpt@" + domain)), 40).withRoute(route);
-        send(MailRecords.record(Topics.RELAY, route.site(), e, ("Subject: " + id + "\r\n\r\nx\r\n").getBytes(StandardCharsets.UTF_8)));
+        return MailRecords.record(Topics.RELAY, route.site(), e, ("Subject: " + id + "\r\n\r\nx\r\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Before the relay starts: the operator suspends {@code waiting.test}, and a message to it is
+     * already in {@code mail.relay}. The relay's first record must meet the hold, not race it.
+     */
+    public static class HoldBeforeStart implements QuarkusTestResourceLifecycleManager {
+        private static final int BEFORE_THE_HOLD = 200_000;
+
+        @Override
+        public Map<String, String> start() {
+            String bootstrap = LocalKafkaResource.lastStarted().bootstrapServers();
+            Instant now = Instant.now();
+            try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all",
+                    "linger.ms", "20"), new StringSerializer(), new ByteArraySerializer())) {
+                // A long topic to read first, as a busy operator leaves one: the relay's first record
+                // comes long before the view could have read it, unless the relay waits for it.
+                for (int i = 0; i < BEFORE_THE_HOLD; i++) {
+                    p.send(DestinationActions.resume("resumed-" + i + ".test"));
+                }
+                p.flush();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            try {
+                send(bootstrap, DestinationActions.record(new DestinationAction("waiting.test", DestinationAction.Kind.SUSPEND,
+                        "held before the relay started", now, now.plus(Duration.ofHours(1)))));
+                send(bootstrap, mailRecord("waiting-1", "waiting.test"));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return Map.of();
+        }
+
+        @Override
+        public void stop() {
+        }
+
+        @Override
+        public int order() {
+            return 1; // after the broker (LocalKafkaResource, order 0)
+        }
     }
 
     private static JsonNode event(String id, String type) {
@@ -87,13 +143,22 @@ class OperatorActionsTest {
     }
 
     @Test
+    void theFirstRecordAfterAStartMeetsAHoldWrittenBeforeIt() throws Exception {
+        JsonNode deferred = event("waiting-1", "deferred");
+        assertTrue(deferred.path("reason").asText().endsWith("held before the relay started"), deferred.toString());
+        assertTrue(!delivered("waiting-1"), "no connection");
+    }
+
+    @Test
     void suspendedMailWaitsBouncedMailReturnsAndResumedMailFlows() throws Exception {
         Instant now = Instant.now();
         send(DestinationActions.record(new DestinationAction("held.test", DestinationAction.Kind.SUSPEND, "their MX moves tonight",
                 now, now.plus(Duration.ofHours(1)))));
         send(DestinationActions.record(new DestinationAction("mx.fast.test", DestinationAction.Kind.BOUNCE, "the site asked us to stop",
                 now, now.plus(Duration.ofHours(1)))));
-        Thread.sleep(1500); // every replica follows the topic; this one reads it within its poll
+        // Every replica follows the topic; the test goes on once this one has read both.
+        await().atMost(Duration.ofSeconds(30)).until(() -> relay.holding("held.test", null).isPresent()
+                && relay.holding("other.test", "mx.fast.test").isPresent());
 
         mail("held-1", "held.test");
         JsonNode deferred = event("held-1", "deferred");
@@ -107,7 +172,8 @@ class OperatorActionsTest {
 
         send(DestinationActions.resume("held.test"));
         send(DestinationActions.resume("mx.fast.test"));
-        Thread.sleep(1500);
+        await().atMost(Duration.ofSeconds(30)).until(() -> relay.holding("held.test", null).isEmpty()
+                && relay.holding("other.test", "mx.fast.test").isEmpty());
         mail("held-2", "held.test");
         await().atMost(Duration.ofSeconds(30)).until(() -> delivered("held-2"));
     }
