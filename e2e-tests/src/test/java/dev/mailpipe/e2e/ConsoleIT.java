@@ -17,12 +17,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -66,13 +68,13 @@ class ConsoleIT {
                 }
 
                 browser.get(p.consoleUrlWithLogin());
-                await().atMost(Duration.ofSeconds(60)).until(() -> lag(browser, "delivery-service") >= 3
+                page().atMost(Duration.ofSeconds(60)).until(() -> lag(browser, "delivery-service") >= 3
                         && stage(browser, "delivery-service").getAttribute("class").contains("stopped"));
                 screenshot(browser, "console-delivery-stopped.png");
 
                 Pipeline.Answer started = p.launcher("scale", "delivery-service", "1");
                 assertEquals(0, started.exitCode(), started.output());
-                await().atMost(Duration.ofSeconds(120)).until(() -> lag(browser, "delivery-service") == 0
+                page().atMost(Duration.ofSeconds(120)).until(() -> lag(browser, "delivery-service") == 0
                         && !stage(browser, "delivery-service").getAttribute("class").contains("stopped"));
                 assertEquals(3, Pipeline.fileCount(p.maildir("example.test", "cora").resolve("new")));
 
@@ -81,16 +83,20 @@ class ConsoleIT {
                 Matcher queued = QUEUED.matcher(Swaks.send(p.smtpPort, "ops@y.test", List.of("x@later.remote.test"), out));
                 assertTrue(queued.find());
                 String id = queued.group(1);
-                await().atMost(Duration.ofSeconds(60)).until(() -> browser.findElement(By.id("deferred")).getText().contains(id));
+                page().atMost(Duration.ofSeconds(60)).until(() -> browser.findElement(By.id("deferred")).getText().contains(id));
                 screenshot(browser, "console-deferred.png");
                 try (SmtpSink mx = SmtpSink.start("127.0.0.5", port, tmp.resolve("later"), "accept")) {
-                    WebElement row = browser.findElements(By.cssSelector("#deferred tbody tr")).stream()
-                            .filter(r -> r.getText().contains(id)).findFirst().orElseThrow();
-                    row.findElement(By.xpath(".//button[text()='flush later.remote.test']")).click();
+                    // The row may be redrawn between finding it and clicking its button: find it again.
+                    page().ignoreException(java.util.NoSuchElementException.class).atMost(Duration.ofSeconds(30)).until(() -> {
+                        WebElement row = browser.findElements(By.cssSelector("#deferred tbody tr")).stream()
+                                .filter(r -> r.getText().contains(id)).findFirst().orElseThrow();
+                        row.findElement(By.xpath(".//button[text()='flush later.remote.test']")).click();
+                        return true;
+                    });
                     await().atMost(Duration.ofSeconds(60)).until(() -> mx.messages().size() == 1);
                     assertTrue(Files.readString(mx.messages().get(0)).contains("Subject: flushed"));
                 }
-                await().atMost(Duration.ofSeconds(30)).until(() -> !browser.findElement(By.id("deferred")).getText().contains(id));
+                page().atMost(Duration.ofSeconds(30)).until(() -> !browser.findElement(By.id("deferred")).getText().contains(id));
                 screenshot(browser, "console-flushed.png");
             } finally {
                 browser.quit();
@@ -108,6 +114,14 @@ class ConsoleIT {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver"))
                 .usingAnyFreePort().build();
         return new ChromeDriver(service, options);
+    }
+
+    /**
+     * Waiting on what the page shows: the console redraws its tables and diagram as the figures
+     * change, so an element found a moment ago may be gone when read; the condition is asked again.
+     */
+    private static ConditionFactory page() {
+        return await().ignoreException(StaleElementReferenceException.class);
     }
 
     private static WebElement stage(WebDriver browser, String name) {
