@@ -43,6 +43,11 @@ final class DestinationHolds implements AutoCloseable {
         return action;
     }
 
+    /** Whether {@code mail.destinations} has been read to where it ended at start, waiting up to {@code timeout}. */
+    boolean awaitLoaded(Duration timeout) throws InterruptedException {
+        return actions.awaitLoaded(timeout);
+    }
+
     /** A site's own word as this replica publishes it: in force here at once, before its record comes back through the topic. */
     void publish(DestinationAction entry, Instant now) {
         actions.note(entry);

@@ -142,11 +142,11 @@ class RelayLoop extends StageLoop {
 
     @Override
     protected void consumeUntilStopped() {
-        Map<String, Object> c = KafkaClients.consumer(kafka);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
         if (!viewsLoaded()) {
             return;
         }
+        Map<String, Object> c = KafkaClients.consumer(kafka);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.group());
         openProducer();
         waiting.clear();
         lastCommitted = Map.of();

@@ -66,7 +66,6 @@ public class RelayService {
     /** Recipients that bounced as nonexistent: later mail to them bounces here, without a connection. */
     private final SuppressionList suppressions;
     /** The operator's suspensions and bounces of destinations, and the sites held back by their own word. */
-    private final DestinationActions actions;
     private final DestinationHolds holds;
 
     RelayService(Vertx vertx, RelayConfig config, RetryScheduleConfig retry, MeterRegistry registry,
@@ -75,7 +74,7 @@ public class RelayService {
         this.config = config;
         // Both views start reading their topics now, and load while the rest is built.
         this.suppressions = new SuppressionList(kafka);
-        this.actions = new DestinationActions(kafka);
+        DestinationActions actions = new DestinationActions(kafka);
         this.dkim = dkim;
         this.retry = retry;
         this.stageOutcomes = new StageOutcomes(STAGE, config.hostname(), retry);
@@ -103,7 +102,7 @@ public class RelayService {
      * messages after a start where they forbid it.
      */
     boolean viewsLoaded(Duration timeout) throws InterruptedException {
-        return actions.awaitLoaded(timeout) && suppressions.awaitLoaded(timeout);
+        return holds.awaitLoaded(timeout) && suppressions.awaitLoaded(timeout);
     }
 
     /** What holds mail to {@code domain} on {@code site} here now, as this replica reads {@code mail.destinations}. */
